@@ -1,0 +1,149 @@
+//! Settings from the environment (SPEC §8). A wrong value is refused with its name.
+use std::net::SocketAddr;
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name} is not valid ({value:?}): {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub log_format: LogFormat,
+    /// Per-request time limit for GraphQL and reports.
+    pub request_timeout_secs: u64,
+    /// Load the demo council into an empty database on start.
+    pub demo_data: bool,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_string());
+        let database_url = get("DATABASE_URL", pmf_store::db::DEFAULT_DATABASE_URL);
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                name: "DATABASE_URL",
+                value: pmf_store::db::redact_url(&database_url),
+                reason: "use sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DB".into(),
+            });
+        }
+        let listen_text = get("PMF_LISTEN", DEFAULT_LISTEN);
+        let listen = listen_text.parse().map_err(|_| ConfigError {
+            name: "PMF_LISTEN",
+            value: listen_text.clone(),
+            reason: "expected an address and port such as 127.0.0.1:8080".into(),
+        })?;
+        let public_url = get("PUBLIC_URL", DEFAULT_PUBLIC_URL).trim_end_matches('/').to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                name: "PUBLIC_URL",
+                value: public_url,
+                reason: "expected an http:// or https:// URL".into(),
+            });
+        }
+        let log_format = match get("LOG_FORMAT", "text").to_ascii_lowercase().as_str() {
+            "text" | "" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError {
+                    name: "LOG_FORMAT",
+                    value: other.into(),
+                    reason: "expected text or json".into(),
+                });
+            }
+        };
+        let timeout_text = get("PMF_REQUEST_TIMEOUT_SECS", "30");
+        let request_timeout_secs = match timeout_text.parse::<u64>() {
+            Ok(n) if (1..=600).contains(&n) => n,
+            _ => {
+                return Err(ConfigError {
+                    name: "PMF_REQUEST_TIMEOUT_SECS",
+                    value: timeout_text,
+                    reason: "expected a whole number of seconds from 1 to 600".into(),
+                });
+            }
+        };
+        let demo_text = get("PMF_DEMO_DATA", "true");
+        let demo_data = match demo_text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => {
+                return Err(ConfigError {
+                    name: "PMF_DEMO_DATA",
+                    value: demo_text,
+                    reason: "expected true or false".into(),
+                });
+            }
+        };
+        Ok(Self { database_url, listen, public_url, log_format, request_timeout_secs, demo_data })
+    }
+}
+
+/// Starts `tracing` (`RUST_LOG`, JSON lines when `LOG_FORMAT=json`), quietening sqlx.
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        .add_directive("sqlx=warn".parse().expect("static directive"))
+        .add_directive("sea_orm=warn".parse().expect("static directive"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://pmf.db?mode=rwc");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_wrong_setting_is_named() {
+        let e = config(&[("PMF_LISTEN", "localhost")]).unwrap_err();
+        assert_eq!(e.name, "PMF_LISTEN");
+        assert!(e.to_string().contains("PMF_LISTEN"));
+        let e = config(&[("DATABASE_URL", "mysql://root:pw@db/x")]).unwrap_err();
+        assert_eq!(e.name, "DATABASE_URL");
+        assert!(!e.to_string().contains("pw"), "{e}");
+        assert_eq!(config(&[("LOG_FORMAT", "xml")]).unwrap_err().name, "LOG_FORMAT");
+        assert_eq!(config(&[("PUBLIC_URL", "example.org")]).unwrap_err().name, "PUBLIC_URL");
+    }
+}

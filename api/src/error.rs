@@ -1,0 +1,133 @@
+//! The API's one error type, mapped once to the GraphQL error codes of SPEC §5.
+use async_graphql::ErrorExtensions;
+use pmf_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Logged with its cause; clients see only that something went wrong on our side.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn bad_input(msg: impl Into<String>) -> Self {
+        Self::BadInput(msg.into())
+    }
+
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        Self::NotFound(format!("no {what} with id {id}"))
+    }
+
+    pub fn forbidden(msg: impl Into<String>) -> Self {
+        Self::Forbidden(msg.into())
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+impl ApiError {
+    /// The one mapping to a GraphQL error: the message and `extensions.code`. Internal
+    /// errors are logged here with their cause and reach the client only as INTERNAL.
+    pub fn to_graphql(&self) -> async_graphql::Error {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "internal error while answering a GraphQL request");
+        }
+        let code = self.code();
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// What resolvers return: an `ApiError` already mapped to its GraphQL form. (async-graphql
+/// converts any `Display` error without a code, so resolvers never return `ApiError` itself.)
+#[derive(Debug, Clone)]
+pub struct GqlError(pub async_graphql::Error);
+
+impl From<GqlError> for async_graphql::Error {
+    fn from(e: GqlError) -> Self {
+        e.0
+    }
+}
+
+impl From<ApiError> for GqlError {
+    fn from(e: ApiError) -> Self {
+        GqlError(e.to_graphql())
+    }
+}
+
+impl From<StoreError> for GqlError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<sea_orm::DbErr> for GqlError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+/// The result type of every resolver.
+pub type GqlResult<T> = Result<T, GqlError>;
+
+/// Constructors for resolver errors, one per code.
+pub mod gql {
+    use super::{ApiError, GqlError};
+
+    pub fn unauthenticated(msg: impl Into<String>) -> GqlError {
+        ApiError::Unauthenticated(msg.into()).into()
+    }
+    pub fn forbidden(msg: impl Into<String>) -> GqlError {
+        ApiError::Forbidden(msg.into()).into()
+    }
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> GqlError {
+        ApiError::not_found(what, id).into()
+    }
+    pub fn not_found_msg(msg: impl Into<String>) -> GqlError {
+        ApiError::NotFound(msg.into()).into()
+    }
+    pub fn bad_input(msg: impl Into<String>) -> GqlError {
+        ApiError::BadInput(msg.into()).into()
+    }
+    pub fn conflict(msg: impl Into<String>) -> GqlError {
+        ApiError::Conflict(msg.into()).into()
+    }
+    pub fn internal(e: impl Into<anyhow::Error>) -> GqlError {
+        ApiError::Internal(e.into()).into()
+    }
+}

@@ -1,0 +1,62 @@
+//! Who is asking, for which council, and the request's loaders.
+use std::sync::Arc;
+
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache},
+};
+use chrono::{DateTime, Utc};
+use pmf_store::{OrganisationSettings, entity::user};
+
+use super::loaders::OrgLoader;
+use crate::error::{GqlResult, gql};
+
+/// The organisation a request reads, and the signed-in user (`None` on the public portal).
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub org: OrganisationSettings,
+    pub user: Option<user::Model>,
+}
+
+impl Scope {
+    pub fn is_public(&self) -> bool {
+        self.user.is_none()
+    }
+}
+
+/// Per-request data every resolver can reach.
+pub struct RequestContext {
+    pub scope: Option<Arc<Scope>>,
+    pub now: DateTime<Utc>,
+    pub public_url: String,
+    pub db: pmf_store::Database,
+    pub loader: Option<DataLoader<OrgLoader, HashMapCache>>,
+}
+
+pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
+    ctx.data_unchecked::<RequestContext>()
+}
+
+/// The scope, or UNAUTHENTICATED when the caller named no organisation.
+pub fn scope<'a>(ctx: &Context<'a>) -> GqlResult<&'a Scope> {
+    request(ctx).scope.as_deref().ok_or_else(|| {
+        gql::unauthenticated(
+            "send `Authorization: Bearer <token>`, or `X-Organisation: <slug>` for the public portal",
+        )
+    })
+}
+
+/// The signed-in user, or UNAUTHENTICATED on the public portal.
+pub fn signed_in<'a>(ctx: &Context<'a>) -> GqlResult<&'a user::Model> {
+    scope(ctx)?.user.as_ref().ok_or_else(|| {
+        gql::unauthenticated("sign in with `Authorization: Bearer <token>` to do this")
+    })
+}
+
+pub fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<OrgLoader, HashMapCache>> {
+    scope(ctx)?;
+    request(ctx)
+        .loader
+        .as_ref()
+        .ok_or_else(|| gql::internal(anyhow::anyhow!("request has a scope but no loader")))
+}

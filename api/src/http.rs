@@ -1,0 +1,146 @@
+//! The HTTP surface: `/graphql` (POST, and GraphiQL on GET), `/health`, `/ready`.
+use std::{sync::Arc, time::Duration};
+
+use async_graphql::{
+    Pos,
+    dataloader::{DataLoader, HashMapCache},
+    http::GraphiQLSource,
+};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{Html, IntoResponse},
+    routing::get,
+};
+use pmf_core::Clock;
+use pmf_store::{Database, OrganisationSettings, admin, tokens};
+use serde_json::json;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+
+use crate::{
+    error::ApiError,
+    graphql::{AppSchema, RequestContext, Scope, build_schema, loaders::OrgLoader},
+};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub clock: Arc<dyn Clock>,
+    pub schema: AppSchema,
+    pub public_url: String,
+}
+
+impl AppState {
+    pub fn new(db: Database, clock: Arc<dyn Clock>, public_url: String) -> Self {
+        Self { db, clock, schema: build_schema(), public_url }
+    }
+}
+
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+        }
+    }
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Performance GraphQL").finish())
+}
+
+/// Decides who is asking: a bearer token's user and council, or the public portal of the
+/// council named by `X-Organisation`, or nobody (only introspection then works).
+async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<Scope>, ApiError> {
+    let now = state.clock.now();
+    let unauthenticated = |why: &str| ApiError::Unauthenticated(why.to_string());
+    if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| unauthenticated("malformed Authorization header"))?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`"))?;
+        let (_, user) = tokens::authenticate(&state.db.conn, secret, now)
+            .await?
+            .map_err(|refusal| {
+                use tokens::TokenRefusal::*;
+                unauthenticated(match refusal {
+                    Unknown => "this token is not valid",
+                    Expired => "this token has expired",
+                    Revoked => "this token has been revoked",
+                    UserInactive => "this token's user is no longer active",
+                })
+            })?;
+        let org = pmf_store::entity::organisation::Entity::find_by_id(user.organisation_id)
+            .one(&state.db.conn)
+            .await?
+            .ok_or_else(|| unauthenticated("this token's organisation no longer exists"))?;
+        let org = OrganisationSettings::try_from(&org)?;
+        return Ok(Some(Scope { org, user: Some(user) }));
+    }
+    if let Some(value) = headers.get("x-organisation") {
+        let slug = value.to_str().map(str::trim).unwrap_or_default();
+        let org = admin::find_organisation(&state.db.conn, slug)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no organisation with slug {slug:?}")))?;
+        let org = OrganisationSettings::try_from(&org)?;
+        return Ok(Some(Scope { org, user: None }));
+    }
+    Ok(None)
+}
+
+use sea_orm::EntityTrait;
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let scope = match resolve_scope(&state, &headers).await {
+        Ok(scope) => scope,
+        Err(e) => {
+            let error = e.to_graphql().into_server_error(Pos::default());
+            return async_graphql::Response::from_errors(vec![error]).into();
+        }
+    };
+    let loader = scope.as_ref().map(|s| {
+        DataLoader::with_cache(
+            OrgLoader { db: state.db.conn.clone(), org: s.org.clone(), public: s.is_public() },
+            tokio::spawn,
+            HashMapCache::default(),
+        )
+    });
+    let context = RequestContext {
+        scope: scope.map(Arc::new),
+        now: state.clock.now(),
+        public_url: state.public_url.clone(),
+        db: state.db.clone(),
+        loader,
+    };
+    state.schema.execute(request.into_inner().data(context)).await.into()
+}

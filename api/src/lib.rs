@@ -1,0 +1,82 @@
+//! The `api` binary's library: configuration, the HTTP router and GraphQL schema, and the
+//! operator commands. The end-to-end tests start the same router.
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod http;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use pmf_core::Clock;
+use pmf_store::Database;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use http::{AppState, router};
+
+/// Connects, migrates and, when the database is empty and demo data is on, loads the demo
+/// council.
+pub async fn prepare_database(config: &Config, clock: &dyn Clock) -> anyhow::Result<Database> {
+    let db = Database::connect(&config.database_url).await?;
+    db.migrate().await?;
+    if config.demo_data {
+        let _ = clock; // DEMO-PENDING
+    }
+    Ok(db)
+}
+
+/// A server bound to its port, not yet serving.
+pub struct Server {
+    pub listener: TcpListener,
+    pub state: AppState,
+    pub request_timeout: Duration,
+}
+
+impl Server {
+    pub async fn bind(
+        addr: SocketAddr,
+        db: Database,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+        request_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (PMF_LISTEN): {e}"))?;
+        Ok(Self { listener, state: AppState::new(db, clock, public_url), request_timeout })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state, self.request_timeout);
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

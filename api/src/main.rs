@@ -1,0 +1,130 @@
+//! `api`: serve the GraphQL API, or run an operator command (SPEC §8).
+use std::{process::ExitCode, sync::Arc, time::Duration};
+
+use api::{Config, Server, config::init_tracing, prepare_database, shutdown_signal};
+use clap::{Parser, Subcommand};
+use pmf_core::{Clock, Email, Slug, SystemClock};
+
+#[derive(Parser)]
+#[command(name = "api", version, about = "Council performance management: GraphQL API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load demo data into an empty database, and serve (the default).
+    Serve,
+    /// Create the organisation and an ADMIN user if missing; print a new token last.
+    Bootstrap {
+        #[arg(long)]
+        org_name: String,
+        #[arg(long)]
+        org_slug: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        admin_name: String,
+    },
+    /// Print a new API token for an existing user as the last line.
+    Token {
+        #[arg(long)]
+        org_slug: String,
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by when listing or revoking it.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Print the GraphQL schema (SDL).
+    PrintSchema,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::PrintSchema) = cli.command {
+        print!("{}", api::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_format);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match command {
+        Command::Serve => {
+            let db = prepare_database(&config, clock.as_ref()).await?;
+            let server = Server::bind(
+                config.listen,
+                db,
+                clock,
+                config.public_url.clone(),
+                Duration::from_secs(config.request_timeout_secs),
+            )
+            .await?;
+            let addr = server.local_addr();
+            tracing::info!(%addr, "listening");
+            println!("Listening on http://{addr}  (GraphQL: POST /graphql, GraphiQL: GET /graphql)");
+            println!(
+                "Get a token: cargo run -p api -- token --org-slug demo --email admin@demo.example"
+            );
+            println!("  or for a new council: cargo run -p api -- bootstrap --help");
+            server.serve(shutdown_signal()).await
+        }
+        Command::Bootstrap { org_name, org_slug, admin_email, admin_name } => {
+            let slug = Slug::parse(&org_slug).map_err(|e| anyhow::anyhow!("--org-slug: {e}"))?;
+            let email =
+                Email::parse(&admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
+            let (org_name, admin_name) = (org_name.trim(), admin_name.trim());
+            anyhow::ensure!(!org_name.is_empty(), "--org-name must not be empty");
+            anyhow::ensure!(!admin_name.is_empty(), "--admin-name must not be empty");
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let done =
+                pmf_store::admin::bootstrap(&db, org_name, &slug, &email, admin_name, clock.now())
+                    .await?;
+            println!(
+                "organisation {} ({}): {}",
+                done.organisation.name,
+                done.organisation.slug,
+                if done.created_organisation { "created" } else { "already existed" }
+            );
+            println!(
+                "admin {}: {}",
+                done.admin.email,
+                if done.created_admin { "created" } else { "already existed" }
+            );
+            println!("{}", done.token);
+            Ok(())
+        }
+        Command::Token { org_slug, email, name } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let (user, token) =
+                pmf_store::admin::issue_token(&db, org_slug.trim(), &email, &name, clock.now())
+                    .await?;
+            println!("token for {} ({}) in {}:", user.email, user.role, org_slug.trim());
+            println!("{token}");
+            Ok(())
+        }
+        Command::PrintSchema => unreachable!("handled before configuration"),
+    }
+}

@@ -1,0 +1,116 @@
+//! Domain types and rules of the council performance-management platform: periods,
+//! targets, RAG status, trend, summaries, deadlines, reminders, alerts and permissions.
+//!
+//! Everything here is a pure function over plain values (SPEC §4: "all in core, all pure"):
+//! no I/O, no database, and no wall clock except inside [`SystemClock`].
+//!
+//! Enums stored in the database or exposed through GraphQL have `as_str()` / `parse()` with
+//! the API spelling (`"HIGHER_IS_BETTER"`, `"MONTHLY"`, `"NOT_STARTED"`, …), implement
+//! `Display` / `FromStr`, and serialise with serde using that same spelling.
+
+mod value;
+
+pub mod alert;
+pub mod auth;
+pub mod clock;
+pub mod deadline;
+pub mod newtypes;
+pub mod period;
+pub mod reminder;
+pub mod status;
+pub mod summary;
+pub mod target;
+pub mod trend;
+
+pub use alert::{action_alert_due, alert_due};
+pub use auth::{Role, can_write};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use deadline::{
+    Completeness, DeadlineDay, DeadlineDayError, commentary_required, completeness, due_date,
+    effective_due_date, expected_periods,
+};
+pub use newtypes::{Email, EmailError, Slug, SlugError};
+pub use period::{Frequency, FyStart, Period, PeriodError};
+pub use reminder::{
+    ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
+    sweep_date, sweep_due,
+};
+pub use status::{
+    IndicatorStatus, Polarity, RatingRule, Tolerance, ToleranceError, indicator_status,
+};
+pub use summary::{
+    ActionCounts, ActionStatus, ActionUpdateRef, Delivery, IndicatorCounts, action_status_for,
+    count_actions, count_indicators, percent_half_up,
+};
+pub use target::{ResolvedTarget, TargetSource, target_for_period};
+pub use trend::{Direction, Trend, comparison_period, trend};
+pub use value::UnknownValue;
+
+#[cfg(test)]
+mod tests {
+    //! serde goes through the same spelling and validation as `parse` (checked with serde's
+    //! own in-memory deserialisers, so no format crate is needed).
+    use super::*;
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::Error;
+
+    fn de<'de, T: Deserialize<'de>>(v: impl IntoDeserializer<'de, Error>) -> Result<T, Error> {
+        T::deserialize(v.into_deserializer())
+    }
+
+    fn from_str<'de, T: Deserialize<'de>>(s: &'de str) -> Result<T, Error> {
+        de(s)
+    }
+    #[test]
+    fn enums_deserialise_from_their_api_spelling() {
+        assert_eq!(
+            from_str::<Polarity>("HIGHER_IS_BETTER").unwrap(),
+            Polarity::HigherIsBetter
+        );
+        assert_eq!(
+            from_str::<Frequency>("MONTHLY").unwrap(),
+            Frequency::Monthly
+        );
+        assert_eq!(
+            from_str::<ActionStatus>("NOT_STARTED").unwrap(),
+            ActionStatus::NotStarted
+        );
+        assert_eq!(
+            from_str::<IndicatorStatus>("NO_DATA").unwrap(),
+            IndicatorStatus::NoData
+        );
+        assert_eq!(from_str::<Role>("VIEWER").unwrap(), Role::Viewer);
+        assert_eq!(
+            from_str::<Trend>("NOT_COMPARABLE").unwrap(),
+            Trend::NotComparable
+        );
+        assert_eq!(
+            from_str::<ReminderStage>("OVERDUE-2").unwrap(),
+            ReminderStage::Overdue(2)
+        );
+        let e = from_str::<Polarity>("UPWARDS").unwrap_err().to_string();
+        assert!(e.contains("HIGHER_IS_BETTER"), "{e}");
+    }
+
+    #[test]
+    fn validated_types_reject_bad_input_when_deserialised() {
+        assert_eq!(
+            from_str::<Period>("2025-26 Q1").unwrap(),
+            Period::parse("2025-26 Q1").unwrap()
+        );
+        assert!(from_str::<Period>("2025/26").is_err());
+        assert_eq!(
+            from_str::<ReminderTime>("07:30").unwrap().to_string(),
+            "07:30"
+        );
+        assert!(from_str::<ReminderTime>("7am").is_err());
+        assert_eq!(from_str::<Email>(" A@B.UK ").unwrap().as_str(), "a@b.uk");
+        assert!(from_str::<Email>("nope").is_err());
+        assert!(from_str::<Slug>("-x-").is_err());
+        assert_eq!(de::<FyStart>(7u32).unwrap().month(), 7);
+        assert!(de::<FyStart>(13u32).is_err());
+        assert_eq!(de::<DeadlineDay>(10i64).unwrap().get(), 10);
+        assert!(de::<DeadlineDay>(29u32).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! Data access shared by `api` and `worker`: sea-orm entities and the queries both make.
+//!
+//! Every query here takes the organisation it reads or writes: nothing crosses councils.
+pub mod admin;
+pub mod audit;
+pub mod db;
+//pub mod demo;
+pub mod deadlines;
+pub mod entity;
+pub mod error;
+pub mod measurements;
+pub mod results;
+pub mod settings;
+pub mod testing;
+pub mod tokens;
+
+pub use db::{Database, DbKind};
+pub use error::StoreError;
+pub use settings::OrganisationSettings;

@@ -1,0 +1,15 @@
+//! The one schema, for SQLite and PostgreSQL alike.
+//!
+//! Every table but `organisations` carries `organisation_id`: no row exists outside a council.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_schema::Migration)]
+    }
+}
