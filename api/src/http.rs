@@ -142,5 +142,14 @@ async fn graphql(
         db: state.db.clone(),
         loader,
     };
-    state.schema.execute(request.into_inner().data(context)).await.into()
+    let mut response = state.schema.execute(request.into_inner().data(context)).await;
+    // Parse, validation and limit errors come from async-graphql without a code: they are
+    // all the client's to fix.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "BAD_USER_INPUT");
+        }
+    }
+    response.into()
 }

@@ -72,6 +72,27 @@ impl OrgLoader {
     }
 }
 
+impl OrgLoader {
+    /// Of these priorities, the ones in plans the caller may see.
+    async fn visible_priorities(
+        &self,
+        priority_ids: Vec<i64>,
+    ) -> Result<std::collections::HashSet<i64>, LoadError> {
+        let rows = priority::Entity::find()
+            .filter(priority::Column::OrganisationId.eq(self.org.id))
+            .filter(priority::Column::Id.is_in(priority_ids))
+            .all(&self.db)
+            .await
+            .map_err(err)?;
+        let plans = self.visible_plans(rows.iter().map(|p| p.plan_id).collect()).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|p| plans.iter().any(|pl| pl.id == p.plan_id))
+            .map(|p| p.id)
+            .collect())
+    }
+}
+
 impl Loader<UserKey> for OrgLoader {
     type Value = user::Model;
     type Error = LoadError;
@@ -140,7 +161,13 @@ impl Loader<IndicatorKey> for OrgLoader {
                 .filter(indicator::Column::Published.eq(true))
                 .filter(indicator::Column::Lifecycle.ne("PROPOSED"));
         }
-        let rows = q.all(&self.db).await.map_err(err)?;
+        let mut rows = q.all(&self.db).await.map_err(err)?;
+        if self.public {
+            // A published indicator in an unpublished plan stays hidden.
+            let visible =
+                self.visible_priorities(rows.iter().filter_map(|i| i.priority_id).collect()).await?;
+            rows.retain(|i| i.priority_id.is_none_or(|p| visible.contains(&p)));
+        }
         Ok(rows.into_iter().map(|i| (IndicatorKey(i.id), i)).collect())
     }
 }

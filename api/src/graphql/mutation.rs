@@ -219,8 +219,8 @@ pub struct CreateActionInput {
     pub reference: Option<String>,
     pub title: String,
     pub owner_id: Option<ID>,
-    #[graphql(default_with = "Delivery::Council")]
-    pub delivery: Delivery,
+    #[graphql(default_with = "Some(Delivery::Council)")]
+    pub delivery: Option<Delivery>,
     pub due_date: Option<Date>,
     pub description: Option<String>,
     pub sponsor_id: Option<ID>,
@@ -245,17 +245,17 @@ pub struct CreateIndicatorInput {
     pub reference: String,
     pub title: String,
     pub owner_id: Option<ID>,
-    #[graphql(default_with = "IndicatorLevel::Kpm")]
-    pub level: IndicatorLevel,
+    #[graphql(default_with = "Some(IndicatorLevel::Kpm)")]
+    pub level: Option<IndicatorLevel>,
     pub unit: Unit,
     pub polarity: Polarity,
     pub frequency: Frequency,
-    #[graphql(default = false)]
-    pub cumulative: bool,
-    #[graphql(default = false)]
-    pub monitor_only: bool,
-    #[graphql(default = 5.0)]
-    pub tolerance_pct: f64,
+    #[graphql(default_with = "Some(false)")]
+    pub cumulative: Option<bool>,
+    #[graphql(default_with = "Some(false)")]
+    pub monitor_only: Option<bool>,
+    #[graphql(default_with = "Some(5.0)")]
+    pub tolerance_pct: Option<f64>,
     /// A tolerance in the indicator's unit instead of a percentage.
     pub tolerance_absolute: Option<f64>,
     pub definition: Option<String>,
@@ -464,7 +464,7 @@ impl MutationRoot {
             description: Set(optional_text("description", input.description.as_deref(), MAX_TEXT)?),
             owner_id: Set(owner.map(|u| u.id)),
             sponsor_id: Set(sponsor.map(|u| u.id)),
-            delivery: Set(input.delivery.as_str().to_string()),
+            delivery: Set(input.delivery.unwrap_or(Delivery::Council).as_str().to_string()),
             planned_start: Set(input.planned_start.map(|d| d.0)),
             actual_start: Set(None),
             due_date: Set(input.due_date.map(|d| d.0)),
@@ -582,9 +582,10 @@ impl MutationRoot {
                 ("ABSOLUTE", v)
             }
             None => {
-                pmf_core::Tolerance::relative_pct(input.tolerance_pct)
+                let pct = input.tolerance_pct.unwrap_or(5.0);
+                pmf_core::Tolerance::relative_pct(pct)
                     .map_err(|e| gql::bad_input(format!("tolerancePct: {e}")))?;
-                ("RELATIVE", input.tolerance_pct)
+                ("RELATIVE", pct)
             }
         };
         let decimals = input.decimals.unwrap_or(match input.unit {
@@ -622,14 +623,14 @@ impl MutationRoot {
             reference: Set(reference.clone()),
             title: Set(title),
             definition: Set(optional_text("definition", input.definition.as_deref(), MAX_TEXT)?),
-            level: Set(input.level.as_str().to_string()),
+            level: Set(input.level.unwrap_or(IndicatorLevel::Kpm).as_str().to_string()),
             indicator_type: Set(input.indicator_type.unwrap_or(IndicatorType::Outcome).as_str().to_string()),
             unit: Set(input.unit.as_str().to_string()),
             decimals: Set(decimals as i16),
             polarity: Set(input.polarity.as_str().to_string()),
             frequency: Set(input.frequency.as_str().to_string()),
-            cumulative: Set(input.cumulative),
-            monitor_only: Set(input.monitor_only),
+            cumulative: Set(input.cumulative.unwrap_or(false)),
+            monitor_only: Set(input.monitor_only.unwrap_or(false)),
             tolerance_kind: Set(tolerance_kind.to_string()),
             tolerance_value: Set(tolerance_value),
             owner_id: Set(owner.map(|u| u.id)),

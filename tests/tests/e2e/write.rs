@@ -141,43 +141,6 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     let body = c.app.graphql(Caller::Token(&c.admin), CREATE_USER, json!({ "input": {
         "name": "Dup", "email": "OFFICER@test.example", "role": "OFFICER" } })).await;
     assert_eq!(error_code(&body), "CONFLICT", "e-mails are compared without case");
-    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_INDICATOR, input("N2")).await;
-    assert_eq!(error_code(&body), "CONFLICT");
-    let body = c.app.graphql(Caller::Token(&c.viewer), CREATE_INDICATOR, input("N3")).await;
-    assert_eq!(error_code(&body), "FORBIDDEN");
-    c.app.stop().await;
-}
-
-#[tokio::test]
-async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
-    let c = Council::new().await;
-    for (input, code, words) in [
-        (json!({ "period": "2025/06", "value": 1.0 }), "BAD_USER_INPUT", "2025-26 Q1"),
-        (json!({ "period": "2025-26 Q1", "value": 1.0 }), "BAD_USER_INPUT", "monthly"),
-        (json!({ "period": "2023-06", "value": 1.0 }), "BAD_USER_INPUT", "outside the plan"),
-        (json!({ "period": "2026-06", "value": 1.0 }), "BAD_USER_INPUT", "not started"),
-        (json!({ "indicatorId": "999999", "value": 1.0 }), "NOT_FOUND", "indicator"),
-        (json!({ "indicatorId": "abc", "value": 1.0 }), "NOT_FOUND", "indicator"),
-        (json!({ "value": 1.0, "expectedVersion": 3 }), "CONFLICT", "version"),
-    ] {
-        let body = c.record(&c.admin, input.clone()).await;
-        assert_eq!(error_code(&body), code, "{input}: {body}");
-        let message = body["errors"][0]["message"].as_str().unwrap();
-        assert!(message.contains(words), "{input}: {message:?} should mention {words:?}");
-    }
-    assert_eq!(c.measurements().await, 0);
-    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_PLAN, json!({ "input": {
-        "kind": "SERVICE_PLAN", "title": "Backwards", "startDate": "2026-04-01", "endDate": "2025-04-01" } })).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
-    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_USER, json!({ "input": {
-        "name": "No at", "email": "not-an-email", "role": "OFFICER" } })).await;
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
-    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_USER, json!({ "input": {
-        "name": "Dup", "email": "OFFICER@test.example", "role": "OFFICER" } })).await;
-    assert_eq!(error_code(&body), "CONFLICT", "e-mails are compared without case");
-    let body = c.app.graphql(Caller::Token(&c.admin), SET_TARGET, json!({ "input": {
-        "indicatorId": c.indicator, "period": "2025-26", "value": 1e400 } })).await;
-    assert!(body.get("errors").is_some(), "a non-finite target is refused: {body}");
     let body = c.app.graphql(Caller::Token(&c.admin), CREATE_INDICATOR, json!({ "input": {
         "ref": "T", "title": "t", "unit": "COUNT", "polarity": "NEUTRAL", "frequency": "ANNUAL", "tolerancePct": -1.0 } })).await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
