@@ -6,7 +6,7 @@ use async_graphql::dataloader::Loader;
 use pmf_core::Period;
 use pmf_store::{
     OrganisationSettings, StoreError,
-    entity::{action, action_update, indicator, plan, priority, user},
+    entity::{action, action_update, indicator, objective, plan, priority, user},
     results::{EvaluationInputs, PeriodEvaluation},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -38,6 +38,8 @@ pub struct IndicatorsOfPriority(pub i64);
 pub struct ActionsOfPriority(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UpdatesOfAction(pub i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectivesOfPriority(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResultKey(pub i64, pub Period);
 
@@ -227,6 +229,25 @@ impl Loader<IndicatorsOfPriority> for OrgLoader {
         }
         let rows = q.order_by_asc(indicator::Column::Id).all(&self.db).await.map_err(err)?;
         Ok(group(keys, rows, |i| i.priority_id.map(IndicatorsOfPriority)))
+    }
+}
+
+impl Loader<ObjectivesOfPriority> for OrgLoader {
+    type Value = Vec<objective::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ObjectivesOfPriority],
+    ) -> Result<HashMap<ObjectivesOfPriority, Vec<objective::Model>>, LoadError> {
+        let rows = objective::Entity::find()
+            .filter(objective::Column::OrganisationId.eq(self.org.id))
+            .filter(objective::Column::PriorityId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(objective::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |o| Some(ObjectivesOfPriority(o.priority_id))))
     }
 }
 

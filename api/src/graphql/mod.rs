@@ -4,15 +4,24 @@ pub mod enums;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod register;
 pub mod scalars;
 pub mod summary;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use context::{RequestContext, Scope};
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+
+/// Every query: the contract's, and the register's.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(query::ContractQueries, register::RegisterQueries);
+
+/// Every mutation: the contract's, and the register's.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(mutation::ContractMutations, register::RegisterMutations);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -22,7 +31,7 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema() -> AppSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)

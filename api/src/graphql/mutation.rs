@@ -150,14 +150,13 @@ pub async fn check_indicator_period<C: ConnectionTrait>(
             frequency.as_str().to_lowercase()
         )));
     }
-    if let Some(span) = plan_span(db, org, row.priority_id).await? {
-        if period.start_date(fy) < span.0 || period.end_date(fy) > span.1 {
+    if let Some(span) = plan_span(db, org, row.priority_id).await?
+        && (period.start_date(fy) < span.0 || period.end_date(fy) > span.1) {
             return Err(gql::bad_input(format!(
                 "{period} is outside the plan ({} to {})",
                 span.0, span.1
             )));
         }
-    }
     Ok(())
 }
 
@@ -299,12 +298,13 @@ pub struct DeadlineExtensionInput {
     pub reason: String,
 }
 
-pub struct MutationRoot;
+#[derive(Default)]
+pub struct ContractMutations;
 
 /// Roles that keep the register (plans, priorities, users).
 const REGISTER: &[CoreRole] = &[CoreRole::Admin];
 /// Roles that may create actions and set targets.
-const SENIOR: &[CoreRole] = &[CoreRole::Admin, CoreRole::Executive];
+pub const SENIOR: &[CoreRole] = &[CoreRole::Admin, CoreRole::Executive];
 
 async fn begin(ctx: &Context<'_>) -> GqlResult<DatabaseTransaction> {
     Ok(request(ctx).db.begin_write().await?)
@@ -328,8 +328,8 @@ async fn user_in_org<C: ConnectionTrait>(
     }
 }
 
-#[Object(name = "Mutation")]
-impl MutationRoot {
+#[Object]
+impl ContractMutations {
     /// Adds a user to the council (ADMIN).
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> GqlResult<UserObj> {
         let actor = require_role(ctx, REGISTER, "add users")?;
@@ -504,13 +504,12 @@ impl MutationRoot {
                 Period::containing(period.end_date(fy), CoreFrequency::Quarterly, fy)
             )));
         }
-        if let Some((start, end)) = plan_span(db, &org, existing.priority_id).await? {
-            if period.end_date(fy) < start || period.start_date(fy) > end {
+        if let Some((start, end)) = plan_span(db, &org, existing.priority_id).await?
+            && (period.end_date(fy) < start || period.start_date(fy) > end) {
                 return Err(gql::bad_input(format!(
                     "{period} is outside the plan ({start} to {end})"
                 )));
             }
-        }
         let commentary = optional_text("commentary", input.commentary.as_deref(), MAX_TEXT)?;
         let next_steps = optional_text("nextSteps", input.next_steps.as_deref(), MAX_TEXT)?;
         let now = request(ctx).now;
@@ -601,14 +600,13 @@ impl MutationRoot {
             .as_deref()
             .map(parse_period)
             .transpose()?;
-        if let Some(p) = first_period {
-            if p.frequency() != input.frequency.into() {
+        if let Some(p) = first_period
+            && p.frequency() != input.frequency.into() {
                 return Err(gql::bad_input(format!(
                     "firstPeriod {p} is not a {} period",
                     input.frequency.as_str().to_lowercase()
                 )));
             }
-        }
         let txn = begin(ctx).await?;
         let priority = match &input.priority_id {
             Some(id) => Some(find_priority(&txn, org, parse_id(id, "priority")?).await?),
@@ -751,11 +749,10 @@ impl MutationRoot {
             Some(_) => None,
             None => optional_text("noValueReason", input.no_value_reason.as_deref(), MAX_TEXT)?,
         };
-        if let Some(v) = input.expected_version {
-            if v < 0 {
+        if let Some(v) = input.expected_version
+            && v < 0 {
                 return Err(gql::bad_input("expectedVersion cannot be negative"));
             }
-        }
         let change = pmf_store::measurements::MeasurementChange {
             value,
             commentary,

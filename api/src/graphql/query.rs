@@ -74,14 +74,17 @@ fn page_size(first: Option<i32>) -> GqlResult<usize> {
     }
 }
 
-/// Slices rows (sorted by id) after a cursor: (page, has next page).
+/// A page of rows with their cursors, whether more follow, and the total.
+type Page<T> = (Vec<(T, String)>, bool, u32);
+
+/// Slices rows (sorted by id) after a cursor: (page, has next page, total).
 fn paginate<T>(
     rows: Vec<T>,
     id_of: impl Fn(&T) -> i64,
     kind: &str,
     first: Option<i32>,
     after: Option<&str>,
-) -> GqlResult<(Vec<(T, String)>, bool, u32)> {
+) -> GqlResult<Page<T>> {
     let size = page_size(first)?;
     let total = rows.len() as u32;
     let after = after.map(|c| decode_cursor(kind, c)).transpose()?;
@@ -148,10 +151,11 @@ async fn published_priority_ids(ctx: &Context<'_>) -> GqlResult<Vec<i64>> {
         .collect())
 }
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct ContractQueries;
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[Object]
+impl ContractQueries {
     /// The signed-in user; null on the public portal.
     async fn viewer(&self, ctx: &Context<'_>) -> GqlResult<Option<UserObj>> {
         Ok(scope(ctx)?.user.clone().map(UserObj))
@@ -263,7 +267,7 @@ impl QueryRoot {
             for word in words.split_whitespace() {
                 let pattern = format!(
                     "%{}%",
-                    word.to_lowercase().replace('\\', "").replace('%', "").replace('_', "")
+                    word.to_lowercase().replace(['\\', '%', '_'], "")
                 );
                 q = q.filter(
                     Expr::expr(Func::lower(Expr::col(indicator::Column::Title)))

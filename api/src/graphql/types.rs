@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use pmf_core::Period;
 use pmf_store::{
     OrganisationSettings,
-    entity::{action, action_update, indicator, plan, priority, user},
+    entity::{action, action_update, indicator, objective, plan, priority, user},
     results::PeriodEvaluation,
 };
 
@@ -206,6 +206,14 @@ impl PriorityObj {
             .unwrap_or_default();
         Ok(rows.into_iter().map(ActionObj).collect())
     }
+    async fn objectives(&self, ctx: &Context<'_>) -> GqlResult<Vec<ObjectiveObj>> {
+        let rows = loader(ctx)?
+            .load_one(ObjectivesOfPriority(self.0.id))
+            .await
+            .map_err(load_err)?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(ObjectiveObj).collect())
+    }
     /// The priority's active indicators (published ones only on the public portal).
     async fn indicators(&self, ctx: &Context<'_>) -> GqlResult<Vec<IndicatorObj>> {
         let rows = loader(ctx)?
@@ -214,6 +222,21 @@ impl PriorityObj {
             .map_err(load_err)?
             .unwrap_or_default();
         Ok(rows.into_iter().map(IndicatorObj).collect())
+    }
+}
+
+pub struct ObjectiveObj(pub objective::Model);
+
+#[Object(name = "Objective")]
+impl ObjectiveObj {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
     }
 }
 
