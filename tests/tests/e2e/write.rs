@@ -238,3 +238,132 @@ async fn deadline_extensions_move_the_due_date() {
     assert_eq!(d["indicator"]["result"]["dueDate"], "2025-11-20");
     c.app.stop().await;
 }
+
+#[tokio::test]
+async fn proposed_indicators_are_approved_by_an_executive_and_retired_by_an_admin() {
+    let c = Council::new().await;
+    let d = c.app.data(Caller::Token(&c.officer), CREATE_INDICATOR, json!({ "input": {
+        "ref": "NEW1", "title": "Food hygiene inspections on time", "unit": "PERCENT",
+        "polarity": "HIGHER_IS_BETTER", "frequency": "QUARTERLY" } })).await;
+    let proposed = d["createIndicator"]["id"].clone();
+    let list = r#"{ indicators { edges { node { ref } } } }"#;
+    let refs = |d: &Value| d["indicators"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["ref"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert!(!refs(&c.app.data(Caller::Token(&c.admin), list, json!({})).await).contains(&"NEW1".to_string()), "PROPOSED is not listed as active");
+    let approve = r#"mutation($id: ID!) { approveIndicator(id: $id) { lifecycle approvedAt approvedBy { email } } }"#;
+    let body = c.app.graphql(Caller::Token(&c.officer), approve, json!({ "id": proposed })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let d = c.app.data(Caller::Token(&c.director), approve, json!({ "id": proposed })).await;
+    assert_eq!(d["approveIndicator"]["lifecycle"], "ACTIVE");
+    assert_eq!(d["approveIndicator"]["approvedBy"]["email"], "director@test.example");
+    assert_eq!(d["approveIndicator"]["approvedAt"], "2025-11-16T12:00:00Z");
+    let body = c.app.graphql(Caller::Token(&c.director), approve, json!({ "id": proposed })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "already active");
+
+    let retire = r#"mutation($id: ID!) { retireIndicator(id: $id) { lifecycle } }"#;
+    let body = c.app.graphql(Caller::Token(&c.director), retire, json!({ "id": c.indicator })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let d = c.app.data(Caller::Token(&c.admin), retire, json!({ "id": c.indicator })).await;
+    assert_eq!(d["retireIndicator"]["lifecycle"], "RETIRED");
+    let d = c.app.data(Caller::Token(&c.admin), list, json!({})).await;
+    assert_eq!(refs(&d), ["NEW1"]);
+    let d = c.app.data(Caller::Token(&c.admin), r#"{ deadlines(from: "2025-04-01", to: "2026-06-30") { indicator { ref } } }"#, json!({})).await;
+    assert!(d["deadlines"].as_array().unwrap().iter().all(|x| x["indicator"]["ref"] != "W1"), "retired indicators are never chased");
+    let body = c.record(&c.officer, json!({ "value": 1.0 })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "no values for a retired indicator");
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn edits_use_expected_versions_and_are_audited() {
+    let c = Council::new().await;
+    let update = r#"mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { title version published tolerancePct toleranceAbsolute firstPeriod } }"#;
+    let d = c.app.data(Caller::Token(&c.admin), update, json!({ "input": {
+        "id": c.indicator, "expectedVersion": 1, "title": "Complaints answered within 10 days",
+        "published": true, "toleranceAbsolute": 2.5, "firstPeriod": "2025-04" } })).await;
+    assert_eq!(d["updateIndicator"], json!({ "title": "Complaints answered within 10 days", "version": 2, "published": true, "tolerancePct": 0.0, "toleranceAbsolute": 2.5, "firstPeriod": "2025-04" }));
+    let body = c.app.graphql(Caller::Token(&c.admin), update, json!({ "input": { "id": c.indicator, "expectedVersion": 1, "title": "Stale" } })).await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    let body = c.app.graphql(Caller::Token(&c.admin), update, json!({ "input": { "id": c.indicator, "firstPeriod": "2025-26 Q1" } })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    let body = c.app.graphql(Caller::Token(&c.officer), update, json!({ "input": { "id": c.indicator, "title": "Mine" } })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+
+    let log = r#"query($e: String) { auditLog(entity: $e) { entity operation before after actorId } }"#;
+    let d = c.app.data(Caller::Token(&c.director), log, json!({ "e": "indicator" })).await;
+    let latest = &d["auditLog"][0];
+    assert_eq!(latest["operation"], "update");
+    let before: Value = serde_json::from_str(latest["before"].as_str().unwrap()).unwrap();
+    let after: Value = serde_json::from_str(latest["after"].as_str().unwrap()).unwrap();
+    assert_eq!(before["title"], "Complaints answered in time");
+    assert_eq!(after["title"], "Complaints answered within 10 days");
+    let body = c.app.graphql(Caller::Token(&c.officer), log, json!({})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn deactivated_users_and_revoked_tokens_cannot_sign_in() {
+    let c = Council::new().await;
+    let d = c.app.data(Caller::Token(&c.officer), r#"mutation { createApiToken(name: "power bi") { secret token { id name } } }"#, json!({})).await;
+    let secret = d["createApiToken"]["secret"].as_str().unwrap().to_string();
+    let token_id = d["createApiToken"]["token"]["id"].clone();
+    assert_eq!(c.app.data(Caller::Token(&secret), "{ viewer { email } }", json!({})).await["viewer"]["email"], "officer@test.example");
+    let d = c.app.data(Caller::Token(&c.officer), "{ apiTokens { name revokedAt } }", json!({})).await;
+    assert_eq!(d["apiTokens"].as_array().unwrap().len(), 2, "their own tokens only");
+    let body = c.app.graphql(Caller::Token(&c.other_officer), "mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({ "id": token_id })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    c.app.data(Caller::Token(&c.officer), "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }", json!({ "id": token_id })).await;
+    let body = c.app.graphql(Caller::Token(&secret), "{ viewer { email } }", json!({})).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+
+    let officer_id = c.app.data(Caller::Token(&c.officer), "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let deactivate = "mutation($id: ID!, $a: Boolean!) { setUserActive(id: $id, active: $a) { active } }";
+    let body = c.app.graphql(Caller::Token(&c.director), deactivate, json!({ "id": officer_id, "a": false })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    c.app.data(Caller::Token(&c.admin), deactivate, json!({ "id": officer_id, "a": false })).await;
+    let body = c.app.graphql(Caller::Token(&c.officer), "{ viewer { email } }", json!({})).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn organisation_settings_are_validated_and_change_due_dates() {
+    let c = Council::new().await;
+    let settings = r#"mutation($input: OrganisationSettingsInput!) { updateOrganisationSettings(input: $input) { deadlineDay timeZone reminderTime amberAlerts } }"#;
+    for bad in [json!({ "deadlineDay": 30 }), json!({ "timeZone": "Mars/Olympus" }), json!({ "reminderTime": "25:00" }), json!({ "financialYearStartMonth": 13 })] {
+        let body = c.app.graphql(Caller::Token(&c.admin), settings, json!({ "input": bad })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad}: {body}");
+    }
+    let body = c.app.graphql(Caller::Token(&c.director), settings, json!({ "input": { "deadlineDay": 15 } })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let d = c.app.data(Caller::Token(&c.admin), settings, json!({ "input": { "deadlineDay": 15, "reminderTime": "07:30", "amberAlerts": true } })).await;
+    assert_eq!(d["updateOrganisationSettings"], json!({ "deadlineDay": 15, "timeZone": "Europe/London", "reminderTime": "07:30", "amberAlerts": true }));
+    let d = c.app.data(Caller::Token(&c.admin), "query($id: ID!) { indicator(id: $id) { result(period: \"2025-10\") { dueDate } } }", json!({ "id": c.indicator })).await;
+    assert_eq!(d["indicator"]["result"]["dueDate"], "2025-11-15");
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn action_updates_are_quarterly_and_written_by_the_owner_chain() {
+    let c = Council::new().await;
+    let officer_id = c.app.data(Caller::Token(&c.officer), "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+    let priority = c.app.data(Caller::Token(&c.admin), "{ plans { priorities { id } } }", json!({})).await["plans"][0]["priorities"][0]["id"].clone();
+    let body = c.app.graphql(Caller::Token(&c.officer), CREATE_ACTION, json!({ "input": { "priorityId": priority, "title": "Customer charter" } })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "the register's actions are created by the performance team");
+    let d = c.app.data(Caller::Token(&c.director), CREATE_ACTION, json!({ "input": { "priorityId": priority, "ref": "1.1a", "title": "Customer charter", "ownerId": officer_id } })).await;
+    let action = d["createAction"]["id"].clone();
+    let update = |period: &str, status: &str| json!({ "input": { "actionId": action, "period": period, "status": status, "commentary": "on track", "nextSteps": "consult" } });
+    let body = c.app.graphql(Caller::Token(&c.officer), ACTION_UPDATE, update("2025-07", "GREEN")).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("2025-26 Q2"));
+    let body = c.app.graphql(Caller::Token(&c.other_officer), ACTION_UPDATE, update("2025-26 Q2", "GREEN")).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let d = c.app.data(Caller::Token(&c.officer), ACTION_UPDATE, update("2025-26 Q2", "AMBER")).await;
+    assert_eq!(d["recordActionUpdate"]["status"], "AMBER");
+    assert_eq!(d["recordActionUpdate"]["updates"], json!([{ "period": "2025-26 Q2", "status": "AMBER", "commentary": "on track" }]));
+    let d = c.app.data(Caller::Token(&c.manager), ACTION_UPDATE, update("2025-26 Q2", "GREEN")).await;
+    assert_eq!(d["recordActionUpdate"]["status"], "GREEN", "the latest update wins");
+    let d = c.app.data(Caller::Token(&c.admin), "{ a: actions(filter: { status: GREEN, statusPeriod: \"2025-26 Q3\" }) { totalCount } b: actions(filter: { status: NOT_STARTED, statusPeriod: \"2025-26 Q1\" }) { totalCount } }", json!({})).await;
+    assert_eq!((d["a"]["totalCount"].as_i64(), d["b"]["totalCount"].as_i64()), (Some(1), Some(1)));
+    c.app.stop().await;
+}
