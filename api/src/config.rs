@@ -55,7 +55,9 @@ impl Config {
             value: listen_text.clone(),
             reason: "expected an address and port such as 127.0.0.1:8080".into(),
         })?;
-        let public_url = get("PUBLIC_URL", DEFAULT_PUBLIC_URL).trim_end_matches('/').to_string();
+        let public_url = get("PUBLIC_URL", DEFAULT_PUBLIC_URL)
+            .trim_end_matches('/')
+            .to_string();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError {
                 name: "PUBLIC_URL",
@@ -97,7 +99,14 @@ impl Config {
                 });
             }
         };
-        Ok(Self { database_url, listen, public_url, log_format, request_timeout_secs, demo_data })
+        Ok(Self {
+            database_url,
+            listen,
+            public_url,
+            log_format,
+            request_timeout_secs,
+            demo_data,
+        })
     }
 }
 
@@ -108,7 +117,9 @@ pub fn init_tracing(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info"))
         .add_directive("sqlx=warn".parse().expect("static directive"))
         .add_directive("sea_orm=warn".parse().expect("static directive"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -121,8 +132,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -143,7 +156,13 @@ mod tests {
         let e = config(&[("DATABASE_URL", "mysql://root:pw@db/x")]).unwrap_err();
         assert_eq!(e.name, "DATABASE_URL");
         assert!(!e.to_string().contains("pw"), "{e}");
-        assert_eq!(config(&[("LOG_FORMAT", "xml")]).unwrap_err().name, "LOG_FORMAT");
-        assert_eq!(config(&[("PUBLIC_URL", "example.org")]).unwrap_err().name, "PUBLIC_URL");
+        assert_eq!(
+            config(&[("LOG_FORMAT", "xml")]).unwrap_err().name,
+            "LOG_FORMAT"
+        );
+        assert_eq!(
+            config(&[("PUBLIC_URL", "example.org")]).unwrap_err().name,
+            "PUBLIC_URL"
+        );
     }
 }

@@ -37,7 +37,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Database, clock: Arc<dyn Clock>, public_url: String) -> Self {
-        Self { db, clock, schema: build_schema(), public_url }
+        Self {
+            db,
+            clock,
+            schema: build_schema(),
+            public_url,
+        }
     }
 }
 
@@ -47,7 +52,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         .with_state(state)
 }
 
@@ -57,7 +65,10 @@ async fn health() -> impl IntoResponse {
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");
             (
@@ -69,7 +80,12 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("Performance GraphQL").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Performance GraphQL")
+            .finish(),
+    )
 }
 
 /// Decides who is asking: a bearer token's user and council, or the public portal of the
@@ -78,7 +94,9 @@ async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<S
     let now = state.clock.now();
     let unauthenticated = |why: &str| ApiError::Unauthenticated(why.to_string());
     if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| unauthenticated("malformed Authorization header"))?;
+        let value = value
+            .to_str()
+            .map_err(|_| unauthenticated("malformed Authorization header"))?;
         let secret = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
@@ -101,7 +119,10 @@ async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<S
             .await?
             .ok_or_else(|| unauthenticated("this token's organisation no longer exists"))?;
         let org = OrganisationSettings::try_from(&org)?;
-        return Ok(Some(Scope { org, user: Some(user) }));
+        return Ok(Some(Scope {
+            org,
+            user: Some(user),
+        }));
     }
     if let Some(value) = headers.get("x-organisation") {
         let slug = value.to_str().map(str::trim).unwrap_or_default();
@@ -130,7 +151,11 @@ async fn graphql(
     };
     let loader = scope.as_ref().map(|s| {
         DataLoader::with_cache(
-            OrgLoader { db: state.db.conn.clone(), org: s.org.clone(), public: s.is_public() },
+            OrgLoader {
+                db: state.db.conn.clone(),
+                org: s.org.clone(),
+                public: s.is_public(),
+            },
             tokio::spawn,
             HashMapCache::default(),
         )
@@ -142,7 +167,10 @@ async fn graphql(
         db: state.db.clone(),
         loader,
     };
-    let mut response = state.schema.execute(request.into_inner().data(context)).await;
+    let mut response = state
+        .schema
+        .execute(request.into_inner().data(context))
+        .await;
     // Parse, validation and limit errors come from async-graphql without a code: they are
     // all the client's to fix.
     for error in &mut response.errors {

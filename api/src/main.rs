@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use pmf_core::{Clock, Email, Slug, SystemClock};
 
 #[derive(Parser)]
-#[command(name = "api", version, about = "Council performance management: GraphQL API")]
+#[command(
+    name = "api",
+    version,
+    about = "Council performance management: GraphQL API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -81,14 +85,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await?;
             let addr = server.local_addr();
             tracing::info!(%addr, "listening");
-            println!("Listening on http://{addr}  (GraphQL: POST /graphql, GraphiQL: GET /graphql)");
+            println!(
+                "Listening on http://{addr}  (GraphQL: POST /graphql, GraphiQL: GET /graphql)"
+            );
             println!(
                 "Get a token: cargo run -p api -- token --org-slug demo --email admin@demo.example"
             );
             println!("  or for a new council: cargo run -p api -- bootstrap --help");
             server.serve(shutdown_signal()).await
         }
-        Command::Bootstrap { org_name, org_slug, admin_email, admin_name } => {
+        Command::Bootstrap {
+            org_name,
+            org_slug,
+            admin_email,
+            admin_name,
+        } => {
             let slug = Slug::parse(&org_slug).map_err(|e| anyhow::anyhow!("--org-slug: {e}"))?;
             let email =
                 Email::parse(&admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
@@ -104,24 +115,41 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 "organisation {} ({}): {}",
                 done.organisation.name,
                 done.organisation.slug,
-                if done.created_organisation { "created" } else { "already existed" }
+                if done.created_organisation {
+                    "created"
+                } else {
+                    "already existed"
+                }
             );
             println!(
                 "admin {}: {}",
                 done.admin.email,
-                if done.created_admin { "created" } else { "already existed" }
+                if done.created_admin {
+                    "created"
+                } else {
+                    "already existed"
+                }
             );
             println!("{}", done.token);
             Ok(())
         }
-        Command::Token { org_slug, email, name } => {
+        Command::Token {
+            org_slug,
+            email,
+            name,
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = pmf_store::Database::connect(&config.database_url).await?;
             db.migrate().await?;
             let (user, token) =
                 pmf_store::admin::issue_token(&db, org_slug.trim(), &email, &name, clock.now())
                     .await?;
-            println!("token for {} ({}) in {}:", user.email, user.role, org_slug.trim());
+            println!(
+                "token for {} ({}) in {}:",
+                user.email,
+                user.role,
+                org_slug.trim()
+            );
             println!("{token}");
             Ok(())
         }

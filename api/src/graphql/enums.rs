@@ -25,22 +25,97 @@ macro_rules! stored_enum {
     };
 }
 
-stored_enum!(Role { Admin, Executive, Manager, Officer, Viewer });
-stored_enum!(PlanKind { CorporatePlan, DeliveryPlan, ServicePlan, PeerChallenge, Transformation, Other });
-stored_enum!(PlanStatus { Draft, Adopted, Archived });
-stored_enum!(Delivery { Council, Partnership });
-stored_enum!(ActionStatus { Red, Amber, Green, Blue, Completed, NotStarted });
-stored_enum!(DueKind { Ongoing, Annual, NotSet });
-stored_enum!(IndicatorLevel { Contextual, Kpm, Management, Service });
-stored_enum!(IndicatorType { Outcome, Output, Input, Perception });
-stored_enum!(Unit { Percent, Count, Currency, Days, Ratio, Other });
-stored_enum!(Polarity { HigherIsBetter, LowerIsBetter, Neutral });
-stored_enum!(Frequency { Monthly, Quarterly, Annual });
-stored_enum!(IndicatorStatus { Green, Amber, Red, MonitorOnly, NoData, NoTarget });
-stored_enum!(Trend { Improving, Deteriorating, NoChange, NotComparable });
+stored_enum!(Role {
+    Admin,
+    Executive,
+    Manager,
+    Officer,
+    Viewer
+});
+stored_enum!(PlanKind {
+    CorporatePlan,
+    DeliveryPlan,
+    ServicePlan,
+    PeerChallenge,
+    Transformation,
+    Other
+});
+stored_enum!(PlanStatus {
+    Draft,
+    Adopted,
+    Archived
+});
+stored_enum!(Delivery {
+    Council,
+    Partnership
+});
+stored_enum!(ActionStatus {
+    Red,
+    Amber,
+    Green,
+    Blue,
+    Completed,
+    NotStarted
+});
+stored_enum!(DueKind {
+    Ongoing,
+    Annual,
+    NotSet
+});
+stored_enum!(IndicatorLevel {
+    Contextual,
+    Kpm,
+    Management,
+    Service
+});
+stored_enum!(IndicatorType {
+    Outcome,
+    Output,
+    Input,
+    Perception
+});
+stored_enum!(Unit {
+    Percent,
+    Count,
+    Currency,
+    Days,
+    Ratio,
+    Other
+});
+stored_enum!(Polarity {
+    HigherIsBetter,
+    LowerIsBetter,
+    Neutral
+});
+stored_enum!(Frequency {
+    Monthly,
+    Quarterly,
+    Annual
+});
+stored_enum!(IndicatorStatus {
+    Green,
+    Amber,
+    Red,
+    MonitorOnly,
+    NoData,
+    NoTarget
+});
+stored_enum!(Trend {
+    Improving,
+    Deteriorating,
+    NoChange,
+    NotComparable
+});
 stored_enum!(Direction { Up, Down, Same });
-stored_enum!(Lifecycle { Proposed, Active, Retired });
-stored_enum!(NotificationPreference { Immediate, DailyDigest });
+stored_enum!(Lifecycle {
+    Proposed,
+    Active,
+    Retired
+});
+stored_enum!(NotificationPreference {
+    Immediate,
+    DailyDigest
+});
 
 impl From<pmf_core::IndicatorStatus> for IndicatorStatus {
     fn from(s: pmf_core::IndicatorStatus) -> Self {
@@ -150,7 +225,10 @@ mod tests {
         assert_eq!(Polarity::HigherIsBetter.as_str(), "HIGHER_IS_BETTER");
         assert_eq!(IndicatorLevel::Kpm.as_str(), "KPM");
         assert_eq!(ActionStatus::NotStarted.as_str(), "NOT_STARTED");
-        assert_eq!(Frequency::from_stored("QUARTERLY"), Some(Frequency::Quarterly));
+        assert_eq!(
+            Frequency::from_stored("QUARTERLY"),
+            Some(Frequency::Quarterly)
+        );
         assert_eq!(Frequency::from_stored("weekly"), None);
         for s in [IndicatorStatus::Green, IndicatorStatus::NoTarget] {
             assert_eq!(IndicatorStatus::from_stored(s.as_str()), Some(s));

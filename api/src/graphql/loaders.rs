@@ -86,7 +86,9 @@ impl OrgLoader {
             .all(&self.db)
             .await
             .map_err(err)?;
-        let plans = self.visible_plans(rows.iter().map(|p| p.plan_id).collect()).await?;
+        let plans = self
+            .visible_plans(rows.iter().map(|p| p.plan_id).collect())
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|p| plans.iter().any(|pl| pl.id == p.plan_id))
@@ -118,7 +120,9 @@ impl Loader<PlanKey> for OrgLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[PlanKey]) -> Result<HashMap<PlanKey, plan::Model>, LoadError> {
-        let rows = self.visible_plans(keys.iter().map(|k| k.0).collect()).await?;
+        let rows = self
+            .visible_plans(keys.iter().map(|k| k.0).collect())
+            .await?;
         Ok(rows.into_iter().map(|p| (PlanKey(p.id), p)).collect())
     }
 }
@@ -138,8 +142,12 @@ impl Loader<PriorityKey> for OrgLoader {
             .await
             .map_err(err)?;
         let rows = if self.public {
-            let plans = self.visible_plans(rows.iter().map(|p| p.plan_id).collect()).await?;
-            rows.into_iter().filter(|p| plans.iter().any(|pl| pl.id == p.plan_id)).collect()
+            let plans = self
+                .visible_plans(rows.iter().map(|p| p.plan_id).collect())
+                .await?;
+            rows.into_iter()
+                .filter(|p| plans.iter().any(|pl| pl.id == p.plan_id))
+                .collect()
         } else {
             rows
         };
@@ -166,8 +174,9 @@ impl Loader<IndicatorKey> for OrgLoader {
         let mut rows = q.all(&self.db).await.map_err(err)?;
         if self.public {
             // A published indicator in an unpublished plan stays hidden.
-            let visible =
-                self.visible_priorities(rows.iter().filter_map(|i| i.priority_id).collect()).await?;
+            let visible = self
+                .visible_priorities(rows.iter().filter_map(|i| i.priority_id).collect())
+                .await?;
             rows.retain(|i| i.priority_id.is_none_or(|p| visible.contains(&p)));
         }
         Ok(rows.into_iter().map(|i| (IndicatorKey(i.id), i)).collect())
@@ -227,8 +236,14 @@ impl Loader<IndicatorsOfPriority> for OrgLoader {
         if self.public {
             q = q.filter(indicator::Column::Published.eq(true));
         }
-        let rows = q.order_by_asc(indicator::Column::Id).all(&self.db).await.map_err(err)?;
-        Ok(group(keys, rows, |i| i.priority_id.map(IndicatorsOfPriority)))
+        let rows = q
+            .order_by_asc(indicator::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(err)?;
+        Ok(group(keys, rows, |i| {
+            i.priority_id.map(IndicatorsOfPriority)
+        }))
     }
 }
 
@@ -247,7 +262,9 @@ impl Loader<ObjectivesOfPriority> for OrgLoader {
             .all(&self.db)
             .await
             .map_err(err)?;
-        Ok(group(keys, rows, |o| Some(ObjectivesOfPriority(o.priority_id))))
+        Ok(group(keys, rows, |o| {
+            Some(ObjectivesOfPriority(o.priority_id))
+        }))
     }
 }
 
@@ -309,8 +326,10 @@ impl Loader<ResultKey> for OrgLoader {
             .into_iter()
             .map(|i| (i.id, i))
             .collect();
-        let asked: Vec<(&indicator::Model, Period)> =
-            keys.iter().filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1))).collect();
+        let asked: Vec<(&indicator::Model, Period)> = keys
+            .iter()
+            .filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1)))
+            .collect();
         let inputs = EvaluationInputs::load(&self.db, &self.org, &asked).await?;
         let mut out = HashMap::with_capacity(asked.len());
         for (row, period) in asked {

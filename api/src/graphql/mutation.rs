@@ -6,13 +6,11 @@ use chrono::NaiveDate;
 use pmf_core::{Email, Frequency as CoreFrequency, Period, Role as CoreRole};
 use pmf_store::{
     OrganisationSettings, audit,
-    entity::{
-        action, action_update, deadline_extension, indicator, plan, priority, target, user,
-    },
+    entity::{action, action_update, deadline_extension, indicator, plan, priority, target, user},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, 
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use super::{
@@ -33,7 +31,9 @@ pub fn required_text(field: &str, value: &str, max: usize) -> GqlResult<String> 
         return Err(gql::bad_input(format!("{field} must not be empty")));
     }
     if v.chars().count() > max {
-        return Err(gql::bad_input(format!("{field} is longer than {max} characters")));
+        return Err(gql::bad_input(format!(
+            "{field} is longer than {max} characters"
+        )));
     }
     Ok(v.to_string())
 }
@@ -71,7 +71,10 @@ pub fn require_role<'a>(
     if roles.contains(&role) {
         Ok(user)
     } else {
-        Err(gql::forbidden(format!("your role ({}) may not {doing}", role.as_str())))
+        Err(gql::forbidden(format!(
+            "your role ({}) may not {doing}",
+            role.as_str()
+        )))
     }
 }
 
@@ -151,12 +154,13 @@ pub async fn check_indicator_period<C: ConnectionTrait>(
         )));
     }
     if let Some(span) = plan_span(db, org, row.priority_id).await?
-        && (period.start_date(fy) < span.0 || period.end_date(fy) > span.1) {
-            return Err(gql::bad_input(format!(
-                "{period} is outside the plan ({} to {})",
-                span.0, span.1
-            )));
-        }
+        && (period.start_date(fy) < span.0 || period.end_date(fy) > span.1)
+    {
+        return Err(gql::bad_input(format!(
+            "{period} is outside the plan ({} to {})",
+            span.0, span.1
+        )));
+    }
     Ok(())
 }
 
@@ -165,7 +169,9 @@ async fn plan_span<C: ConnectionTrait>(
     org: &OrganisationSettings,
     priority_id: Option<i64>,
 ) -> GqlResult<Option<(NaiveDate, NaiveDate)>> {
-    let Some(priority_id) = priority_id else { return Ok(None) };
+    let Some(priority_id) = priority_id else {
+        return Ok(None);
+    };
     let Some(p) = priority::Entity::find_by_id(priority_id)
         .filter(priority::Column::OrganisationId.eq(org.id))
         .one(db)
@@ -324,7 +330,10 @@ async fn user_in_org<C: ConnectionTrait>(
         .await?;
     match found {
         Some(u) => Ok(Some(u)),
-        None => Err(gql::not_found_msg(format!("{field}: no user with id {id}", id = id.as_str()))),
+        None => Err(gql::not_found_msg(format!(
+            "{field}: no user with id {id}",
+            id = id.as_str()
+        ))),
     }
 }
 
@@ -369,9 +378,7 @@ impl ContractMutations {
         }
         let txn = begin(ctx).await?;
         let parent = match &input.parent_id {
-            Some(id) => Some(
-                find_plan(&txn, org, parse_id(id, "plan")?).await?.id,
-            ),
+            Some(id) => Some(find_plan(&txn, org, parse_id(id, "plan")?).await?.id),
             None => None,
         };
         let now = request(ctx).now;
@@ -382,9 +389,17 @@ impl ContractMutations {
             title: Set(title),
             start_date: Set(input.start_date.0),
             end_date: Set(input.end_date.0),
-            status: Set(input.status.unwrap_or(PlanStatus::Adopted).as_str().to_string()),
+            status: Set(input
+                .status
+                .unwrap_or(PlanStatus::Adopted)
+                .as_str()
+                .to_string()),
             vision: Set(optional_text("vision", input.vision.as_deref(), MAX_TEXT)?),
-            mission: Set(optional_text("mission", input.mission.as_deref(), MAX_TEXT)?),
+            mission: Set(optional_text(
+                "mission",
+                input.mission.as_deref(),
+                MAX_TEXT,
+            )?),
             published: Set(input.published),
             version: Set(1),
             created_at: Set(now),
@@ -419,7 +434,11 @@ impl ContractMutations {
             plan_id: Set(plan.id),
             code: Set(code.clone()),
             title: Set(title),
-            description: Set(optional_text("description", input.description.as_deref(), MAX_TEXT)?),
+            description: Set(optional_text(
+                "description",
+                input.description.as_deref(),
+                MAX_TEXT,
+            )?),
             position: Set(position),
             version: Set(1),
             ..Default::default()
@@ -428,7 +447,10 @@ impl ContractMutations {
         .await
         .map_err(|e| {
             map_unique(e, || {
-                format!("this plan already has a priority with code {}", code.unwrap_or_default())
+                format!(
+                    "this plan already has a priority with code {}",
+                    code.unwrap_or_default()
+                )
             })
         })?;
         audit_create(&txn, org, actor, now, "priority", row.id, &row).await?;
@@ -461,10 +483,18 @@ impl ContractMutations {
             objective_id: Set(None),
             reference: Set(reference.clone()),
             title: Set(title),
-            description: Set(optional_text("description", input.description.as_deref(), MAX_TEXT)?),
+            description: Set(optional_text(
+                "description",
+                input.description.as_deref(),
+                MAX_TEXT,
+            )?),
             owner_id: Set(owner.map(|u| u.id)),
             sponsor_id: Set(sponsor.map(|u| u.id)),
-            delivery: Set(input.delivery.unwrap_or(Delivery::Council).as_str().to_string()),
+            delivery: Set(input
+                .delivery
+                .unwrap_or(Delivery::Council)
+                .as_str()
+                .to_string()),
             planned_start: Set(input.planned_start.map(|d| d.0)),
             actual_start: Set(None),
             due_date: Set(input.due_date.map(|d| d.0)),
@@ -478,7 +508,12 @@ impl ContractMutations {
         .insert(&txn)
         .await
         .map_err(|e| {
-            map_unique(e, || format!("an action with ref {} already exists", reference.unwrap_or_default()))
+            map_unique(e, || {
+                format!(
+                    "an action with ref {} already exists",
+                    reference.unwrap_or_default()
+                )
+            })
         })?;
         audit_create(&txn, org, actor, now, "action", row.id, &row).await?;
         txn.commit().await?;
@@ -496,7 +531,9 @@ impl ContractMutations {
         let db = &request(ctx).db.conn;
         let action_id = parse_id(&input.action_id, "action")?;
         let existing = find_action(db, &org, action_id).await?;
-        let actor = require_owner_write(ctx, existing.owner_id, "action").await?.clone();
+        let actor = require_owner_write(ctx, existing.owner_id, "action")
+            .await?
+            .clone();
         let period = parse_period(&input.period)?;
         if period.frequency() != CoreFrequency::Quarterly {
             return Err(gql::bad_input(format!(
@@ -505,11 +542,12 @@ impl ContractMutations {
             )));
         }
         if let Some((start, end)) = plan_span(db, &org, existing.priority_id).await?
-            && (period.end_date(fy) < start || period.start_date(fy) > end) {
-                return Err(gql::bad_input(format!(
-                    "{period} is outside the plan ({start} to {end})"
-                )));
-            }
+            && (period.end_date(fy) < start || period.start_date(fy) > end)
+        {
+            return Err(gql::bad_input(format!(
+                "{period} is outside the plan ({start} to {end})"
+            )));
+        }
         let commentary = optional_text("commentary", input.commentary.as_deref(), MAX_TEXT)?;
         let next_steps = optional_text("nextSteps", input.next_steps.as_deref(), MAX_TEXT)?;
         let now = request(ctx).now;
@@ -536,10 +574,11 @@ impl ContractMutations {
         if input.status == ActionStatus::Completed && existing.completed_on.is_none() {
             changed.completed_on = Set(Some(today));
         }
-        if existing.actual_start.is_none()
-            && !matches!(input.status, ActionStatus::NotStarted)
-        {
-            changed.actual_start = Set(Some(period.start_date(fy).max(existing.planned_start.unwrap_or(period.start_date(fy)))));
+        if existing.actual_start.is_none() && !matches!(input.status, ActionStatus::NotStarted) {
+            changed.actual_start =
+                Set(Some(period.start_date(fy).max(
+                    existing.planned_start.unwrap_or(period.start_date(fy)),
+                )));
         }
         changed.version = Set(existing.version + 1);
         let after = changed.update(&txn).await?;
@@ -569,7 +608,12 @@ impl ContractMutations {
     ) -> GqlResult<IndicatorObj> {
         let actor = require_role(
             ctx,
-            &[CoreRole::Admin, CoreRole::Executive, CoreRole::Manager, CoreRole::Officer],
+            &[
+                CoreRole::Admin,
+                CoreRole::Executive,
+                CoreRole::Manager,
+                CoreRole::Officer,
+            ],
             "propose indicators",
         )?;
         let org = &scope(ctx)?.org;
@@ -601,12 +645,13 @@ impl ContractMutations {
             .map(parse_period)
             .transpose()?;
         if let Some(p) = first_period
-            && p.frequency() != input.frequency.into() {
-                return Err(gql::bad_input(format!(
-                    "firstPeriod {p} is not a {} period",
-                    input.frequency.as_str().to_lowercase()
-                )));
-            }
+            && p.frequency() != input.frequency.into()
+        {
+            return Err(gql::bad_input(format!(
+                "firstPeriod {p} is not a {} period",
+                input.frequency.as_str().to_lowercase()
+            )));
+        }
         let txn = begin(ctx).await?;
         let priority = match &input.priority_id {
             Some(id) => Some(find_priority(&txn, org, parse_id(id, "priority")?).await?),
@@ -620,9 +665,21 @@ impl ContractMutations {
             priority_id: Set(priority.map(|p| p.id)),
             reference: Set(reference.clone()),
             title: Set(title),
-            definition: Set(optional_text("definition", input.definition.as_deref(), MAX_TEXT)?),
-            level: Set(input.level.unwrap_or(IndicatorLevel::Kpm).as_str().to_string()),
-            indicator_type: Set(input.indicator_type.unwrap_or(IndicatorType::Outcome).as_str().to_string()),
+            definition: Set(optional_text(
+                "definition",
+                input.definition.as_deref(),
+                MAX_TEXT,
+            )?),
+            level: Set(input
+                .level
+                .unwrap_or(IndicatorLevel::Kpm)
+                .as_str()
+                .to_string()),
+            indicator_type: Set(input
+                .indicator_type
+                .unwrap_or(IndicatorType::Outcome)
+                .as_str()
+                .to_string()),
             unit: Set(input.unit.as_str().to_string()),
             decimals: Set(decimals as i16),
             polarity: Set(input.polarity.as_str().to_string()),
@@ -632,7 +689,11 @@ impl ContractMutations {
             tolerance_kind: Set(tolerance_kind.to_string()),
             tolerance_value: Set(tolerance_value),
             owner_id: Set(owner.map(|u| u.id)),
-            data_source: Set(optional_text("dataSource", input.data_source.as_deref(), MAX_TITLE)?),
+            data_source: Set(optional_text(
+                "dataSource",
+                input.data_source.as_deref(),
+                MAX_TITLE,
+            )?),
             information_asset_ref: Set(optional_text(
                 "informationAssetRef",
                 input.information_asset_ref.as_deref(),
@@ -651,7 +712,11 @@ impl ContractMutations {
         }
         .insert(&txn)
         .await
-        .map_err(|e| map_unique(e, || format!("an indicator with ref {reference} already exists")))?;
+        .map_err(|e| {
+            map_unique(e, || {
+                format!("an indicator with ref {reference} already exists")
+            })
+        })?;
         audit_create(&txn, org, actor, now, "indicator", row.id, &row).await?;
         txn.commit().await?;
         Ok(IndicatorObj(row))
@@ -659,7 +724,11 @@ impl ContractMutations {
 
     /// Sets an annual target (for a financial year) or a profile target (for one of the
     /// indicator's own periods). ADMIN or EXECUTIVE.
-    async fn set_target(&self, ctx: &Context<'_>, input: SetTargetInput) -> GqlResult<IndicatorObj> {
+    async fn set_target(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTargetInput,
+    ) -> GqlResult<IndicatorObj> {
         let actor = require_role(ctx, SENIOR, "set targets")?;
         let org = &scope(ctx)?.org;
         let value = finite("value", input.value)?;
@@ -732,7 +801,9 @@ impl ContractMutations {
         let db = &request(ctx).db;
         let id = parse_id(&input.indicator_id, "indicator")?;
         let row = find_indicator(&db.conn, &org, id).await?;
-        let actor = require_owner_write(ctx, row.owner_id, "indicator").await?.clone();
+        let actor = require_owner_write(ctx, row.owner_id, "indicator")
+            .await?
+            .clone();
         if row.lifecycle == "RETIRED" {
             return Err(gql::bad_input(format!("{} is retired", row.reference)));
         }
@@ -750,9 +821,10 @@ impl ContractMutations {
             None => optional_text("noValueReason", input.no_value_reason.as_deref(), MAX_TEXT)?,
         };
         if let Some(v) = input.expected_version
-            && v < 0 {
-                return Err(gql::bad_input("expectedVersion cannot be negative"));
-            }
+            && v < 0
+        {
+            return Err(gql::bad_input("expectedVersion cannot be negative"));
+        }
         let change = pmf_store::measurements::MeasurementChange {
             value,
             commentary,
@@ -767,7 +839,10 @@ impl ContractMutations {
                 )),
                 pmf_store::measurements::RecordError::Store(e) => GqlError::from(e),
             })?;
-        Ok(PeriodResult { indicator: row, evaluation: std::sync::Arc::new(outcome) })
+        Ok(PeriodResult {
+            indicator: row,
+            evaluation: std::sync::Arc::new(outcome),
+        })
     }
 
     /// Moves a due date later for one indicator or action and period (EXECUTIVE, ADMIN).
@@ -791,11 +866,17 @@ impl ContractMutations {
             (None, Some(id)) => {
                 let row = find_action(&txn, org, parse_id(id, "action")?).await?;
                 if period.frequency() != CoreFrequency::Quarterly {
-                    return Err(gql::bad_input("action updates are quarterly: give a quarter"));
+                    return Err(gql::bad_input(
+                        "action updates are quarterly: give a quarter",
+                    ));
                 }
                 (None, Some(row))
             }
-            _ => return Err(gql::bad_input("give exactly one of indicatorId and actionId")),
+            _ => {
+                return Err(gql::bad_input(
+                    "give exactly one of indicatorId and actionId",
+                ));
+            }
         };
         let normal = pmf_core::due_date(&period, org.deadline_day, fy);
         if input.due_date.0 <= normal {
@@ -855,9 +936,10 @@ impl ContractMutations {
         txn.commit().await?;
         let (complete, missing) = match &indicator_row {
             Some(row) => {
-                let e = pmf_store::results::evaluate_many(&request(ctx).db.conn, org, &[(row, period)])
-                    .await?
-                    .remove(0);
+                let e =
+                    pmf_store::results::evaluate_many(&request(ctx).db.conn, org, &[(row, period)])
+                        .await?
+                        .remove(0);
                 match e.completeness {
                     pmf_core::Completeness::Complete => (true, None),
                     pmf_core::Completeness::MissingValue => (false, Some("VALUE".to_string())),
@@ -919,7 +1001,11 @@ async fn audit_create<T: serde::Serialize>(
     Ok(())
 }
 
-pub async fn find_plan<C: ConnectionTrait>(db: &C, org: &OrganisationSettings, id: i64) -> GqlResult<plan::Model> {
+pub async fn find_plan<C: ConnectionTrait>(
+    db: &C,
+    org: &OrganisationSettings,
+    id: i64,
+) -> GqlResult<plan::Model> {
     plan::Entity::find_by_id(id)
         .filter(plan::Column::OrganisationId.eq(org.id))
         .one(db)
@@ -939,7 +1025,11 @@ pub async fn find_priority<C: ConnectionTrait>(
         .ok_or_else(|| gql::not_found("priority", id))
 }
 
-pub async fn find_action<C: ConnectionTrait>(db: &C, org: &OrganisationSettings, id: i64) -> GqlResult<action::Model> {
+pub async fn find_action<C: ConnectionTrait>(
+    db: &C,
+    org: &OrganisationSettings,
+    id: i64,
+) -> GqlResult<action::Model> {
     action::Entity::find_by_id(id)
         .filter(action::Column::OrganisationId.eq(org.id))
         .one(db)

@@ -60,7 +60,10 @@ fn decode_cursor(kind: &str, cursor: &str) -> GqlResult<i64> {
         .decode(cursor)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix(&format!("{kind}:")).and_then(|n| n.parse().ok()))
+        .and_then(|s| {
+            s.strip_prefix(&format!("{kind}:"))
+                .and_then(|n| n.parse().ok())
+        })
         .ok_or_else(|| gql::bad_input(format!("{cursor:?} is not a cursor from this list")))
 }
 
@@ -116,7 +119,12 @@ fn status_period(status_given: bool, period: Option<&str>) -> GqlResult<Option<P
 async fn priorities_of_plan(ctx: &Context<'_>, plan_id: &ID) -> GqlResult<Vec<i64>> {
     let id = parse_id(plan_id, "plan")?;
     let loader = loader(ctx)?;
-    if loader.load_one(PlanKey(id)).await.map_err(|e| gql::internal(anyhow::Error::new(e)))?.is_none() {
+    if loader
+        .load_one(PlanKey(id))
+        .await
+        .map_err(|e| gql::internal(anyhow::Error::new(e)))?
+        .is_none()
+    {
         return Err(gql::not_found("plan", id));
     }
     Ok(loader
@@ -181,7 +189,9 @@ impl ContractQueries {
     }
 
     async fn plan(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<PlanObj>> {
-        let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
         Ok(loader(ctx)?
             .load_one(PlanKey(id))
             .await
@@ -242,7 +252,10 @@ impl ContractQueries {
             if lifecycle == Lifecycle::Proposed {
                 return Ok(IndicatorConnection {
                     edges: vec![],
-                    page_info: PageInfo { has_next_page: false, end_cursor: None },
+                    page_info: PageInfo {
+                        has_next_page: false,
+                        end_cursor: None,
+                    },
                     total_count: 0,
                 });
             }
@@ -263,17 +276,21 @@ impl ContractQueries {
         if let Some(l) = filter.level {
             q = q.filter(indicator::Column::Level.eq(l.as_str()));
         }
-        if let Some(words) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(words) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             for word in words.split_whitespace() {
-                let pattern = format!(
-                    "%{}%",
-                    word.to_lowercase().replace(['\\', '%', '_'], "")
-                );
+                let pattern = format!("%{}%", word.to_lowercase().replace(['\\', '%', '_'], ""));
                 q = q.filter(
                     Expr::expr(Func::lower(Expr::col(indicator::Column::Title)))
                         .like(pattern.clone())
-                        .or(Expr::expr(Func::lower(Expr::col(indicator::Column::Reference)))
-                            .like(pattern)),
+                        .or(
+                            Expr::expr(Func::lower(Expr::col(indicator::Column::Reference)))
+                                .like(pattern),
+                        ),
                 );
             }
         }
@@ -285,7 +302,10 @@ impl ContractQueries {
                     .or(indicator::Column::PriorityId.is_in(visible)),
             );
         }
-        let mut rows = q.order_by_asc(indicator::Column::Id).all(&request(ctx).db.conn).await?;
+        let mut rows = q
+            .order_by_asc(indicator::Column::Id)
+            .all(&request(ctx).db.conn)
+            .await?;
         if let (Some(status), Some(period)) = (filter.status, period) {
             let keys: Vec<ResultKey> = rows.iter().map(|r| ResultKey(r.id, period)).collect();
             let results = loader(ctx)?
@@ -304,9 +324,15 @@ impl ContractQueries {
         Ok(IndicatorConnection {
             edges: page
                 .into_iter()
-                .map(|(node, cursor)| IndicatorEdge { node: IndicatorObj(node), cursor })
+                .map(|(node, cursor)| IndicatorEdge {
+                    node: IndicatorObj(node),
+                    cursor,
+                })
                 .collect(),
-            page_info: PageInfo { has_next_page, end_cursor },
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
             total_count,
         })
     }
@@ -339,7 +365,10 @@ impl ContractQueries {
         if scope.is_public() {
             q = q.filter(action::Column::PriorityId.is_in(published_priority_ids(ctx).await?));
         }
-        let rows = q.order_by_asc(action::Column::Id).all(&request(ctx).db.conn).await?;
+        let rows = q
+            .order_by_asc(action::Column::Id)
+            .all(&request(ctx).db.conn)
+            .await?;
         let rows = match (filter.status, period) {
             (Some(status), Some(period)) => {
                 let mut kept = Vec::new();
@@ -359,9 +388,15 @@ impl ContractQueries {
         Ok(ActionConnection {
             edges: page
                 .into_iter()
-                .map(|(node, cursor)| ActionEdge { node: ActionObj(node), cursor })
+                .map(|(node, cursor)| ActionEdge {
+                    node: ActionObj(node),
+                    cursor,
+                })
                 .collect(),
-            page_info: PageInfo { has_next_page, end_cursor },
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
             total_count,
         })
     }
@@ -386,7 +421,10 @@ impl ContractQueries {
         owner_id: Option<ID>,
     ) -> GqlResult<Vec<Deadline>> {
         signed_in(ctx)?;
-        let owner = owner_id.as_ref().map(|id| parse_id(id, "user")).transpose()?;
+        let owner = owner_id
+            .as_ref()
+            .map(|id| parse_id(id, "user"))
+            .transpose()?;
         deadlines_between(ctx, from.0, to.0, owner).await
     }
 }
@@ -415,17 +453,23 @@ async fn deadlines_between(
     let action_ids: Vec<i64> = items.iter().filter_map(|d| d.action_id).collect();
     let loader = loader(ctx)?;
     let err = |e: LoadError| gql::internal(anyhow::Error::new(e));
-    let indicators: HashMap<IndicatorKey, indicator::Model> =
-        loader.load_many(indicator_ids.into_iter().map(IndicatorKey)).await.map_err(err)?;
-    let actions: HashMap<ActionKey, action::Model> =
-        loader.load_many(action_ids.into_iter().map(ActionKey)).await.map_err(err)?;
+    let indicators: HashMap<IndicatorKey, indicator::Model> = loader
+        .load_many(indicator_ids.into_iter().map(IndicatorKey))
+        .await
+        .map_err(err)?;
+    let actions: HashMap<ActionKey, action::Model> = loader
+        .load_many(action_ids.into_iter().map(ActionKey))
+        .await
+        .map_err(err)?;
     Ok(items
         .into_iter()
         .map(|d| Deadline {
             indicator: d
                 .indicator_id
                 .and_then(|id| indicators.get(&IndicatorKey(id)).cloned().map(IndicatorObj)),
-            action: d.action_id.and_then(|id| actions.get(&ActionKey(id)).cloned().map(ActionObj)),
+            action: d
+                .action_id
+                .and_then(|id| actions.get(&ActionKey(id)).cloned().map(ActionObj)),
             period: d.period.to_string(),
             due_date: Date(d.due_date),
             extended: d.extended,

@@ -45,9 +45,9 @@ fn check_version(what: &str, current: i32, expected: Option<i32>) -> GqlResult<(
 /// Maps "no row matched the version" to CONFLICT.
 fn stale(what: &'static str) -> impl Fn(sea_orm::DbErr) -> GqlError {
     move |e| match e {
-        sea_orm::DbErr::RecordNotUpdated => {
-            gql::conflict(format!("this {what} was changed by someone else; reload it and try again"))
-        }
+        sea_orm::DbErr::RecordNotUpdated => gql::conflict(format!(
+            "this {what} was changed by someone else; reload it and try again"
+        )),
         e => GqlError::from(e),
     }
 }
@@ -109,7 +109,9 @@ async fn maybe_user(
                 .filter(user::Column::OrganisationId.eq(org.id))
                 .one(txn)
                 .await?
-                .ok_or_else(|| gql::not_found_msg(format!("{field}: no user with id {}", id.as_str())))?;
+                .ok_or_else(|| {
+                    gql::not_found_msg(format!("{field}: no user with id {}", id.as_str()))
+                })?;
             Ok(Some(Some(parsed)))
         }
     }
@@ -295,7 +297,11 @@ impl RegisterMutations {
             MaybeUndefined::Undefined => {}
             MaybeUndefined::Null => am.priority_id = Set(None),
             MaybeUndefined::Value(id) => {
-                am.priority_id = Set(Some(find_priority(&txn, org, parse_id(id, "priority")?).await?.id))
+                am.priority_id = Set(Some(
+                    find_priority(&txn, org, parse_id(id, "priority")?)
+                        .await?
+                        .id,
+                ))
             }
         }
         if let Some(v) = maybe_user(&txn, org, "ownerId", &input.owner_id).await? {
@@ -327,7 +333,9 @@ impl RegisterMutations {
         }
         match (input.tolerance_pct, input.tolerance_absolute) {
             (Some(_), Some(_)) => {
-                return Err(gql::bad_input("give tolerancePct or toleranceAbsolute, not both"));
+                return Err(gql::bad_input(
+                    "give tolerancePct or toleranceAbsolute, not both",
+                ));
             }
             (Some(p), None) => {
                 pmf_core::Tolerance::relative_pct(p)
@@ -378,7 +386,18 @@ impl RegisterMutations {
             .await
             .map_err(stale("indicator"))?;
         let now = request(ctx).now;
-        audit_change(&txn, org, actor, now, "indicator", after.id, "update", &before, &after).await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            now,
+            "indicator",
+            after.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(IndicatorObj(after))
     }
@@ -387,13 +406,15 @@ impl RegisterMutations {
     /// recorded.
     async fn approve_indicator(&self, ctx: &Context<'_>, id: ID) -> GqlResult<IndicatorObj> {
         let actor = require_role(ctx, SENIOR, "approve indicators")?;
-        self.lifecycle(ctx, actor, id, "PROPOSED", "ACTIVE", "approve").await
+        self.lifecycle(ctx, actor, id, "PROPOSED", "ACTIVE", "approve")
+            .await
     }
 
     /// Retires an indicator: no longer rated, counted or chased; its history stays (ADMIN).
     async fn retire_indicator(&self, ctx: &Context<'_>, id: ID) -> GqlResult<IndicatorObj> {
         let actor = require_role(ctx, ADMIN, "retire indicators")?;
-        self.lifecycle(ctx, actor, id, "", "RETIRED", "retire").await
+        self.lifecycle(ctx, actor, id, "", "RETIRED", "retire")
+            .await
     }
 
     /// Edits a plan (ADMIN).
@@ -447,8 +468,18 @@ impl RegisterMutations {
             .exec(&txn)
             .await
             .map_err(stale("plan"))?;
-        audit_change(&txn, org, actor, request(ctx).now, "plan", after.id, "update", &before, &after)
-            .await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            request(ctx).now,
+            "plan",
+            after.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(PlanObj(after))
     }
@@ -489,8 +520,18 @@ impl RegisterMutations {
                 }
                 _ => stale("priority")(e),
             })?;
-        audit_change(&txn, org, actor, request(ctx).now, "priority", after.id, "update", &before, &after)
-            .await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            request(ctx).now,
+            "priority",
+            after.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(PriorityObj(after))
     }
@@ -541,8 +582,11 @@ impl RegisterMutations {
         input: UpdateActionInput,
     ) -> GqlResult<ActionObj> {
         let org = scope(ctx)?.org.clone();
-        let existing = find_action(&request(ctx).db.conn, &org, parse_id(&input.id, "action")?).await?;
-        let actor = require_owner_write(ctx, existing.owner_id, "action").await?.clone();
+        let existing =
+            find_action(&request(ctx).db.conn, &org, parse_id(&input.id, "action")?).await?;
+        let actor = require_owner_write(ctx, existing.owner_id, "action")
+            .await?
+            .clone();
         let txn = request(ctx).db.begin_write().await?;
         let before = find_action(&txn, &org, existing.id).await?;
         check_version("action", before.version, input.expected_version)?;
@@ -602,8 +646,18 @@ impl RegisterMutations {
                 }
                 _ => stale("action")(e),
             })?;
-        audit_change(&txn, &org, &actor, request(ctx).now, "action", after.id, "update", &before, &after)
-            .await?;
+        audit_change(
+            &txn,
+            &org,
+            &actor,
+            request(ctx).now,
+            "action",
+            after.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(ActionObj(after))
     }
@@ -634,8 +688,10 @@ impl RegisterMutations {
             am.name = Set(required_text("name", n, MAX_TITLE)?);
         }
         if let Some(e) = &input.email {
-            am.email =
-                Set(Email::parse(e).map_err(|e| gql::bad_input(e.to_string()))?.as_str().to_string());
+            am.email = Set(Email::parse(e)
+                .map_err(|e| gql::bad_input(e.to_string()))?
+                .as_str()
+                .to_string());
         }
         if let Some(r) = input.role {
             if id == me.id && r != Role::Admin {
@@ -667,7 +723,18 @@ impl RegisterMutations {
                 }
                 _ => stale("user")(e),
             })?;
-        audit_change(&txn, org, me, request(ctx).now, "user", after.id, "update", &before, &after).await?;
+        audit_change(
+            &txn,
+            org,
+            me,
+            request(ctx).now,
+            "user",
+            after.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(UserObj(after))
     }
@@ -692,7 +759,18 @@ impl RegisterMutations {
         am.version = Set(before.version + 1);
         let after = am.update(&txn).await?;
         let op = if active { "reactivate" } else { "deactivate" };
-        audit_change(&txn, org, actor, request(ctx).now, "user", id, op, &before, &after).await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            request(ctx).now,
+            "user",
+            id,
+            op,
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(UserObj(after))
     }
@@ -730,7 +808,10 @@ impl RegisterMutations {
         )
         .await?;
         txn.commit().await?;
-        Ok(NewApiToken { token: row.into(), secret })
+        Ok(NewApiToken {
+            token: row.into(),
+            secret,
+        })
     }
 
     /// Revokes a token: your own, or anyone's in the council for an ADMIN.
@@ -745,7 +826,9 @@ impl RegisterMutations {
             .await?
             .ok_or_else(|| gql::not_found("API token", id))?;
         if before.user_id != me.id && role_of(me)? != CoreRole::Admin {
-            return Err(gql::forbidden("only an ADMIN may revoke another user's token"));
+            return Err(gql::forbidden(
+                "only an ADMIN may revoke another user's token",
+            ));
         }
         let now = request(ctx).now;
         let mut am: api_token::ActiveModel = before.clone().into();
@@ -778,7 +861,9 @@ impl RegisterMutations {
         }
         if let Some(tz) = &input.time_zone {
             let parsed: chrono_tz::Tz = tz.trim().parse().map_err(|_| {
-                gql::bad_input(format!("{tz:?} is not a time zone: use a name such as Europe/London"))
+                gql::bad_input(format!(
+                    "{tz:?} is not a time zone: use a name such as Europe/London"
+                ))
             })?;
             am.time_zone = Set(parsed.name().to_string());
         }
@@ -791,8 +876,9 @@ impl RegisterMutations {
             am.deadline_day = Set(d as i16);
         }
         if let Some(t) = &input.reminder_time {
-            let parsed: pmf_core::ReminderTime =
-                t.parse().map_err(|e: pmf_core::ReminderTimeError| gql::bad_input(e.to_string()))?;
+            let parsed: pmf_core::ReminderTime = t
+                .parse()
+                .map_err(|e: pmf_core::ReminderTimeError| gql::bad_input(e.to_string()))?;
             am.reminder_time = Set(parsed.to_string());
         }
         if let Some(a) = input.amber_alerts {
@@ -800,8 +886,18 @@ impl RegisterMutations {
         }
         let after = am.update(&txn).await?;
         let settings = OrganisationSettings::try_from(&after)?;
-        audit_change(&txn, org, actor, request(ctx).now, "organisation", org.id, "update", &before, &after)
-            .await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            request(ctx).now,
+            "organisation",
+            org.id,
+            "update",
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(OrganisationObj(settings))
     }
@@ -885,7 +981,10 @@ impl RegisterMutations {
         let txn = request(ctx).db.begin_write().await?;
         let before = find_indicator(&txn, org, parse_id(&id, "indicator")?).await?;
         if before.lifecycle == to {
-            return Err(gql::bad_input(format!("{} is already {to}", before.reference)));
+            return Err(gql::bad_input(format!(
+                "{} is already {to}",
+                before.reference
+            )));
         }
         if !from.is_empty() && before.lifecycle != from {
             return Err(gql::bad_input(format!(
@@ -904,7 +1003,18 @@ impl RegisterMutations {
         }
         am.version = Set(before.version + 1);
         let after = am.update(&txn).await?;
-        audit_change(&txn, org, actor, now, "indicator", after.id, operation, &before, &after).await?;
+        audit_change(
+            &txn,
+            org,
+            actor,
+            now,
+            "indicator",
+            after.id,
+            operation,
+            &before,
+            &after,
+        )
+        .await?;
         txn.commit().await?;
         Ok(IndicatorObj(after))
     }
@@ -916,14 +1026,21 @@ pub struct RegisterQueries;
 #[Object]
 impl RegisterQueries {
     /// Users of the council (signed in only), by name.
-    async fn users(&self, ctx: &Context<'_>, include_inactive: Option<bool>) -> GqlResult<Vec<UserObj>> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        include_inactive: Option<bool>,
+    ) -> GqlResult<Vec<UserObj>> {
         let org = &scope(ctx)?.org;
         signed_in(ctx)?;
         let mut q = user::Entity::find().filter(user::Column::OrganisationId.eq(org.id));
         if !include_inactive.unwrap_or(false) {
             q = q.filter(user::Column::Active.eq(true));
         }
-        let rows = q.order_by_asc(user::Column::Name).all(&request(ctx).db.conn).await?;
+        let rows = q
+            .order_by_asc(user::Column::Name)
+            .all(&request(ctx).db.conn)
+            .await?;
         Ok(rows.into_iter().map(UserObj).collect())
     }
 
@@ -935,7 +1052,10 @@ impl RegisterQueries {
         if role_of(me)? != CoreRole::Admin {
             q = q.filter(api_token::Column::UserId.eq(me.id));
         }
-        let rows = q.order_by_asc(api_token::Column::Id).all(&request(ctx).db.conn).await?;
+        let rows = q
+            .order_by_asc(api_token::Column::Id)
+            .all(&request(ctx).db.conn)
+            .await?;
         Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 

@@ -1,23 +1,17 @@
 //! `performanceSummary`: the quarterly report's summary tables and exception list (SPEC §4.5).
 use async_graphql::{Context, ID};
-use pmf_core::{ActionStatus as CoreActionStatus, Delivery as CoreDelivery, IndicatorStatus as S, Period};
-
-use super::{
-    context::loader,
-    enums::Delivery,
-    loaders::*,
-    types::*,
+use pmf_core::{
+    ActionStatus as CoreActionStatus, Delivery as CoreDelivery, IndicatorStatus as S, Period,
 };
+
+use super::{context::loader, enums::Delivery, loaders::*, types::*};
 use crate::error::{GqlError, GqlResult, gql};
 
 fn internal(e: LoadError) -> GqlError {
     gql::internal(anyhow::Error::new(e))
 }
 
-fn counts(
-    actions: &[(CoreDelivery, CoreActionStatus)],
-    indicators: &[S],
-) -> SummaryCounts {
+fn counts(actions: &[(CoreDelivery, CoreActionStatus)], indicators: &[S]) -> SummaryCounts {
     let a = pmf_core::count_actions(actions.iter().copied());
     let i = pmf_core::count_indicators(indicators.iter().copied());
     SummaryCounts {
@@ -62,16 +56,27 @@ pub async fn performance_summary(
         .await
         .map_err(internal)?
         .ok_or_else(|| gql::not_found("plan", id))?;
-    let priorities = loader.load_one(PrioritiesOfPlan(id)).await.map_err(internal)?.unwrap_or_default();
+    let priorities = loader
+        .load_one(PrioritiesOfPlan(id))
+        .await
+        .map_err(internal)?
+        .unwrap_or_default();
 
     // Everything in four batches, whatever the number of priorities: the loops below read
     // the request's cache.
-    let mut indicators_of =
-        loader.load_many(priorities.iter().map(|p| IndicatorsOfPriority(p.id))).await.map_err(internal)?;
-    let keys = indicators_of.values().flatten().map(|i| ResultKey(i.id, period));
+    let mut indicators_of = loader
+        .load_many(priorities.iter().map(|p| IndicatorsOfPriority(p.id)))
+        .await
+        .map_err(internal)?;
+    let keys = indicators_of
+        .values()
+        .flatten()
+        .map(|i| ResultKey(i.id, period));
     let mut results = loader.load_many(keys).await.map_err(internal)?;
-    let mut actions_of =
-        loader.load_many(priorities.iter().map(|p| ActionsOfPriority(p.id))).await.map_err(internal)?;
+    let mut actions_of = loader
+        .load_many(priorities.iter().map(|p| ActionsOfPriority(p.id)))
+        .await
+        .map_err(internal)?;
     loader
         .load_many(actions_of.values().flatten().map(|a| UpdatesOfAction(a.id)))
         .await
@@ -82,11 +87,15 @@ pub async fn performance_summary(
     let mut rows = Vec::new();
     let mut exceptions = Vec::new();
     for priority in priorities {
-        let indicators = indicators_of.remove(&IndicatorsOfPriority(priority.id)).unwrap_or_default();
+        let indicators = indicators_of
+            .remove(&IndicatorsOfPriority(priority.id))
+            .unwrap_or_default();
         let mut statuses = Vec::new();
         let mut priority_exceptions = Vec::new();
         for indicator in indicators {
-            let Some(evaluation) = results.remove(&ResultKey(indicator.id, period)) else { continue };
+            let Some(evaluation) = results.remove(&ResultKey(indicator.id, period)) else {
+                continue;
+            };
             statuses.push(evaluation.status);
             if matches!(evaluation.status, S::Red | S::Amber) {
                 priority_exceptions.push((
@@ -100,12 +109,17 @@ pub async fn performance_summary(
                         next_steps: None,
                         priority_id: indicator.priority_id,
                         owner_id: indicator.owner_id,
-                        result: Some(PeriodResult { indicator, evaluation }),
+                        result: Some(PeriodResult {
+                            indicator,
+                            evaluation,
+                        }),
                     },
                 ));
             }
         }
-        let actions = actions_of.remove(&ActionsOfPriority(priority.id)).unwrap_or_default();
+        let actions = actions_of
+            .remove(&ActionsOfPriority(priority.id))
+            .unwrap_or_default();
         let mut action_statuses = Vec::new();
         for action in actions {
             let delivery = match Delivery::from_stored(&action.delivery) {

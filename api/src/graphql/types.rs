@@ -24,7 +24,8 @@ pub fn parse_period(text: &str) -> GqlResult<Period> {
 
 /// Parses an `ID` argument of the given kind; a malformed one is simply not found.
 pub fn parse_id(id: &ID, what: &str) -> GqlResult<i64> {
-    id.parse::<i64>().map_err(|_| gql::not_found(what, id.as_str()))
+    id.parse::<i64>()
+        .map_err(|_| gql::not_found(what, id.as_str()))
 }
 
 fn load_err(e: LoadError) -> GqlError {
@@ -36,12 +37,20 @@ pub async fn load_user(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<U
     if scope(ctx)?.is_public() {
         return Ok(None);
     }
-    Ok(loader(ctx)?.load_one(UserKey(id)).await.map_err(load_err)?.map(UserObj))
+    Ok(loader(ctx)?
+        .load_one(UserKey(id))
+        .await
+        .map_err(load_err)?
+        .map(UserObj))
 }
 
 pub async fn load_priority(ctx: &Context<'_>, id: Option<i64>) -> GqlResult<Option<PriorityObj>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(loader(ctx)?.load_one(PriorityKey(id)).await.map_err(load_err)?.map(PriorityObj))
+    Ok(loader(ctx)?
+        .load_one(PriorityKey(id))
+        .await
+        .map_err(load_err)?
+        .map(PriorityObj))
 }
 
 pub async fn load_result(
@@ -54,13 +63,15 @@ pub async fn load_result(
         .await
         .map_err(load_err)?
         .ok_or_else(|| gql::not_found("indicator", indicator.id))?;
-    Ok(PeriodResult { indicator: indicator.clone(), evaluation })
+    Ok(PeriodResult {
+        indicator: indicator.clone(),
+        evaluation,
+    })
 }
 
 pub fn stored<E>(text: &str, what: &str, parse: impl Fn(&str) -> Option<E>) -> GqlResult<E> {
-    parse(text).ok_or_else(|| {
-        gql::internal(anyhow::anyhow!("unknown {what} {text:?} in the database"))
-    })
+    parse(text)
+        .ok_or_else(|| gql::internal(anyhow::anyhow!("unknown {what} {text:?} in the database")))
 }
 
 pub struct OrganisationObj(pub OrganisationSettings);
@@ -161,8 +172,14 @@ impl PlanObj {
     }
     /// The plan this one belongs to (a team plan within the corporate plan).
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<PlanObj>> {
-        let Some(id) = self.0.parent_id else { return Ok(None) };
-        Ok(loader(ctx)?.load_one(PlanKey(id)).await.map_err(load_err)?.map(PlanObj))
+        let Some(id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?
+            .load_one(PlanKey(id))
+            .await
+            .map_err(load_err)?
+            .map(PlanObj))
     }
     async fn priorities(&self, ctx: &Context<'_>) -> GqlResult<Vec<PriorityObj>> {
         let rows = loader(ctx)?
@@ -258,7 +275,9 @@ impl ActionObj {
         period: Period,
     ) -> GqlResult<Option<action_update::Model>> {
         let fy = scope(ctx)?.org.fy_start;
-        let end = period.rating_period(pmf_core::Frequency::Quarterly, fy).end_date(fy);
+        let end = period
+            .rating_period(pmf_core::Frequency::Quarterly, fy)
+            .end_date(fy);
         Ok(self
             .updates_of(ctx)
             .await?
@@ -341,7 +360,12 @@ impl ActionObj {
     }
     /// Every quarterly update, oldest first.
     async fn updates(&self, ctx: &Context<'_>) -> GqlResult<Vec<ActionUpdateObj>> {
-        Ok(self.updates_of(ctx).await?.into_iter().map(ActionUpdateObj).collect())
+        Ok(self
+            .updates_of(ctx)
+            .await?
+            .into_iter()
+            .map(ActionUpdateObj)
+            .collect())
     }
     async fn version(&self) -> i32 {
         self.0.version
@@ -405,7 +429,11 @@ impl IndicatorObj {
     }
     #[graphql(name = "type")]
     async fn indicator_type(&self) -> GqlResult<IndicatorType> {
-        stored(&self.0.indicator_type, "indicator type", IndicatorType::from_stored)
+        stored(
+            &self.0.indicator_type,
+            "indicator type",
+            IndicatorType::from_stored,
+        )
     }
     async fn unit(&self) -> GqlResult<Unit> {
         stored(&self.0.unit, "unit", Unit::from_stored)
@@ -428,7 +456,11 @@ impl IndicatorObj {
     }
     /// Tolerance in percent of the target (0 when the tolerance is absolute).
     async fn tolerance_pct(&self) -> f64 {
-        if self.0.tolerance_kind == "ABSOLUTE" { 0.0 } else { self.0.tolerance_value }
+        if self.0.tolerance_kind == "ABSOLUTE" {
+            0.0
+        } else {
+            self.0.tolerance_value
+        }
     }
     /// Tolerance in the indicator's unit, when it is absolute.
     async fn tolerance_absolute(&self) -> Option<f64> {
@@ -474,12 +506,18 @@ impl IndicatorObj {
         let periods = Period::range(parse_period(&from)?, parse_period(&to)?, fy)
             .map_err(|e| gql::bad_input(e.to_string()))?;
         let keys: Vec<ResultKey> = periods.iter().map(|p| ResultKey(self.0.id, *p)).collect();
-        let mut found = loader(ctx)?.load_many(keys.iter().copied()).await.map_err(load_err)?;
+        let mut found = loader(ctx)?
+            .load_many(keys.iter().copied())
+            .await
+            .map_err(load_err)?;
         keys.iter()
             .map(|k| {
                 found
                     .remove(k)
-                    .map(|evaluation| PeriodResult { indicator: self.0.clone(), evaluation })
+                    .map(|evaluation| PeriodResult {
+                        indicator: self.0.clone(),
+                        evaluation,
+                    })
                     .ok_or_else(|| gql::not_found("indicator", self.0.id))
             })
             .collect()
@@ -551,7 +589,10 @@ impl PeriodResult {
     }
     /// Complete: a value, and commentary where the rules require it (SPEC §4.6).
     async fn complete(&self) -> bool {
-        matches!(self.evaluation.completeness, pmf_core::Completeness::Complete)
+        matches!(
+            self.evaluation.completeness,
+            pmf_core::Completeness::Complete
+        )
     }
     /// VALUE or COMMENTARY when incomplete.
     async fn missing(&self) -> Option<&'static str> {
@@ -573,7 +614,11 @@ impl PeriodResult {
     }
     /// Link to the indicator on the dashboard.
     async fn url(&self, ctx: &Context<'_>) -> String {
-        format!("{}/#/indicators/{}", request(ctx).public_url, self.indicator.id)
+        format!(
+            "{}/#/indicators/{}",
+            request(ctx).public_url,
+            self.indicator.id
+        )
     }
 }
 

@@ -19,10 +19,14 @@ fn dashboard_vars() -> Value {
 
 async fn statements_for_dashboard(priorities: usize, per_priority: usize) -> (u64, usize) {
     let app = TestApp::builder().start().await;
-    let token = app.bootstrap("Test Council", "test", "admin@test.example").await;
+    let token = app
+        .bootstrap("Test Council", "test", "admin@test.example")
+        .await;
     council_of_size(&app, &token, priorities, per_priority).await;
     let before = app.db.statements_executed();
-    let data = app.data(Caller::Token(&token), DASHBOARD, dashboard_vars()).await;
+    let data = app
+        .data(Caller::Token(&token), DASHBOARD, dashboard_vars())
+        .await;
     let statements = app.db.statements_executed() - before;
     let indicators: usize = data["plans"][0]["priorities"]
         .as_array()
@@ -39,7 +43,10 @@ async fn a_dashboard_query_runs_a_constant_number_of_statements() {
     let (small, small_count) = statements_for_dashboard(1, 2).await;
     let (large, large_count) = statements_for_dashboard(4, 5).await;
     assert_eq!((small_count, large_count), (2, 20));
-    assert_eq!(small, large, "statements grew with the data: {small} for 2 indicators, {large} for 20");
+    assert_eq!(
+        small, large,
+        "statements grew with the data: {small} for 2 indicators, {large} for 20"
+    );
     assert!(large <= 15, "{large} statements for one dashboard query");
 }
 
@@ -53,10 +60,16 @@ struct RuleCouncil {
 impl RuleCouncil {
     async fn new() -> Self {
         let app = TestApp::builder().start().await;
-        let token = app.bootstrap("Test Council", "test", "admin@test.example").await;
+        let token = app
+            .bootstrap("Test Council", "test", "admin@test.example")
+            .await;
         let plan = create_plan(&app, &token, true).await;
         let priority = create_priority(&app, &token, &plan, "H").await;
-        Self { app, token, priority }
+        Self {
+            app,
+            token,
+            priority,
+        }
     }
 
     async fn indicator(&self, reference: &str, extra: Value) -> String {
@@ -64,7 +77,10 @@ impl RuleCouncil {
             "priorityId": self.priority, "ref": reference, "title": format!("Indicator {reference}"),
             "unit": "COUNT", "polarity": "HIGHER_IS_BETTER", "frequency": "MONTHLY", "published": true
         });
-        input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         create_indicator(&self.app, &self.token, input).await
     }
 
@@ -90,7 +106,10 @@ async fn results_follow_the_rating_rules() {
     let higher = c.indicator("1", json!({})).await;
     set_target(app, token, &higher, "2025-26", 100.0).await;
     // exactly 5 % below is RED; just inside is AMBER; on target is GREEN.
-    assert_eq!(record(app, token, &higher, "2025-04", 100.0, None).await["status"], "GREEN");
+    assert_eq!(
+        record(app, token, &higher, "2025-04", 100.0, None).await["status"],
+        "GREEN"
+    );
     let may = record(app, token, &higher, "2025-05", 95.0, Some("staff shortage")).await;
     assert_eq!(may["status"], "RED");
     assert_eq!(may["previousStatus"], "GREEN");
@@ -102,23 +121,46 @@ async fn results_follow_the_rating_rules() {
     assert_eq!(june["missing"], "COMMENTARY");
     assert_eq!(june["dueDate"], "2025-07-10");
 
-    let lower = c.indicator("2", json!({ "polarity": "LOWER_IS_BETTER", "unit": "DAYS" })).await;
+    let lower = c
+        .indicator(
+            "2",
+            json!({ "polarity": "LOWER_IS_BETTER", "unit": "DAYS" }),
+        )
+        .await;
     set_target(app, token, &lower, "2025-26", 10.0).await;
-    assert_eq!(record(app, token, &lower, "2025-04", 10.5, Some("x")).await["status"], "RED");
-    assert_eq!(record(app, token, &lower, "2025-05", 10.4, Some("x")).await["status"], "AMBER");
-    assert_eq!(record(app, token, &lower, "2025-06", 9.0, None).await["status"], "GREEN");
+    assert_eq!(
+        record(app, token, &lower, "2025-04", 10.5, Some("x")).await["status"],
+        "RED"
+    );
+    assert_eq!(
+        record(app, token, &lower, "2025-05", 10.4, Some("x")).await["status"],
+        "AMBER"
+    );
+    assert_eq!(
+        record(app, token, &lower, "2025-06", 9.0, None).await["status"],
+        "GREEN"
+    );
 
     // A profile target wins over the annual one; no target at all is NO_TARGET.
     set_target(app, token, &higher, "2025-07", 50.0).await;
-    assert_eq!(record(app, token, &higher, "2025-07", 60.0, None).await["target"], 50.0);
+    assert_eq!(
+        record(app, token, &higher, "2025-07", 60.0, None).await["target"],
+        50.0
+    );
     let untargeted = c.indicator("3", json!({})).await;
-    assert_eq!(record(app, token, &untargeted, "2025-04", 5.0, None).await["status"], "NO_TARGET");
+    assert_eq!(
+        record(app, token, &untargeted, "2025-04", 5.0, None).await["status"],
+        "NO_TARGET"
+    );
     assert_eq!(c.result(&untargeted, "2025-05").await["status"], "NO_DATA");
 
     // Monitor-only and neutral measures are never rated.
     let monitor = c.indicator("4", json!({ "monitorOnly": true })).await;
     set_target(app, token, &monitor, "2025-26", 100.0).await;
-    assert_eq!(record(app, token, &monitor, "2025-04", 1.0, None).await["status"], "MONITOR_ONLY");
+    assert_eq!(
+        record(app, token, &monitor, "2025-04", 1.0, None).await["status"],
+        "MONITOR_ONLY"
+    );
 
     // A monthly indicator asked for a quarter is rated on the quarter's last month.
     let q1 = c.result(&higher, "2025-26 Q1").await;
@@ -133,7 +175,10 @@ async fn cumulative_targets_are_pro_rata_and_trends_compare_with_last_year() {
     let c = RuleCouncil::new().await;
     let (app, token) = (&c.app, c.token.as_str());
     let homes = c
-        .indicator("LH1", json!({ "frequency": "QUARTERLY", "cumulative": true }))
+        .indicator(
+            "LH1",
+            json!({ "frequency": "QUARTERLY", "cumulative": true }),
+        )
         .await;
     set_target(app, token, &homes, "2025-26", 124.0).await;
     set_target(app, token, &homes, "2024-25", 100.0).await;
@@ -143,7 +188,15 @@ async fn cumulative_targets_are_pro_rata_and_trends_compare_with_last_year() {
     assert_eq!(q1["targetIsProRata"], true);
     assert_eq!(q1["status"], "GREEN");
     assert_eq!(q1["trend"], "NOT_COMPARABLE", "no value for 2024-25 Q1");
-    let q2 = record(app, token, &homes, "2025-26 Q2", 50.0, Some("two sites delayed")).await;
+    let q2 = record(
+        app,
+        token,
+        &homes,
+        "2025-26 Q2",
+        50.0,
+        Some("two sites delayed"),
+    )
+    .await;
     assert_eq!(q2["target"], 62.0);
     assert_eq!(q2["status"], "RED");
     assert_eq!(q2["trend"], "IMPROVING", "50 against last year's 40 at Q2");
@@ -151,7 +204,10 @@ async fn cumulative_targets_are_pro_rata_and_trends_compare_with_last_year() {
     // A profile target ("18 by Q1") is not pro-rata.
     set_target(app, token, &homes, "2025-26 Q1", 18.0).await;
     let q1 = c.result(&homes, "2025-26 Q1").await;
-    assert_eq!((q1["target"].as_f64(), q1["targetIsProRata"].as_bool()), (Some(18.0), Some(false)));
+    assert_eq!(
+        (q1["target"].as_f64(), q1["targetIsProRata"].as_bool()),
+        (Some(18.0), Some(false))
+    );
     c.app.stop().await;
 }
 
@@ -169,7 +225,10 @@ async fn connections_page_and_filter() {
     .enumerate()
     {
         let id = c
-            .indicator(&format!("C{i}"), json!({ "frequency": freq, "title": title }))
+            .indicator(
+                &format!("C{i}"),
+                json!({ "frequency": freq, "title": title }),
+            )
             .await;
         set_target(app, token, &id, "2025-26", 100.0).await;
         ids.push(id);
@@ -180,12 +239,20 @@ async fn connections_page_and_filter() {
     let page = r#"query($first: Int, $after: String, $filter: IndicatorFilter) {
         indicators(first: $first, after: $after, filter: $filter) {
           totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id ref } } } }"#;
-    let first = app.data(Caller::Token(token), page, json!({ "first": 2 })).await;
+    let first = app
+        .data(Caller::Token(token), page, json!({ "first": 2 }))
+        .await;
     assert_eq!(first["indicators"]["totalCount"], 3);
     assert_eq!(first["indicators"]["pageInfo"]["hasNextPage"], true);
     assert_eq!(first["indicators"]["edges"].as_array().unwrap().len(), 2);
     let cursor = first["indicators"]["pageInfo"]["endCursor"].clone();
-    let second = app.data(Caller::Token(token), page, json!({ "first": 2, "after": cursor })).await;
+    let second = app
+        .data(
+            Caller::Token(token),
+            page,
+            json!({ "first": 2, "after": cursor }),
+        )
+        .await;
     assert_eq!(second["indicators"]["edges"][0]["node"]["ref"], "C2");
     assert_eq!(second["indicators"]["pageInfo"]["hasNextPage"], false);
 
@@ -199,17 +266,41 @@ async fn connections_page_and_filter() {
     };
     let f = |filter: Value| json!({ "filter": filter });
     let red = app
-        .data(Caller::Token(token), page, f(json!({ "status": "RED", "statusPeriod": "2025-04" })))
+        .data(
+            Caller::Token(token),
+            page,
+            f(json!({ "status": "RED", "statusPeriod": "2025-04" })),
+        )
         .await;
     assert_eq!(only(&red), ["C0"]);
     assert_eq!(red["indicators"]["totalCount"], 1);
     let no_data = app
-        .data(Caller::Token(token), page, f(json!({ "status": "NO_DATA", "statusPeriod": "2025-26 Q1" })))
+        .data(
+            Caller::Token(token),
+            page,
+            f(json!({ "status": "NO_DATA", "statusPeriod": "2025-26 Q1" })),
+        )
         .await;
-    assert_eq!(only(&no_data), ["C0", "C1", "C2"], "monthly rated on June, quarterly on Q1: none has data");
-    let quarterly = app.data(Caller::Token(token), page, f(json!({ "frequency": "QUARTERLY" }))).await;
+    assert_eq!(
+        only(&no_data),
+        ["C0", "C1", "C2"],
+        "monthly rated on June, quarterly on Q1: none has data"
+    );
+    let quarterly = app
+        .data(
+            Caller::Token(token),
+            page,
+            f(json!({ "frequency": "QUARTERLY" })),
+        )
+        .await;
     assert_eq!(only(&quarterly), ["C1"]);
-    let search = app.data(Caller::Token(token), page, f(json!({ "search": "PLANNING" }))).await;
+    let search = app
+        .data(
+            Caller::Token(token),
+            page,
+            f(json!({ "search": "PLANNING" })),
+        )
+        .await;
     assert_eq!(only(&search), ["C2"]);
 
     for (vars, code) in [
@@ -217,7 +308,10 @@ async fn connections_page_and_filter() {
         (json!({ "first": 101 }), "BAD_USER_INPUT"),
         (json!({ "after": "not-a-cursor" }), "BAD_USER_INPUT"),
         (f(json!({ "status": "RED" })), "BAD_USER_INPUT"),
-        (f(json!({ "status": "RED", "statusPeriod": "2025/26" })), "BAD_USER_INPUT"),
+        (
+            f(json!({ "status": "RED", "statusPeriod": "2025/26" })),
+            "BAD_USER_INPUT",
+        ),
     ] {
         let body = app.graphql(Caller::Token(token), page, vars.clone()).await;
         assert_eq!(error_code(&body), code, "{vars}: {body}");
@@ -231,14 +325,19 @@ async fn connections_page_and_filter() {
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     let message = body["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("2025-26 Q1"), "the message names the accepted forms: {message}");
+    assert!(
+        message.contains("2025-26 Q1"),
+        "the message names the accepted forms: {message}"
+    );
     c.app.stop().await;
 }
 
 #[tokio::test]
 async fn the_public_portal_sees_only_what_is_published() {
     let app = TestApp::builder().start().await;
-    let token = app.bootstrap("Test Council", "test", "admin@test.example").await;
+    let token = app
+        .bootstrap("Test Council", "test", "admin@test.example")
+        .await;
     let public_plan = create_plan(&app, &token, true).await;
     let private_plan = create_plan(&app, &token, false).await;
     let open = create_priority(&app, &token, &public_plan, "O").await;
@@ -258,21 +357,46 @@ async fn the_public_portal_sees_only_what_is_published() {
     assert_eq!(d["viewer"], Value::Null);
     assert_eq!(d["plans"].as_array().unwrap().len(), 1);
     assert_eq!(d["plans"][0]["id"], public_plan.as_str());
-    assert_eq!(d["plans"][0]["priorities"][0]["indicators"], json!([{ "ref": "V", "owner": null }]));
+    assert_eq!(
+        d["plans"][0]["priorities"][0]["indicators"],
+        json!([{ "ref": "V", "owner": null }])
+    );
     assert_eq!(d["indicators"]["totalCount"], 1);
     for hidden in [&unpublished, &in_private_plan] {
-        let d = app.data(public, "query($id: ID!) { indicator(id: $id) { ref } }", json!({ "id": hidden })).await;
+        let d = app
+            .data(
+                public,
+                "query($id: ID!) { indicator(id: $id) { ref } }",
+                json!({ "id": hidden }),
+            )
+            .await;
         assert_eq!(d["indicator"], Value::Null, "indicator {hidden} leaked");
     }
-    let d = app.data(public, "query($id: ID!) { plan(id: $id) { id } }", json!({ "id": private_plan })).await;
+    let d = app
+        .data(
+            public,
+            "query($id: ID!) { plan(id: $id) { id } }",
+            json!({ "id": private_plan }),
+        )
+        .await;
     assert_eq!(d["plan"], Value::Null);
     let body = app
-        .graphql(public, r#"{ deadlines(from: "2025-01-01", to: "2025-12-31") { period } }"#, json!({}))
+        .graphql(
+            public,
+            r#"{ deadlines(from: "2025-01-01", to: "2025-12-31") { period } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     let body = app.graphql(public, "query($id: ID!) { performanceSummary(planId: $id, period: \"2025-26 Q1\") { period } }", json!({ "id": private_plan })).await;
     assert_eq!(error_code(&body), "NOT_FOUND");
-    let d = app.data(public, "query($id: ID!) { indicator(id: $id) { ref } }", json!({ "id": visible })).await;
+    let d = app
+        .data(
+            public,
+            "query($id: ID!) { indicator(id: $id) { ref } }",
+            json!({ "id": visible }),
+        )
+        .await;
     assert_eq!(d["indicator"]["ref"], "V");
     app.stop().await;
 }
@@ -280,8 +404,12 @@ async fn the_public_portal_sees_only_what_is_published() {
 #[tokio::test]
 async fn councils_never_see_each_other() {
     let app = TestApp::builder().start().await;
-    let a = app.bootstrap("Council A", "council-a", "admin@a.example").await;
-    let b = app.bootstrap("Council B", "council-b", "admin@b.example").await;
+    let a = app
+        .bootstrap("Council A", "council-a", "admin@a.example")
+        .await;
+    let b = app
+        .bootstrap("Council B", "council-b", "admin@b.example")
+        .await;
     let plan_a = create_plan(&app, &a, true).await;
     let priority_a = create_priority(&app, &a, &plan_a, "A").await;
     let indicator_a = create_indicator(
@@ -294,20 +422,41 @@ async fn councils_never_see_each_other() {
     let d = app
         .data(Caller::Token(&b), "query($id: ID!, $p: ID!) { indicator(id: $id) { id } plan(id: $p) { id } plans { id } indicators { totalCount } }", json!({ "id": indicator_a, "p": plan_a }))
         .await;
-    assert_eq!(d, json!({ "indicator": null, "plan": null, "plans": [], "indicators": { "totalCount": 0 } }));
-    let d = app.data(Caller::Token(&b), r#"{ indicator(ref: "1") { id } }"#, json!({})).await;
+    assert_eq!(
+        d,
+        json!({ "indicator": null, "plan": null, "plans": [], "indicators": { "totalCount": 0 } })
+    );
+    let d = app
+        .data(
+            Caller::Token(&b),
+            r#"{ indicator(ref: "1") { id } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(d["indicator"], Value::Null);
     // Writing to another council's indicator is "not found", and changes nothing.
     let body = app
-        .graphql(Caller::Token(&b), RECORD, json!({ "input": { "indicatorId": indicator_a, "period": "2025-04", "value": 1.0 } }))
+        .graphql(
+            Caller::Token(&b),
+            RECORD,
+            json!({ "input": { "indicatorId": indicator_a, "period": "2025-04", "value": 1.0 } }),
+        )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND");
     let body = app
-        .graphql(Caller::Token(&b), CREATE_PRIORITY, json!({ "input": { "planId": plan_a, "title": "x" } }))
+        .graphql(
+            Caller::Token(&b),
+            CREATE_PRIORITY,
+            json!({ "input": { "planId": plan_a, "title": "x" } }),
+        )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND");
     let d = app
-        .data(Caller::Token(&a), "query($id: ID!) { indicator(id: $id) { result(period: \"2025-04\") { version } } }", json!({ "id": indicator_a }))
+        .data(
+            Caller::Token(&a),
+            "query($id: ID!) { indicator(id: $id) { result(period: \"2025-04\") { version } } }",
+            json!({ "id": indicator_a }),
+        )
         .await;
     assert_eq!(d["indicator"]["result"]["version"], 0);
     app.stop().await;
@@ -316,17 +465,39 @@ async fn councils_never_see_each_other() {
 #[tokio::test]
 async fn abusive_documents_are_refused_before_they_run() {
     let app = TestApp::builder().start().await;
-    let token = app.bootstrap("Test Council", "test", "admin@test.example").await;
-    let deep = format!("{{ plans {{ id {}{} }} }}", "priorities { plan { id ".repeat(8), "} } ".repeat(8));
+    let token = app
+        .bootstrap("Test Council", "test", "admin@test.example")
+        .await;
+    let deep = format!(
+        "{{ plans {{ id {}{} }} }}",
+        "priorities { plan { id ".repeat(8),
+        "} } ".repeat(8)
+    );
     let before = app.db.statements_executed();
     let body = app.graphql(Caller::Token(&token), &deep, json!({})).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("too deep"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too deep"),
+        "{body}"
+    );
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     // Only the token check ran: the document itself never reached the database.
     assert!(app.db.statements_executed() - before <= 4);
-    let wide: String = (0..3000).map(|i| format!("a{i}: viewer {{ id }} ")).collect();
-    let body = app.graphql(Caller::Token(&token), &format!("{{ {wide} }}"), json!({})).await;
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{body}");
+    let wide: String = (0..3000)
+        .map(|i| format!("a{i}: viewer {{ id }} "))
+        .collect();
+    let body = app
+        .graphql(Caller::Token(&token), &format!("{{ {wide} }}"), json!({}))
+        .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{body}"
+    );
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     let huge = "x".repeat(300 * 1024);
     let response = app
@@ -346,24 +517,42 @@ async fn the_performance_summary_counts_and_lists_exceptions() {
     let c = RuleCouncil::new().await;
     let (app, token) = (&c.app, c.token.as_str());
     let plan_id = {
-        let d = app.data(Caller::Token(token), "{ plans { id } }", json!({})).await;
+        let d = app
+            .data(Caller::Token(token), "{ plans { id } }", json!({}))
+            .await;
         d["plans"][0]["id"].as_str().unwrap().to_string()
     };
     // Three rated GREEN, AMBER, RED; one monitor-only; one without data.
-    for (i, value) in [Some(100.0), Some(97.0), Some(80.0), None].iter().enumerate() {
+    for (i, value) in [Some(100.0), Some(97.0), Some(80.0), None]
+        .iter()
+        .enumerate()
+    {
         let id = c.indicator(&format!("S{i}"), json!({})).await;
         set_target(app, token, &id, "2025-26", 100.0).await;
         if let Some(v) = value {
-            record(app, token, &id, "2025-06", *v, (*v < 100.0).then_some("behind")).await;
+            record(
+                app,
+                token,
+                &id,
+                "2025-06",
+                *v,
+                (*v < 100.0).then_some("behind"),
+            )
+            .await;
         }
     }
     let monitor = c.indicator("M", json!({ "monitorOnly": true })).await;
     record(app, token, &monitor, "2025-06", 3.0, None).await;
     // Actions: RED and GREEN by the council, RED in partnership (never counted).
-    let admin_id = app.data(Caller::Token(token), "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
-    for (reference, delivery, status) in
-        [("A1", "COUNCIL", "RED"), ("A2", "COUNCIL", "GREEN"), ("A3", "PARTNERSHIP", "RED")]
-    {
+    let admin_id = app
+        .data(Caller::Token(token), "{ viewer { id } }", json!({}))
+        .await["viewer"]["id"]
+        .clone();
+    for (reference, delivery, status) in [
+        ("A1", "COUNCIL", "RED"),
+        ("A2", "COUNCIL", "GREEN"),
+        ("A3", "PARTNERSHIP", "RED"),
+    ] {
         let d = app
             .data(Caller::Token(token), CREATE_ACTION, json!({ "input": {
                 "priorityId": c.priority, "ref": reference, "title": reference, "ownerId": admin_id, "delivery": delivery } }))
@@ -382,22 +571,38 @@ async fn the_performance_summary_counts_and_lists_exceptions() {
         .await;
     let s = &d["performanceSummary"];
     assert_eq!(s["period"], "2025-26 Q1");
-    assert_eq!(s["overall"]["indicators"], json!({ "red": 1, "amber": 1, "green": 1, "monitorOnly": 1, "noData": 1, "redPct": 33, "amberPct": 33, "greenPct": 33 }));
-    assert_eq!(s["overall"]["actions"], json!({ "red": 1, "amber": 0, "green": 1, "blue": 0, "completed": 0, "redPct": 50, "greenPct": 50 }));
+    assert_eq!(
+        s["overall"]["indicators"],
+        json!({ "red": 1, "amber": 1, "green": 1, "monitorOnly": 1, "noData": 1, "redPct": 33, "amberPct": 33, "greenPct": 33 })
+    );
+    assert_eq!(
+        s["overall"]["actions"],
+        json!({ "red": 1, "amber": 0, "green": 1, "blue": 0, "completed": 0, "redPct": 50, "greenPct": 50 })
+    );
     assert_eq!(s["priorities"][0]["counts"]["indicators"]["red"], 1);
     let exceptions: Vec<(String, String)> = s["exceptions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| {
-            let reference = e["indicator"]["ref"].as_str().or(e["action"]["ref"].as_str()).unwrap();
-            (reference.to_string(), e["status"].as_str().unwrap().to_string())
+            let reference = e["indicator"]["ref"]
+                .as_str()
+                .or(e["action"]["ref"].as_str())
+                .unwrap();
+            (
+                reference.to_string(),
+                e["status"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     assert_eq!(
         exceptions,
-        [("A1".into(), "RED".into()), ("S2".into(), "RED".into()), ("S1".into(), "AMBER".into())]
-            .to_vec() as Vec<(String, String)>,
+        [
+            ("A1".into(), "RED".into()),
+            ("S2".into(), "RED".into()),
+            ("S1".into(), "AMBER".into())
+        ]
+        .to_vec() as Vec<(String, String)>,
         "RED before AMBER, then by reference; partnership excluded"
     );
     c.app.stop().await;
@@ -412,8 +617,12 @@ async fn deadlines_list_what_is_due_and_whether_it_is_complete() {
     record(app, token, &monthly, "2025-09", 100.0, None).await;
     record(app, token, &monthly, "2025-10", 90.0, None).await;
     let d = app
-        .data(Caller::Token(token), r#"{ deadlines(from: "2025-10-01", to: "2025-12-31") {
-            period dueDate complete missing extended indicator { ref } } }"#, json!({}))
+        .data(
+            Caller::Token(token),
+            r#"{ deadlines(from: "2025-10-01", to: "2025-12-31") {
+            period dueDate complete missing extended indicator { ref } } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(
         d["deadlines"],
@@ -424,7 +633,11 @@ async fn deadlines_list_what_is_due_and_whether_it_is_complete() {
         ])
     );
     let body = app
-        .graphql(Caller::Token(token), r#"{ deadlines(from: "2025-12-31", to: "2025-01-01") { period } }"#, json!({}))
+        .graphql(
+            Caller::Token(token),
+            r#"{ deadlines(from: "2025-12-31", to: "2025-01-01") { period } }"#,
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     c.app.stop().await;

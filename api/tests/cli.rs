@@ -1,0 +1,156 @@
+//! The `api` binary as an operator runs it: serve, bootstrap, token, print-schema.
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use pmf_store::testing::FreshDb;
+
+fn api(db: &FreshDb) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_api"));
+    cmd.env("DATABASE_URL", &db.url)
+        .env("PMF_DEMO_DATA", "false")
+        .env_remove("LOG_FORMAT");
+    cmd
+}
+
+fn last_line(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn bootstrap_token_and_serve_work_as_documented() {
+    let db = FreshDb::create().await;
+    let bootstrap = api(&db)
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Breckland Council",
+            "--org-slug",
+            "breckland",
+        ])
+        .args([
+            "--admin-email",
+            "Performance@Breckland.example",
+            "--admin-name",
+            "Pat Admin",
+        ])
+        .output()
+        .unwrap();
+    let admin_token = last_line(&bootstrap);
+    assert!(admin_token.starts_with("pmf_"), "{admin_token}");
+
+    let token = api(&db)
+        .args([
+            "token",
+            "--org-slug",
+            "breckland",
+            "--email",
+            "performance@breckland.example",
+        ])
+        .output()
+        .unwrap();
+    let second = last_line(&token);
+    assert!(second.starts_with("pmf_") && second != admin_token);
+
+    let unknown = api(&db)
+        .args([
+            "token",
+            "--org-slug",
+            "breckland",
+            "--email",
+            "nobody@breckland.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nobody@breckland.example"));
+
+    let mut server = api(&db)
+        .env("PMF_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let rest: Vec<String> = lines.map_while(Result::ok).take(2).collect();
+    assert!(
+        rest.iter().any(|l| l.contains("token")),
+        "it says how to get a token: {rest:?}"
+    );
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{url}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let viewer: serde_json::Value = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(&second)
+        .json(&serde_json::json!({ "query": "{ viewer { email role } organisation { name } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        viewer["data"],
+        serde_json::json!({ "viewer": { "email": "performance@breckland.example", "role": "ADMIN" }, "organisation": { "name": "Breckland Council" } })
+    );
+    // SIGTERM: it finishes and exits cleanly.
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = server.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = exited.unwrap_or_else(|| {
+        let _ = server.kill();
+        panic!("api did not stop on SIGTERM")
+    });
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn print_schema_prints_the_sdl() {
+    let output = Command::new(env!("CARGO_BIN_EXE_api"))
+        .arg("print-schema")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        api::graphql::sdl()
+    );
+}
+
+#[test]
+fn a_wrong_setting_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env("PMF_LISTEN", "everywhere")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("PMF_LISTEN"));
+}
