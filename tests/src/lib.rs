@@ -5,8 +5,8 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use pmf_core::FixedClock;
-pub use pmf_store::testing::FreshDb;
 use pmf_store::Database;
+pub use pmf_store::testing::FreshDb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -34,7 +34,9 @@ impl TestAppBuilder {
 
     pub async fn start(self) -> TestApp {
         let fresh = FreshDb::create().await;
-        let db = Database::connect(&fresh.url).await.expect("connect to the test database");
+        let db = Database::connect(&fresh.url)
+            .await
+            .expect("connect to the test database");
         db.migrate().await.expect("migrate");
         if self.demo {
             todo!("DEMO-PENDING");
@@ -86,7 +88,10 @@ pub enum Caller<'a> {
 
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
-        TestAppBuilder { now: default_now(), demo: false }
+        TestAppBuilder {
+            now: default_now(),
+            demo: false,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -152,5 +157,7 @@ impl TestApp {
 
 /// The `extensions.code` of the first error of a response.
 pub fn error_code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no error code>")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no error code>")
 }

@@ -15,7 +15,9 @@ type Index = HashMap<String, (&'static str, HashMap<String, String>)>;
 fn index(doc: &ServiceDocument) -> Index {
     let mut out = Index::new();
     for def in &doc.definitions {
-        let TypeSystemDefinition::Type(t) = def else { continue };
+        let TypeSystemDefinition::Type(t) = def else {
+            continue;
+        };
         let t = &t.node;
         let (kind, members): (&str, HashMap<String, String>) = match &t.kind {
             TypeKind::Scalar => ("scalar", HashMap::new()),
@@ -30,13 +32,19 @@ fn index(doc: &ServiceDocument) -> Index {
                             .iter()
                             .map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node))
                             .collect();
-                        (f.name.node.to_string(), format!("({}) {}", args.join(", "), f.ty.node))
+                        (
+                            f.name.node.to_string(),
+                            format!("({}) {}", args.join(", "), f.ty.node),
+                        )
                     })
                     .collect(),
             ),
             TypeKind::Enum(e) => (
                 "enum",
-                e.values.iter().map(|v| (v.node.value.node.to_string(), String::new())).collect(),
+                e.values
+                    .iter()
+                    .map(|v| (v.node.value.node.to_string(), String::new()))
+                    .collect(),
             ),
             TypeKind::InputObject(i) => (
                 "input",
@@ -53,7 +61,10 @@ fn index(doc: &ServiceDocument) -> Index {
                                 format!(" = {}", text.strip_suffix(".0").unwrap_or(&text))
                             })
                             .unwrap_or_default();
-                        (f.node.name.node.to_string(), format!("{}{default}", f.node.ty.node))
+                        (
+                            f.node.name.node.to_string(),
+                            format!("{}{default}", f.node.ty.node),
+                        )
                     })
                     .collect(),
             ),
@@ -88,7 +99,11 @@ fn every_type_field_argument_and_value_of_the_contract_exists_in_ours() {
                     if their_ty != our_ty {
                         problems.push(format!("{name}.{member}: {our_ty}, contract {their_ty}"));
                     }
-                    for arg in their_args.trim_start_matches('(').split(", ").filter(|a| !a.is_empty()) {
+                    for arg in their_args
+                        .trim_start_matches('(')
+                        .split(", ")
+                        .filter(|a| !a.is_empty())
+                    {
                         if !our_args.contains(arg) {
                             problems.push(format!("{name}.{member}: argument {arg} missing"));
                         }
@@ -101,7 +116,11 @@ fn every_type_field_argument_and_value_of_the_contract_exists_in_ours() {
             }
         }
     }
-    assert!(problems.is_empty(), "the schema breaks the contract:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the schema breaks the contract:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]

@@ -2,18 +2,17 @@
 use pmf_tests::{Caller, TestApp};
 use serde_json::{Value, json};
 
-pub const CREATE_PLAN: &str = r#"mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }"#;
+pub const CREATE_PLAN: &str =
+    r#"mutation($input: CreatePlanInput!) { createPlan(input: $input) { id } }"#;
 pub const CREATE_PRIORITY: &str =
     r#"mutation($input: CreatePriorityInput!) { createPriority(input: $input) { id } }"#;
-pub const CREATE_INDICATOR: &str =
-    r#"mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id ref lifecycle } }"#;
+pub const CREATE_INDICATOR: &str = r#"mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id ref lifecycle } }"#;
 pub const SET_TARGET: &str =
     r#"mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }"#;
 pub const RECORD: &str = r#"mutation($input: RecordMeasurementInput!) {
   recordMeasurement(input: $input) { period actual target targetIsProRata status previousStatus trend commentary dueDate version complete missing }
 }"#;
-pub const CREATE_USER: &str =
-    r#"mutation($input: CreateUserInput!) { createUser(input: $input) { id email role manager { id } } }"#;
+pub const CREATE_USER: &str = r#"mutation($input: CreateUserInput!) { createUser(input: $input) { id email role manager { id } } }"#;
 pub const CREATE_ACTION: &str =
     r#"mutation($input: CreateActionInput!) { createAction(input: $input) { id ref } }"#;
 pub const ACTION_UPDATE: &str = r#"mutation($input: ActionUpdateInput!) {
@@ -50,7 +49,13 @@ pub async fn create_priority(app: &TestApp, token: &str, plan: &str, code: &str)
 }
 
 pub async fn create_indicator(app: &TestApp, token: &str, input: Value) -> String {
-    let d = app.data(Caller::Token(token), CREATE_INDICATOR, json!({ "input": input })).await;
+    let d = app
+        .data(
+            Caller::Token(token),
+            CREATE_INDICATOR,
+            json!({ "input": input }),
+        )
+        .await;
     id(&d["createIndicator"]["id"])
 }
 
@@ -83,7 +88,12 @@ pub async fn record(
 
 /// A council with `priorities` priorities of `per_priority` monthly indicators each, every
 /// one with a 2025-26 target of 100 and values for April–November 2025.
-pub async fn council_of_size(app: &TestApp, token: &str, priorities: usize, per_priority: usize) -> String {
+pub async fn council_of_size(
+    app: &TestApp,
+    token: &str,
+    priorities: usize,
+    per_priority: usize,
+) -> String {
     let plan = create_plan(app, token, true).await;
     for p in 0..priorities {
         let priority = create_priority(app, token, &plan, &format!("P{p}")).await;
@@ -99,9 +109,11 @@ pub async fn council_of_size(app: &TestApp, token: &str, priorities: usize, per_
             )
             .await;
             set_target(app, token, &indicator, "2025-26", 100.0).await;
-            for (m, month) in ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
-                .iter()
-                .enumerate()
+            for (m, month) in [
+                "2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09", "2025-10",
+            ]
+            .iter()
+            .enumerate()
             {
                 let value = 90.0 + ((p * 7 + i * 3 + m) % 20) as f64;
                 record(app, token, &indicator, month, value, Some("noted")).await;

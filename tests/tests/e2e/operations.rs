@@ -5,23 +5,47 @@ use serde_json::json;
 #[tokio::test]
 async fn health_and_ready_answer() {
     let app = TestApp::builder().start().await;
-    let health: serde_json::Value =
-        app.client.get(app.url("/health")).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
     let ready = app.client.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
     assert_eq!(graphiql.status(), 200);
-    assert!(graphiql.text().await.unwrap().to_lowercase().contains("graphiql"));
+    assert!(
+        graphiql
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn bootstrap_makes_an_admin_whose_token_works_and_is_stored_hashed() {
     let app = TestApp::builder().start().await;
-    let token = app.bootstrap("Fenland District Council", "fenland", "perf@fenland.example").await;
+    let token = app
+        .bootstrap(
+            "Fenland District Council",
+            "fenland",
+            "perf@fenland.example",
+        )
+        .await;
     let data = app
-        .data(Caller::Token(&token), "{ viewer { email role } organisation { name slug timeZone } }", json!({}))
+        .data(
+            Caller::Token(&token),
+            "{ viewer { email role } organisation { name slug timeZone } }",
+            json!({}),
+        )
         .await;
     assert_eq!(data["viewer"]["email"], "perf@fenland.example");
     assert_eq!(data["viewer"]["role"], "ADMIN");
@@ -30,15 +54,26 @@ async fn bootstrap_makes_an_admin_whose_token_works_and_is_stored_hashed() {
 
     // The secret is nowhere in the database, only its hash.
     use sea_orm::EntityTrait;
-    let tokens = pmf_store::entity::api_token::Entity::find().all(&app.db.conn).await.unwrap();
+    let tokens = pmf_store::entity::api_token::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .unwrap();
     assert_eq!(tokens.len(), 1);
     assert_ne!(tokens[0].token_hash, token);
     assert_eq!(tokens[0].token_hash, pmf_store::tokens::hash_secret(&token));
 
     // Running it again keeps the organisation and the admin and issues another token.
-    let second = app.bootstrap("Fenland District Council", "fenland", "perf@fenland.example").await;
+    let second = app
+        .bootstrap(
+            "Fenland District Council",
+            "fenland",
+            "perf@fenland.example",
+        )
+        .await;
     assert_ne!(second, token);
-    let data = app.data(Caller::Token(&second), "{ viewer { email } }", json!({})).await;
+    let data = app
+        .data(Caller::Token(&second), "{ viewer { email } }", json!({}))
+        .await;
     assert_eq!(data["viewer"]["email"], "perf@fenland.example");
     app.stop().await;
 }
@@ -46,18 +81,39 @@ async fn bootstrap_makes_an_admin_whose_token_works_and_is_stored_hashed() {
 #[tokio::test]
 async fn bad_tokens_are_unauthenticated() {
     let app = TestApp::builder().start().await;
-    let _ = app.bootstrap("Fenland District Council", "fenland", "perf@fenland.example").await;
-    for token in ["nonsense", "pmf_0000000000000000000000000000000000000000000000000000000000000000"] {
-        let body = app.graphql(Caller::Token(token), "{ viewer { email } }", json!({})).await;
+    let _ = app
+        .bootstrap(
+            "Fenland District Council",
+            "fenland",
+            "perf@fenland.example",
+        )
+        .await;
+    for token in [
+        "nonsense",
+        "pmf_0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let body = app
+            .graphql(Caller::Token(token), "{ viewer { email } }", json!({}))
+            .await;
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body}");
     }
     // No token and no organisation: nothing but introspection.
-    let body = app.graphql(Caller::Nobody, "{ plans { id } }", json!({})).await;
+    let body = app
+        .graphql(Caller::Nobody, "{ plans { id } }", json!({}))
+        .await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
-    let body = app.graphql(Caller::Nobody, "{ __schema { queryType { name } } }", json!({})).await;
+    let body = app
+        .graphql(
+            Caller::Nobody,
+            "{ __schema { queryType { name } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
     // An unknown council is not found.
-    let body = app.graphql(Caller::Public("nowhere"), "{ plans { id } }", json!({})).await;
+    let body = app
+        .graphql(Caller::Public("nowhere"), "{ plans { id } }", json!({}))
+        .await;
     assert_eq!(error_code(&body), "NOT_FOUND");
     app.stop().await;
 }
