@@ -19,8 +19,14 @@ pub use http::{AppState, router};
 pub async fn prepare_database(config: &Config, clock: &dyn Clock) -> anyhow::Result<Database> {
     let db = Database::connect(&config.database_url).await?;
     db.migrate().await?;
-    if config.demo_data {
-        let _ = clock; // DEMO-PENDING
+    if config.demo_data && pmf_store::demo::is_empty(&db).await? {
+        let loaded = pmf_store::demo::load(&db, clock.now()).await?;
+        tracing::info!(
+            organisation = %loaded.slug,
+            indicators = loaded.indicators,
+            measurements = loaded.measurements,
+            "loaded the demo council into the empty database"
+        );
     }
     Ok(db)
 }

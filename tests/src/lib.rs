@@ -39,7 +39,9 @@ impl TestAppBuilder {
             .expect("connect to the test database");
         db.migrate().await.expect("migrate");
         if self.demo {
-            todo!("DEMO-PENDING");
+            pmf_store::demo::load(&db, self.now)
+                .await
+                .expect("load demo data");
         }
         let clock = Arc::new(FixedClock::new(self.now));
         let server = api::Server::bind(

@@ -2,13 +2,17 @@
 //!
 //! Every query here takes the organisation it reads or writes: nothing crosses councils.
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod db;
-//pub mod demo;
+pub mod demo;
 pub mod deadlines;
 pub mod entity;
 pub mod error;
 pub mod measurements;
+pub mod messages;
+pub mod outbox;
+pub mod reminders;
 pub mod results;
 pub mod settings;
 pub mod testing;

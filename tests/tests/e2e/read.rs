@@ -642,3 +642,107 @@ async fn deadlines_list_what_is_due_and_whether_it_is_complete() {
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     c.app.stop().await;
 }
+
+/// The demo council's dashboard agrees with the core rules applied to what it returns.
+#[tokio::test]
+async fn the_demo_dashboard_agrees_with_the_rules() {
+    use pmf_core::{IndicatorStatus, Polarity, RatingRule, Tolerance, Trend};
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .start()
+        .await;
+    let token = app.token("demo", "admin@demo.example").await;
+    let query = r#"query($period: String!, $from: String!, $to: String!) {
+      plans { title priorities { code indicators {
+        ref polarity monitorOnly tolerancePct cumulative frequency
+        result(period: $period) { ratedPeriod actual target status trend previousStatus }
+        series(from: $from, to: $to) { period ratedPeriod actual target status }
+      } } } }"#;
+    let data = app
+        .data(
+            Caller::Token(&token),
+            query,
+            json!({ "period": "2026-27 Q2", "from": "2025-26 Q3", "to": "2026-27 Q2" }),
+        )
+        .await;
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut checked = 0;
+    for plan in data["plans"].as_array().unwrap() {
+        for priority in plan["priorities"].as_array().unwrap() {
+            for i in priority["indicators"].as_array().unwrap() {
+                let polarity: Polarity = i["polarity"].as_str().unwrap().parse().unwrap();
+                let rule = RatingRule {
+                    monitor_only: i["monitorOnly"].as_bool().unwrap(),
+                    polarity,
+                    tolerance: Tolerance::relative_pct(i["tolerancePct"].as_f64().unwrap())
+                        .unwrap(),
+                };
+                let series = i["series"].as_array().unwrap();
+                assert_eq!(series.len(), 4);
+                for r in series.iter().chain([&i["result"]]) {
+                    let expected = pmf_core::indicator_status(
+                        &rule,
+                        r["actual"].as_f64(),
+                        r["target"].as_f64(),
+                    );
+                    assert_eq!(
+                        r["status"],
+                        expected.as_str(),
+                        "{} {}",
+                        i["ref"],
+                        r["period"]
+                    );
+                    *seen.entry(expected.as_str().to_string()).or_default() += 1;
+                    checked += 1;
+                }
+                // Quarterly and monthly measures compare with the previous period (series
+                // holds quarter ends); cumulative ones with last year's.
+                if i["frequency"] == "QUARTERLY" && !i["cumulative"].as_bool().unwrap() {
+                    let previous = &series[2];
+                    let (trend, _) = pmf_core::trend(
+                        polarity,
+                        i["result"]["actual"].as_f64(),
+                        previous["actual"].as_f64(),
+                    );
+                    assert_eq!(i["result"]["trend"], trend.as_str(), "{}", i["ref"]);
+                    let previous_status = previous["status"].as_str().unwrap();
+                    if previous["actual"].is_null() {
+                        assert!(
+                            i["result"]["previousStatus"].is_null()
+                                || i["result"]["previousStatus"] == "NO_DATA"
+                        );
+                    } else {
+                        assert_eq!(
+                            i["result"]["previousStatus"], previous_status,
+                            "{}",
+                            i["ref"]
+                        );
+                    }
+                }
+                if polarity == Polarity::Neutral {
+                    assert_eq!(i["result"]["trend"], Trend::NotComparable.as_str());
+                    assert_eq!(i["result"]["status"], IndicatorStatus::MonitorOnly.as_str());
+                }
+            }
+        }
+    }
+    assert!(checked > 150, "{checked}");
+    for status in ["GREEN", "AMBER", "RED", "MONITOR_ONLY", "NO_DATA"] {
+        assert!(
+            seen.contains_key(status),
+            "the demo shows {status}: {seen:?}"
+        );
+    }
+    // The public portal of the demo council works without a token.
+    let public = app
+        .data(
+            Caller::Public("demo"),
+            "{ organisation { name } plans { title } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(public["organisation"]["name"], "Demo District Council");
+    assert_eq!(public["plans"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
