@@ -91,6 +91,18 @@ async fn graphiql() -> impl IntoResponse {
 /// Decides who is asking: a bearer token's user and council, or the public portal of the
 /// council named by `X-Organisation`, or nobody (only introspection then works).
 async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<Scope>, ApiError> {
+    resolve_scope_with(state, headers, None).await
+}
+
+/// Like the `/graphql` handler's scope resolution, with one more way to name the council of
+/// the public portal: `public_org` (the report's `?org=SLUG`, for plain links a browser
+/// follows without headers). Headers win: a bearer token, then `X-Organisation`, then
+/// `public_org`. There is deliberately no way to pass a token in a URL.
+pub async fn resolve_scope_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    public_org: Option<&str>,
+) -> Result<Option<Scope>, ApiError> {
     let now = state.clock.now();
     let unauthenticated = |why: &str| ApiError::Unauthenticated(why.to_string());
     if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
@@ -124,8 +136,11 @@ async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<S
             user: Some(user),
         }));
     }
-    if let Some(value) = headers.get("x-organisation") {
-        let slug = value.to_str().map(str::trim).unwrap_or_default();
+    let slug = match headers.get("x-organisation") {
+        Some(value) => Some(value.to_str().map(str::trim).unwrap_or_default()),
+        None => public_org.map(str::trim),
+    };
+    if let Some(slug) = slug {
         let org = admin::find_organisation(&state.db.conn, slug)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no organisation with slug {slug:?}")))?;
@@ -137,18 +152,10 @@ async fn resolve_scope(state: &AppState, headers: &HeaderMap) -> Result<Option<S
 
 use sea_orm::EntityTrait;
 
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let scope = match resolve_scope(&state, &headers).await {
-        Ok(scope) => scope,
-        Err(e) => {
-            let error = e.to_graphql().into_server_error(Pos::default());
-            return async_graphql::Response::from_errors(vec![error]).into();
-        }
-    };
+/// The per-request data the schema's resolvers read, for a caller in `scope`: the one
+/// construction shared by `/graphql` and everything else that runs queries in-process
+/// (the reports).
+pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext {
     let loader = scope.as_ref().map(|s| {
         DataLoader::with_cache(
             OrgLoader {
@@ -160,17 +167,24 @@ async fn graphql(
             HashMapCache::default(),
         )
     });
-    let context = RequestContext {
+    RequestContext {
         scope: scope.map(Arc::new),
         now: state.clock.now(),
         public_url: state.public_url.clone(),
         db: state.db.clone(),
         loader,
-    };
-    let mut response = state
-        .schema
-        .execute(request.into_inner().data(context))
-        .await;
+    }
+}
+
+/// Runs a GraphQL request against the app's schema as the caller in `scope`, exactly as
+/// `POST /graphql` does.
+pub async fn execute(
+    state: &AppState,
+    scope: Option<Scope>,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let context = request_context(state, scope);
+    let mut response = state.schema.execute(request.data(context)).await;
     // Parse, validation and limit errors come from async-graphql without a code: they are
     // all the client's to fix.
     for error in &mut response.errors {
@@ -179,5 +193,21 @@ async fn graphql(
             extensions.set("code", "BAD_USER_INPUT");
         }
     }
-    response.into()
+    response
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let scope = match resolve_scope(&state, &headers).await {
+        Ok(scope) => scope,
+        Err(e) => {
+            let mut error = e.to_graphql().into_server_error(Pos::default());
+            error.locations.clear();
+            return async_graphql::Response::from_errors(vec![error]).into();
+        }
+    };
+    execute(&state, scope, request.into_inner()).await.into()
 }
