@@ -1,1 +1,415 @@
+//! The `worker` binary's library: the daily sweeps (reminders, escalations, alert digests),
+//! outbox delivery, `tick` and `run`. The end-to-end tests call [`Worker::tick`], the same
+//! function as `worker tick --at`.
+//!
+//! Time is always passed in (a [`Clock`] or an instant), never read here, so every job can be
+//! run "as if" at any date.
+pub mod config;
+pub mod mail;
 
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use chrono::{DateTime, Utc};
+use pmf_core::{Clock, FixedClock};
+use pmf_store::{
+    Database, OrganisationSettings, StoreError,
+    entity::{notification, organisation},
+    outbox::{self, DeliveryPolicy, Failure},
+    reminders::{self, Mode, SweepOutcome},
+};
+use sea_orm::EntityTrait;
+
+pub use config::{Config, ConfigError};
+pub use mail::{Composer, Transport};
+
+/// Everything a worker needs: the database, where mail goes, and how.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub db: Database,
+    pub transport: Transport,
+    pub composer: Composer,
+    pub policy: DeliveryPolicy,
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    /// Failed this time, to be tried again later.
+    pub failed: usize,
+    /// Given up on (`DEAD`).
+    pub dead: usize,
+    /// Claimed but given back unsent because the worker was stopping.
+    pub released: usize,
+}
+
+/// A message as it would be sent (`--dry-run`).
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub organisation_id: i64,
+    pub to: String,
+    pub kind: String,
+    pub subject: String,
+    pub text: String,
+    /// Already waiting in the outbox (true) or written by this tick's sweep (false).
+    pub queued_before: bool,
+}
+
+/// What one `tick` did.
+#[derive(Debug, Clone, Default)]
+pub struct TickReport {
+    /// For each organisation whose sweep was due: its slug and the outcome.
+    pub sweeps: Vec<(String, SweepOutcome)>,
+    pub delivery: DeliveryReport,
+    /// Only for a dry run: what would have been sent.
+    pub would_send: Vec<Preview>,
+}
+
+impl Worker {
+    /// A worker over `db` sending through `transport`, with the default retry policy.
+    pub fn new(db: Database, transport: Transport, composer: Composer) -> Self {
+        Self {
+            db,
+            transport,
+            composer,
+            policy: DeliveryPolicy::default(),
+        }
+    }
+
+    /// Connects, migrates and sets up the transport from the settings.
+    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let db = Database::connect(&config.database_url).await?;
+        db.migrate().await?;
+        let transport = Transport::from_config(config)?;
+        Ok(Self::new(db, transport, Composer::from_config(config)))
+    }
+
+    async fn organisations(&self) -> Result<Vec<OrganisationSettings>, StoreError> {
+        let rows = organisation::Entity::find().all(&self.db.conn).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match OrganisationSettings::try_from(row) {
+                Ok(s) => out.push(s),
+                Err(e) => tracing::error!(organisation = row.id, "skipped: {e}"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs, for every organisation whose daily sweep is due at `now` (core's
+    /// [`pmf_core::sweep_due`]: the local reminder time reached and that date not yet
+    /// swept), that sweep. After downtime this is one sweep for today, not one per missed day.
+    pub async fn run_due_sweeps(
+        &self,
+        now: DateTime<Utc>,
+        mode: Mode,
+    ) -> Result<Vec<(String, SweepOutcome)>, StoreError> {
+        let mut out = Vec::new();
+        for org in self.organisations().await? {
+            let last = reminders::last_swept(&self.db.conn, org.id).await?;
+            let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last)
+            else {
+                continue;
+            };
+            match reminders::sweep(&self.db, &org, date, now, mode).await {
+                Ok(outcome) => out.push((org.slug.clone(), outcome)),
+                Err(e) => {
+                    tracing::error!(organisation = %org.slug, %date, "daily sweep failed: {e}")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Delivers every due outbox row, batch by batch, until none is left or `stop` is set
+    /// (checked between messages: the message in flight is always finished).
+    pub async fn deliver_due(
+        &self,
+        clock: &dyn Clock,
+        stop: &AtomicBool,
+    ) -> Result<DeliveryReport, StoreError> {
+        let mut report = DeliveryReport::default();
+        let councils: HashMap<i64, String> = organisation::Entity::find()
+            .all(&self.db.conn)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        'batches: loop {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let rows = outbox::claim_due(&self.db, clock.now(), &self.policy).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for (i, row) in rows.iter().enumerate() {
+                if stop.load(Ordering::SeqCst) {
+                    let rest: Vec<i64> = rows[i..].iter().map(|r| r.id).collect();
+                    outbox::release(&self.db, &rest).await?;
+                    report.released += rest.len();
+                    break 'batches;
+                }
+                let council = councils
+                    .get(&row.organisation_id)
+                    .map_or("", String::as_str);
+                self.deliver_one(row, council, clock, &mut report).await?;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn deliver_one(
+        &self,
+        row: &notification::Model,
+        council: &str,
+        clock: &dyn Clock,
+        report: &mut DeliveryReport,
+    ) -> Result<(), StoreError> {
+        let message_id = self.composer.message_id(row);
+        let result = match self.composer.compose(row, council) {
+            Ok(message) => self.transport.send(message).await,
+            Err(reason) => Err(mail::SendError {
+                message: reason,
+                permanent: true,
+            }),
+        };
+        let now = clock.now();
+        match result {
+            Ok(ack) => {
+                outbox::mark_sent(&self.db, row.id, row.attempts, &message_id, now).await?;
+                report.sent += 1;
+                tracing::info!(
+                    notification = row.id,
+                    kind = %row.kind,
+                    to = %row.recipient_email,
+                    message_id = %message_id,
+                    attempt = row.attempts + 1,
+                    "sent: {ack}"
+                );
+            }
+            Err(e) => {
+                match outbox::mark_failed(&self.db, row, &e.message, e.permanent, now, &self.policy)
+                    .await?
+                {
+                    Failure::Retry(at) => {
+                        report.failed += 1;
+                        tracing::warn!(
+                            notification = row.id,
+                            kind = %row.kind,
+                            to = %row.recipient_email,
+                            attempt = row.attempts + 1,
+                            next_attempt_at = %at,
+                            "not sent, will retry: {}",
+                            e.message
+                        );
+                    }
+                    Failure::Dead => {
+                        report.dead += 1;
+                        tracing::error!(
+                            notification = row.id,
+                            kind = %row.kind,
+                            to = %row.recipient_email,
+                            attempt = row.attempts + 1,
+                            "not sent, given up (DEAD): {}",
+                            e.message
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `worker tick --at`: every sweep due at `at`, then delivery of everything due, all as
+    /// if the time were `at`. With `dry_run`, the sweeps are rolled back, nothing is sent,
+    /// and the report lists what would have gone out.
+    pub async fn tick(&self, at: DateTime<Utc>, dry_run: bool) -> Result<TickReport, StoreError> {
+        if dry_run {
+            let sweeps = self.run_due_sweeps(at, Mode::DryRun).await?;
+            let mut would_send = Vec::new();
+            for row in outbox::due_query(at).all(&self.db.conn).await? {
+                would_send.push(self.preview(&row, true));
+            }
+            for (_, outcome) in &sweeps {
+                for row in &outcome.messages {
+                    would_send.push(self.preview(row, false));
+                }
+            }
+            return Ok(TickReport {
+                sweeps,
+                delivery: DeliveryReport::default(),
+                would_send,
+            });
+        }
+        let sweeps = self.run_due_sweeps(at, Mode::Commit).await?;
+        let clock = FixedClock::new(at);
+        let delivery = self.deliver_due(&clock, &AtomicBool::new(false)).await?;
+        Ok(TickReport {
+            sweeps,
+            delivery,
+            would_send: vec![],
+        })
+    }
+
+    fn preview(&self, row: &notification::Model, queued_before: bool) -> Preview {
+        let (subject, text, _) = self.composer.resolve(row);
+        Preview {
+            organisation_id: row.organisation_id,
+            to: row.recipient_email.clone(),
+            kind: row.kind.clone(),
+            subject,
+            text,
+            queued_before,
+        }
+    }
+}
+
+/// `worker run`: a tokio-cron-scheduler job every minute asks, for each organisation,
+/// whether its daily sweep is due (the local-time decision is core's, not the scheduler's:
+/// see STACK.md on time zones), and another delivers the outbox every `delivery_every_secs`.
+/// When `shutdown` completes: no new job starts, the message in flight is finished, claimed
+/// but unsent rows are released, and this returns.
+pub async fn run(
+    worker: Arc<Worker>,
+    clock: Arc<dyn Clock>,
+    delivery_every_secs: u32,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use tokio_cron_scheduler::{Job, JobScheduler};
+    let stop = Arc::new(AtomicBool::new(false));
+    let sweeping = Arc::new(tokio::sync::Mutex::new(()));
+    let delivering = Arc::new(tokio::sync::Mutex::new(()));
+
+    let sweep = {
+        let (worker, clock, stop, sweeping) = (
+            worker.clone(),
+            clock.clone(),
+            stop.clone(),
+            sweeping.clone(),
+        );
+        move || {
+            let (worker, clock, stop, sweeping) = (
+                worker.clone(),
+                clock.clone(),
+                stop.clone(),
+                sweeping.clone(),
+            );
+            async move {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(_busy) = sweeping.try_lock() else {
+                    return;
+                };
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Err(e) = worker.run_due_sweeps(clock.now(), Mode::Commit).await {
+                    tracing::error!("sweeps failed: {e}");
+                }
+            }
+        }
+    };
+    let deliver = {
+        let (worker, clock, stop, delivering) = (
+            worker.clone(),
+            clock.clone(),
+            stop.clone(),
+            delivering.clone(),
+        );
+        move || {
+            let (worker, clock, stop, delivering) = (
+                worker.clone(),
+                clock.clone(),
+                stop.clone(),
+                delivering.clone(),
+            );
+            async move {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(_busy) = delivering.try_lock() else {
+                    return;
+                };
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                match worker.deliver_due(clock.as_ref(), &stop).await {
+                    Ok(r) if r != DeliveryReport::default() => tracing::debug!(?r, "delivery"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!("delivery failed: {e}"),
+                }
+            }
+        }
+    };
+
+    let scheduler_error =
+        |e: tokio_cron_scheduler::JobSchedulerError| anyhow::anyhow!("scheduler: {e:?}");
+    let mut scheduler = JobScheduler::new().await.map_err(scheduler_error)?;
+    let every_minute = sweep.clone();
+    scheduler
+        .add(
+            Job::new_async("0 * * * * *", move |_, _| Box::pin(every_minute()))
+                .map_err(scheduler_error)?,
+        )
+        .await
+        .map_err(scheduler_error)?;
+    let every_few_seconds = deliver.clone();
+    scheduler
+        .add(
+            Job::new_async(format!("*/{delivery_every_secs} * * * * *"), move |_, _| {
+                Box::pin(every_few_seconds())
+            })
+            .map_err(scheduler_error)?,
+        )
+        .await
+        .map_err(scheduler_error)?;
+    tracing::info!(
+        transport = %worker.transport.describe(),
+        delivery_every_secs,
+        "worker running: sweeps checked every minute"
+    );
+    scheduler.start().await.map_err(scheduler_error)?;
+    // Catch up at once rather than at the next minute.
+    tokio::spawn(sweep());
+    tokio::spawn(deliver());
+
+    shutdown.await;
+    tracing::info!("stopping: finishing the message in flight");
+    stop.store(true, Ordering::SeqCst);
+    scheduler.shutdown().await.map_err(scheduler_error)?;
+    let _sweep_done = sweeping.lock().await;
+    let _delivery_done = delivering.lock().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

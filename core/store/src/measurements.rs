@@ -155,5 +155,7 @@ pub async fn record_in<C: ConnectionTrait>(
     )
     .await?;
     let after = evaluate_many(txn, org, &[(row, period)]).await?.remove(0);
+    // Exception alerts go to the outbox in this same transaction (SPEC §4.8).
+    crate::alerts::on_measurement(txn, org, row, &before, &after, now).await?;
     Ok(Recorded { before, after })
 }

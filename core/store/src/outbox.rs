@@ -1,0 +1,332 @@
+//! The e-mail outbox (SPEC §6): rows written in the same transaction as the change that
+//! causes them, delivered later by the worker.
+//!
+//! Life of a row: `PENDING` → (claimed with a lease, sent) → `SENT`; a failed attempt makes it
+//! `FAILED` with `next_attempt_at` pushed back exponentially; after [`DeliveryPolicy::max_attempts`]
+//! it is `DEAD` with its last error kept. Two more states serve the optional daily digest of
+//! alerts: `HELD` (an alert for a user who asked for a daily digest, never claimed by
+//! delivery) and `DIGESTED` (bundled into that day's `ALERT_DIGEST` message).
+//!
+//! Nothing marks a row "in progress" for good: a claim only sets `locked_until`, a lease that
+//! expires by itself, so a worker that dies mid-delivery delays its messages by one lease and
+//! loses none. The price is the one duplicate SMTP cannot rule out: a worker that dies after
+//! the server accepted a message but before the row was marked `SENT` sends it again after
+//! the lease (with the same `Message-ID`, so most mail systems fold the two).
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TryInsertResult,
+    sea_query::{Expr, LockBehavior, LockType},
+};
+
+use crate::{Database, StoreError, entity::notification};
+
+pub const PENDING: &str = "PENDING";
+pub const SENT: &str = "SENT";
+pub const FAILED: &str = "FAILED";
+pub const DEAD: &str = "DEAD";
+/// An alert waiting for its recipient's daily digest; never delivered on its own.
+pub const HELD: &str = "HELD";
+/// An alert that went out inside a daily digest (see `notification_items`).
+pub const DIGESTED: &str = "DIGESTED";
+
+/// Message kinds.
+pub const KIND_REMINDER: &str = "REMINDER";
+pub const KIND_ALERT: &str = "ALERT";
+pub const KIND_ALERT_DIGEST: &str = "ALERT_DIGEST";
+
+/// Written into stored bodies where the dashboard's address goes; replaced by the worker's
+/// `PUBLIC_URL` when the message is sent (the api writes alerts without knowing it).
+pub const PUBLIC_URL_PLACEHOLDER: &str = "{{PUBLIC_URL}}";
+
+/// One row of `notification_items`: an (item, period, stage, recipient) that a message
+/// covers, unique, so no reminder stage ever goes twice to the same person.
+pub mod notification_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
+    #[sea_orm(table_name = "notification_items")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub organisation_id: i64,
+        pub notification_id: i64,
+        /// `INDICATOR`, `ACTION` or `ALERT`.
+        pub item_kind: String,
+        pub item_id: i64,
+        pub period: String,
+        /// A reminder stage key (`DUE_SOON`, `OVERDUE-2`, …) or `DIGEST`.
+        pub stage: String,
+        pub recipient_id: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub organisation_id: i64,
+    pub recipient_id: Option<i64>,
+    pub recipient_email: String,
+    pub kind: &'static str,
+    pub dedupe_key: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    /// `PENDING`, or `HELD` for a daily digest.
+    pub status: &'static str,
+}
+
+/// Adds a message unless one with the same dedupe key exists. `Ok(None)` means it already
+/// existed: never an error, so the caller's transaction (an officer's write) goes on.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let row = notification::ActiveModel {
+        organisation_id: Set(message.organisation_id),
+        recipient_id: Set(message.recipient_id),
+        recipient_email: Set(message.recipient_email),
+        kind: Set(message.kind.to_string()),
+        dedupe_key: Set(message.dedupe_key.clone()),
+        subject: Set(message.subject),
+        body_text: Set(message.body_text),
+        body_html: Set(message.body_html),
+        status: Set(message.status.to_string()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        sent_at: Set(None),
+        message_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let result = notification::Entity::insert(row)
+        .on_conflict_do_nothing_on([notification::Column::DedupeKey])
+        .exec(db)
+        .await?;
+    Ok(match result {
+        TryInsertResult::Inserted(r) => Some(r.last_insert_id),
+        TryInsertResult::Conflicted | TryInsertResult::Empty => {
+            tracing::debug!(key = %message.dedupe_key, "already in the outbox");
+            None
+        }
+    })
+}
+
+/// How delivery retries.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliveryPolicy {
+    /// How long a claim keeps other workers off a row; longer than sending a whole batch.
+    pub lease: Duration,
+    /// Rows claimed at once.
+    pub batch: u64,
+    /// Delay after the first failure; doubled for each further one.
+    pub base_delay: Duration,
+    /// The longest delay between two attempts.
+    pub max_delay: Duration,
+    /// After this many failed attempts the row is `DEAD`.
+    pub max_attempts: i32,
+}
+
+impl Default for DeliveryPolicy {
+    /// Batches of 10 under a 10-minute lease (SMTP times out after 30 s per message);
+    /// retries after 1, 2, 4 … minutes, at most 2 hours apart; `DEAD` after 20 attempts
+    /// (about a day and a half of an unreachable server).
+    fn default() -> Self {
+        Self {
+            lease: Duration::minutes(10),
+            batch: 10,
+            base_delay: Duration::minutes(1),
+            max_delay: Duration::hours(2),
+            max_attempts: 20,
+        }
+    }
+}
+
+impl DeliveryPolicy {
+    /// The wait after the `attempts`-th failed attempt (1-based): `base × 2^(attempts−1)`,
+    /// capped at `max_delay`.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let exponent = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(30);
+        let factor = 1i64 << exponent;
+        let base = self.base_delay.num_seconds().max(1);
+        Duration::seconds(base.saturating_mul(factor)).min(self.max_delay)
+    }
+}
+
+/// Claims up to `policy.batch` rows that are due (`PENDING` or `FAILED`, `next_attempt_at`
+/// reached, no live lease) by setting their lease, and returns them. On PostgreSQL the
+/// candidate rows are read `FOR UPDATE SKIP LOCKED`, so concurrent workers claim disjoint
+/// rows; on SQLite the write transaction (`BEGIN IMMEDIATE`) serialises claims.
+pub async fn claim_due(
+    db: &Database,
+    now: DateTime<Utc>,
+    policy: &DeliveryPolicy,
+) -> Result<Vec<notification::Model>, StoreError> {
+    let txn = db.begin_write().await?;
+    let mut query = due_query(now).limit(policy.batch);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = query.all(&txn).await?;
+    if rows.is_empty() {
+        txn.rollback().await?;
+        return Ok(rows);
+    }
+    let until = now + policy.lease;
+    notification::Entity::update_many()
+        .col_expr(notification::Column::LockedUntil, Expr::value(Some(until)))
+        .filter(notification::Column::Id.is_in(rows.iter().map(|r| r.id)))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| notification::Model {
+            locked_until: Some(until),
+            ..r
+        })
+        .collect())
+}
+
+/// The rows delivery would claim at `now`, oldest first (also used by `--dry-run`).
+pub fn due_query(now: DateTime<Utc>) -> sea_orm::Select<notification::Entity> {
+    notification::Entity::find()
+        .filter(notification::Column::Status.is_in([PENDING, FAILED]))
+        .filter(notification::Column::NextAttemptAt.lte(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(notification::Column::LockedUntil.is_null())
+                .add(notification::Column::LockedUntil.lte(now)),
+        )
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .order_by_asc(notification::Column::Id)
+}
+
+/// Records a successful send. Only a row still waiting is changed.
+pub async fn mark_sent(
+    db: &Database,
+    id: i64,
+    attempts: i32,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(SENT))
+        .col_expr(notification::Column::Attempts, Expr::value(attempts + 1))
+        .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
+        .col_expr(
+            notification::Column::MessageId,
+            Expr::value(Some(message_id.to_string())),
+        )
+        .col_expr(
+            notification::Column::LockedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(notification::Column::LastError, Expr::value(None::<String>))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::Status.is_in([PENDING, FAILED]))
+        .exec(&db.conn)
+        .await?;
+    Ok(())
+}
+
+/// What became of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// `FAILED`, tried again at this time.
+    Retry(DateTime<Utc>),
+    /// `DEAD`: too many attempts, or a message that can never be sent.
+    Dead,
+}
+
+/// Records a failed attempt: `FAILED` with the next attempt after the backoff, or `DEAD`
+/// when `permanent` or after `policy.max_attempts` attempts. The error is kept either way.
+pub async fn mark_failed(
+    db: &Database,
+    row: &notification::Model,
+    error: &str,
+    permanent: bool,
+    now: DateTime<Utc>,
+    policy: &DeliveryPolicy,
+) -> Result<Failure, StoreError> {
+    let attempts = row.attempts + 1;
+    let outcome = if permanent || attempts >= policy.max_attempts {
+        Failure::Dead
+    } else {
+        Failure::Retry(now + policy.backoff(attempts))
+    };
+    let (status, next) = match outcome {
+        Failure::Dead => (DEAD, now),
+        Failure::Retry(at) => (FAILED, at),
+    };
+    let error: String = error.chars().take(2000).collect();
+    notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::value(status))
+        .col_expr(notification::Column::Attempts, Expr::value(attempts))
+        .col_expr(notification::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(notification::Column::LastError, Expr::value(Some(error)))
+        .col_expr(
+            notification::Column::LockedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(notification::Column::Id.eq(row.id))
+        .filter(notification::Column::Status.is_in([PENDING, FAILED]))
+        .exec(&db.conn)
+        .await?;
+    Ok(outcome)
+}
+
+/// Gives back claimed rows that were not attempted (a worker stopping between messages), so
+/// they need not wait for the lease to run out.
+pub async fn release(db: &Database, ids: &[i64]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::LockedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .filter(notification::Column::Status.is_in([PENDING, FAILED]))
+        .exec(&db.conn)
+        .await?;
+    Ok(())
+}
+
+/// Records what a message covers; fails (and so rolls the caller back) if any of these
+/// (item, period, stage, recipient) was already covered by another message.
+pub async fn record_items<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<notification_item::ActiveModel>,
+) -> Result<(), StoreError> {
+    for item in items {
+        item.insert(db).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = DeliveryPolicy::default();
+        let minutes: Vec<i64> = (1..=10).map(|a| p.backoff(a).num_minutes()).collect();
+        assert_eq!(minutes, vec![1, 2, 4, 8, 16, 32, 64, 120, 120, 120]);
+        assert_eq!(p.backoff(0).num_minutes(), 1);
+        assert_eq!(p.backoff(i32::MAX).num_minutes(), 120);
+    }
+}

@@ -1,0 +1,430 @@
+//! The daily sweep of one organisation (SPEC §4.7): deadline reminders, escalations to line
+//! managers, and the daily digest of alerts for users who asked for one.
+//!
+//! A sweep is one transaction that writes every message of the day together with the
+//! `sweep_runs` row for (organisation, `DAILY`, local date):
+//! - each digest is one outbox row per recipient, key `reminder:{org}:{date}:u{user}`;
+//! - each (item, period, stage, recipient) it covers is a `notification_items` row under a
+//!   unique index, read before deciding what to send (so a stage already sent is skipped,
+//!   whatever the date of the run that sent it) and inserted with the digest (so two sweeps
+//!   that somehow raced could not both commit the same stage: the second fails and rolls back
+//!   as a whole);
+//! - on PostgreSQL the transaction first takes `pg_try_advisory_xact_lock`, so while one
+//!   worker sweeps an organisation the others skip it; on SQLite the write transaction
+//!   (`BEGIN IMMEDIATE`) serialises sweeps, and one worker is assumed.
+//!
+//! Who gets what: the owner of each outstanding item of an ACTIVE indicator (or an action),
+//! when active, gets the latest stage due ([`pmf_core::owner_stage`], the catch-up rule) if
+//! not already sent; their active line manager gets `ESCALATION` from three days after the
+//! due date, once. Items of inactive owners are not chased (the performance team reassigns
+//! them). Completed items, retired indicators and extensions are already accounted for by
+//! [`deadlines::between`].
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use pmf_core::ReminderStage;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement, sea_query::Expr,
+};
+
+use crate::{
+    Database, OrganisationSettings, StoreError,
+    deadlines::{self, DeadlineItem},
+    entity::{notification, sweep_run, user},
+    messages::{self, AlertBlock, ReminderLine},
+    outbox::{self, NewMessage, notification_item},
+};
+
+/// `sweep_runs.kind` of the daily sweep.
+pub const DAILY: &str = "DAILY";
+
+/// How far back outstanding items are still chased (weekly "while outstanding").
+const LOOKBACK_DAYS: u64 = 3 * 366;
+
+/// What became of a sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepStatus {
+    /// Done now (or, in a dry run, what would have been done).
+    Done,
+    /// Already done for that date (by this worker or another).
+    AlreadyDone,
+    /// Another worker holds the organisation's sweep lock right now.
+    Busy,
+}
+
+/// The result of a sweep, with the messages it queued.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    pub status: SweepStatus,
+    pub date: NaiveDate,
+    pub messages: Vec<notification::Model>,
+}
+
+/// Whether to keep what the sweep wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Commit,
+    /// Work out everything, then roll back: `worker tick --dry-run`.
+    DryRun,
+}
+
+/// The latest local date swept for the organisation.
+pub async fn last_swept<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(sweep_run::Entity::find()
+        .filter(sweep_run::Column::OrganisationId.eq(organisation_id))
+        .filter(sweep_run::Column::Kind.eq(DAILY))
+        .order_by_desc(sweep_run::Column::LocalDate)
+        .one(db)
+        .await?
+        .map(|r| r.local_date))
+}
+
+/// The advisory lock key of an organisation's sweep: "PMFS" in the high half.
+fn lock_key(organisation_id: i64) -> i64 {
+    (0x504D_4653_i64 << 32) | (organisation_id & 0xFFFF_FFFF)
+}
+
+async fn try_lock(txn: &DatabaseTransaction, organisation_id: i64) -> Result<bool, StoreError> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            [lock_key(organisation_id).into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<bool>("", "locked")?,
+        None => false,
+    })
+}
+
+async fn finish(txn: DatabaseTransaction, mode: Mode) -> Result<(), StoreError> {
+    match mode {
+        Mode::Commit => txn.commit().await?,
+        Mode::DryRun => txn.rollback().await?,
+    }
+    Ok(())
+}
+
+/// Runs the organisation's daily sweep for local date `date`, unless done already.
+pub async fn sweep(
+    db: &Database,
+    org: &OrganisationSettings,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+    mode: Mode,
+) -> Result<SweepOutcome, StoreError> {
+    let outcome = |status, messages| SweepOutcome {
+        status,
+        date,
+        messages,
+    };
+    let txn = db.begin_write().await?;
+    if !try_lock(&txn, org.id).await? {
+        txn.rollback().await?;
+        return Ok(outcome(SweepStatus::Busy, vec![]));
+    }
+    let done = sweep_run::Entity::find()
+        .filter(sweep_run::Column::OrganisationId.eq(org.id))
+        .filter(sweep_run::Column::Kind.eq(DAILY))
+        .filter(sweep_run::Column::LocalDate.eq(date))
+        .one(&txn)
+        .await?;
+    if done.is_some() {
+        txn.rollback().await?;
+        return Ok(outcome(SweepStatus::AlreadyDone, vec![]));
+    }
+
+    let users: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(org.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut ids = reminders(db, &txn, org, &users, date, now).await?;
+    ids.extend(alert_digests(&txn, org, &users, date, now).await?);
+
+    let ran = sweep_run::ActiveModel {
+        organisation_id: Set(org.id),
+        kind: Set(DAILY.to_string()),
+        local_date: Set(date),
+        ran_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    if let Err(e) = ran {
+        txn.rollback().await?;
+        return match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                Ok(outcome(SweepStatus::AlreadyDone, vec![]))
+            }
+            _ => Err(e.into()),
+        };
+    }
+    let messages = if ids.is_empty() {
+        vec![]
+    } else {
+        notification::Entity::find()
+            .filter(notification::Column::Id.is_in(ids))
+            .order_by_asc(notification::Column::Id)
+            .all(&txn)
+            .await?
+    };
+    finish(txn, mode).await?;
+    tracing::info!(
+        organisation = org.id,
+        %date,
+        messages = messages.len(),
+        dry_run = mode == Mode::DryRun,
+        "daily sweep"
+    );
+    Ok(outcome(SweepStatus::Done, messages))
+}
+
+fn item_key(item: &DeadlineItem) -> Option<(&'static str, i64)> {
+    match (item.indicator_id, item.action_id) {
+        (Some(id), _) => Some(("INDICATOR", id)),
+        (None, Some(id)) => Some(("ACTION", id)),
+        (None, None) => None,
+    }
+}
+
+/// The reminder and escalation digests of the day; returns the new outbox row ids.
+async fn reminders(
+    db: &Database,
+    txn: &DatabaseTransaction,
+    org: &OrganisationSettings,
+    users: &HashMap<i64, user::Model>,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let from = date
+        .checked_sub_days(Days::new(LOOKBACK_DAYS))
+        .unwrap_or(date);
+    let to = date.checked_add_days(Days::new(3)).unwrap_or(date);
+    let items: Vec<DeadlineItem> = deadlines::between(db, org, from, to, None)
+        .await?
+        .into_iter()
+        .filter(|i| i.missing.is_some())
+        .collect();
+    if items.is_empty() {
+        return Ok(vec![]);
+    }
+    let periods: HashSet<String> = items.iter().map(|i| i.period.to_string()).collect();
+    let sent: HashSet<(String, i64, String, String, i64)> = notification_item::Entity::find()
+        .filter(notification_item::Column::OrganisationId.eq(org.id))
+        .filter(notification_item::Column::ItemKind.is_in(["INDICATOR", "ACTION"]))
+        .filter(notification_item::Column::Period.is_in(periods))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.item_kind, m.item_id, m.period, m.stage, m.recipient_id))
+        .collect();
+    let active = |id: Option<i64>| id.and_then(|id| users.get(&id)).filter(|u| u.active);
+
+    // recipient → (line, item kind, item id)
+    let mut digests: BTreeMap<i64, Vec<(ReminderLine, &'static str, i64)>> = BTreeMap::new();
+    for item in &items {
+        let (Some((kind, id)), Some(missing)) = (item_key(item), item.missing) else {
+            continue;
+        };
+        let Some(owner) = active(item.owner_id) else {
+            continue;
+        };
+        let manager = active(owner.manager_id);
+        let period = item.period.to_string();
+        let was_sent = |stage: ReminderStage, to: i64| {
+            sent.contains(&(kind.to_string(), id, period.clone(), stage.key(), to))
+        };
+        let mut already = Vec::new();
+        if let Some(stage) = pmf_core::owner_stage(item.due_date, date)
+            && was_sent(stage, owner.id)
+        {
+            already.push(stage);
+        }
+        if let Some(m) = manager
+            && was_sent(ReminderStage::Escalation, m.id)
+        {
+            already.push(ReminderStage::Escalation);
+        }
+        for stage in pmf_core::stages_to_send(item.due_date, date, &already, manager.is_some()) {
+            let (to, owner_name) = match (stage.is_escalation(), manager) {
+                (true, Some(m)) => (m, Some(owner.name.clone())),
+                (true, None) => continue,
+                (false, _) => (owner, None),
+            };
+            let path = match kind {
+                "INDICATOR" => messages::indicator_path(id),
+                _ => messages::action_path(id),
+            };
+            let line = ReminderLine {
+                reference: item.reference.clone(),
+                title: item.title.clone(),
+                period: item.period,
+                due_date: item.due_date,
+                extended: item.extended,
+                missing,
+                stage,
+                path,
+                owner_name,
+            };
+            digests.entry(to.id).or_default().push((line, kind, id));
+        }
+    }
+
+    let mut ids = Vec::new();
+    for (recipient, lines) in digests {
+        let Some(user) = users.get(&recipient) else {
+            continue;
+        };
+        let only_lines: Vec<ReminderLine> = lines.iter().map(|(l, _, _)| l.clone()).collect();
+        let m = messages::reminder_digest(&org.name, &user.name, &only_lines, date);
+        let key = format!("reminder:{}:{date}:u{recipient}", org.id);
+        let id = outbox::enqueue(
+            txn,
+            NewMessage {
+                organisation_id: org.id,
+                recipient_id: Some(recipient),
+                recipient_email: user.email.clone(),
+                kind: outbox::KIND_REMINDER,
+                dedupe_key: key.clone(),
+                subject: m.subject,
+                body_text: m.text,
+                body_html: m.html,
+                status: outbox::PENDING,
+            },
+            now,
+        )
+        .await?
+        .ok_or_else(|| {
+            StoreError::Db(sea_orm::DbErr::Custom(format!(
+                "{key} is already in the outbox"
+            )))
+        })?;
+        let markers = lines
+            .iter()
+            .map(|(line, kind, item_id)| notification_item::ActiveModel {
+                organisation_id: Set(org.id),
+                notification_id: Set(id),
+                item_kind: Set(kind.to_string()),
+                item_id: Set(*item_id),
+                period: Set(line.period.to_string()),
+                stage: Set(line.stage.key()),
+                recipient_id: Set(recipient),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        outbox::record_items(txn, markers).await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// One message per user with `HELD` alerts (daily digest preference); returns the new ids.
+async fn alert_digests(
+    txn: &DatabaseTransaction,
+    org: &OrganisationSettings,
+    users: &HashMap<i64, user::Model>,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let held = notification::Entity::find()
+        .filter(notification::Column::OrganisationId.eq(org.id))
+        .filter(notification::Column::Status.eq(outbox::HELD))
+        .order_by_asc(notification::Column::Id)
+        .all(txn)
+        .await?;
+    let mut by_user: BTreeMap<i64, Vec<notification::Model>> = BTreeMap::new();
+    let mut orphans = Vec::new();
+    for row in held {
+        match row
+            .recipient_id
+            .and_then(|id| users.get(&id))
+            .filter(|u| u.active)
+        {
+            Some(u) => by_user.entry(u.id).or_default().push(row),
+            None => orphans.push(row.id),
+        }
+    }
+    if !orphans.is_empty() {
+        notification::Entity::update_many()
+            .col_expr(notification::Column::Status, Expr::value(outbox::DEAD))
+            .col_expr(
+                notification::Column::LastError,
+                Expr::value(Some("recipient is no longer active".to_string())),
+            )
+            .filter(notification::Column::Id.is_in(orphans))
+            .exec(txn)
+            .await?;
+    }
+    let mut ids = Vec::new();
+    for (recipient, rows) in by_user {
+        let Some(user) = users.get(&recipient) else {
+            continue;
+        };
+        let blocks: Vec<AlertBlock> = rows
+            .iter()
+            .map(|r| AlertBlock {
+                headline: r.subject.clone(),
+                text: r.body_text.clone(),
+                html: r.body_html.clone(),
+            })
+            .collect();
+        let m = messages::alert_message(&org.name, &user.name, &blocks);
+        let key = format!("alert-digest:{}:{date}:u{recipient}", org.id);
+        let Some(id) = outbox::enqueue(
+            txn,
+            NewMessage {
+                organisation_id: org.id,
+                recipient_id: Some(recipient),
+                recipient_email: user.email.clone(),
+                kind: outbox::KIND_ALERT_DIGEST,
+                dedupe_key: key,
+                subject: m.subject,
+                body_text: m.text,
+                body_html: m.html,
+                status: outbox::PENDING,
+            },
+            now,
+        )
+        .await?
+        else {
+            continue;
+        };
+        let held_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        notification::Entity::update_many()
+            .col_expr(notification::Column::Status, Expr::value(outbox::DIGESTED))
+            .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
+            .filter(notification::Column::Id.is_in(held_ids))
+            .filter(notification::Column::Status.eq(outbox::HELD))
+            .exec(txn)
+            .await?;
+        let markers = rows
+            .iter()
+            .map(|r| notification_item::ActiveModel {
+                organisation_id: Set(org.id),
+                notification_id: Set(id),
+                item_kind: Set("ALERT".to_string()),
+                item_id: Set(r.id),
+                period: Set(String::new()),
+                stage: Set("DIGEST".to_string()),
+                recipient_id: Set(recipient),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .collect();
+        outbox::record_items(txn, markers).await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}

@@ -1,0 +1,258 @@
+//! The worker's settings from the environment (SPEC §8). A wrong value is refused with its
+//! name, and never with a password in it.
+use std::path::PathBuf;
+
+use lettre::message::Mailbox;
+use pmf_store::db::redact_url;
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name} is not valid ({value:?}): {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
+pub const DEFAULT_MAIL_DIR: &str = "./mail";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// Where mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTarget {
+    /// `SMTP_URL`, in lettre's URL form.
+    Smtp(String),
+    /// `.eml` files in this folder (`MAIL_DIR`), when no `SMTP_URL` is set.
+    Files(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub mail: MailTarget,
+    /// `MAIL_FROM`: the address, and the display name the council's name is put before.
+    pub mail_from: Mailbox,
+    /// `MAIL_REPLY_TO`: where replies go (unset: to `MAIL_FROM`).
+    pub reply_to: Option<Mailbox>,
+    /// `PUBLIC_URL`, without a trailing slash: links in e-mails.
+    pub public_url: String,
+    pub log_format: LogFormat,
+    /// `WORKER_DELIVERY_SECS`: how often `worker run` delivers the outbox (default 5).
+    pub delivery_every_secs: u32,
+}
+
+fn mailbox(name: &'static str, text: &str) -> Result<Mailbox, ConfigError> {
+    text.parse::<Mailbox>().map_err(|e| ConfigError {
+        name,
+        value: text.to_string(),
+        reason: format!(
+            "expected an address such as \"Performance <performance@council.gov.uk>\" ({e})"
+        ),
+    })
+}
+
+/// Checks an `SMTP_URL` the way the transport will read it; the error shows the URL without
+/// its password.
+pub fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
+    let err = |reason: String| ConfigError {
+        name: "SMTP_URL",
+        value: redact_url(url),
+        reason,
+    };
+    let scheme_ok = url.starts_with("smtp://") || url.starts_with("smtps://");
+    if !scheme_ok {
+        return Err(err(
+            "expected smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST:465"
+                .into(),
+        ));
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+        .map(|_| ())
+        .map_err(|e| err(format!("cannot be used: {e}")))
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| pmf_store::db::DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                name: "DATABASE_URL",
+                value: redact_url(&database_url),
+                reason: "use sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DB".into(),
+            });
+        }
+        let mail = match get("SMTP_URL") {
+            Some(url) => {
+                let url = url.trim().to_string();
+                check_smtp_url(&url)?;
+                MailTarget::Smtp(url)
+            }
+            None => MailTarget::Files(PathBuf::from(
+                get("MAIL_DIR").unwrap_or_else(|| DEFAULT_MAIL_DIR.to_string()),
+            )),
+        };
+        let mail_from = mailbox(
+            "MAIL_FROM",
+            &get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
+        )?;
+        let reply_to = get("MAIL_REPLY_TO")
+            .map(|t| mailbox("MAIL_REPLY_TO", &t))
+            .transpose()?;
+        let public_url = get("PUBLIC_URL")
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string())
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                name: "PUBLIC_URL",
+                value: public_url,
+                reason: "expected an http:// or https:// URL".into(),
+            });
+        }
+        let log_format = match get("LOG_FORMAT")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "text" | "" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError {
+                    name: "LOG_FORMAT",
+                    value: other.into(),
+                    reason: "expected text or json".into(),
+                });
+            }
+        };
+        let every = get("WORKER_DELIVERY_SECS").unwrap_or_else(|| "5".into());
+        let delivery_every_secs = match every.trim().parse::<u32>() {
+            Ok(n) if (1..=59).contains(&n) => n,
+            _ => {
+                return Err(ConfigError {
+                    name: "WORKER_DELIVERY_SECS",
+                    value: every,
+                    reason: "expected a whole number of seconds from 1 to 59".into(),
+                });
+            }
+        };
+        Ok(Self {
+            database_url,
+            mail,
+            mail_from,
+            reply_to,
+            public_url,
+            log_format,
+            delivery_every_secs,
+        })
+    }
+}
+
+/// Starts `tracing` (`RUST_LOG`, JSON lines when `LOG_FORMAT=json`), quietening sqlx.
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in ["sqlx=warn", "sea_orm=warn", "tokio_cron_scheduler=warn"] {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://pmf.db?mode=rwc");
+        assert_eq!(c.mail, MailTarget::Files(PathBuf::from("./mail")));
+        assert_eq!(
+            c.mail_from.to_string(),
+            "Performance <performance@localhost>"
+        );
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(c.reply_to.is_none());
+        assert_eq!(c.delivery_every_secs, 5);
+    }
+
+    #[test]
+    fn smtp_urls_in_every_form_are_accepted() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:pa%40ss@mail.example:587?tls=required",
+            "smtps://user:secret@mail.example",
+        ] {
+            let c = config(&[("SMTP_URL", url), ("MAIL_DIR", "/nowhere")]).unwrap();
+            assert_eq!(c.mail, MailTarget::Smtp(url.into()), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_setting_is_named_without_its_password() {
+        let e = config(&[("SMTP_URL", "imap://u:hunter2@mail.example")]).unwrap_err();
+        assert_eq!(e.name, "SMTP_URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let e = config(&[("SMTP_URL", "smtp://u:hunter2@mail.example?tls=sometimes")]).unwrap_err();
+        assert_eq!(e.name, "SMTP_URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert_eq!(
+            config(&[("MAIL_FROM", "not an address")]).unwrap_err().name,
+            "MAIL_FROM"
+        );
+        assert_eq!(
+            config(&[("MAIL_REPLY_TO", "@")]).unwrap_err().name,
+            "MAIL_REPLY_TO"
+        );
+        assert_eq!(
+            config(&[("PUBLIC_URL", "dashboard")]).unwrap_err().name,
+            "PUBLIC_URL"
+        );
+        assert_eq!(
+            config(&[("WORKER_DELIVERY_SECS", "0")]).unwrap_err().name,
+            "WORKER_DELIVERY_SECS"
+        );
+        let e = config(&[("DATABASE_URL", "mysql://root:pw@db/x")]).unwrap_err();
+        assert_eq!(e.name, "DATABASE_URL");
+        assert!(!e.to_string().contains(":pw@"), "{e}");
+        assert_eq!(
+            config(&[("PUBLIC_URL", "https://performance.council.example/")])
+                .unwrap()
+                .public_url,
+            "https://performance.council.example"
+        );
+    }
+}
