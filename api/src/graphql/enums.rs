@@ -3,8 +3,8 @@ use async_graphql::Enum;
 
 macro_rules! stored_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
-        $(#[$m])*
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        $(#[$m])*
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -25,13 +25,16 @@ macro_rules! stored_enum {
     };
 }
 
-stored_enum!(Role {
-    Admin,
-    Executive,
-    Manager,
-    Officer,
-    Viewer
-});
+stored_enum!(
+    #[graphql(remote = "pmf_core::Role")]
+    Role {
+        Admin,
+        Executive,
+        Manager,
+        Officer,
+        Viewer
+    }
+);
 stored_enum!(PlanKind {
     CorporatePlan,
     DeliveryPlan,
@@ -45,18 +48,24 @@ stored_enum!(PlanStatus {
     Adopted,
     Archived
 });
-stored_enum!(Delivery {
-    Council,
-    Partnership
-});
-stored_enum!(ActionStatus {
-    Red,
-    Amber,
-    Green,
-    Blue,
-    Completed,
-    NotStarted
-});
+stored_enum!(
+    #[graphql(remote = "pmf_core::Delivery")]
+    Delivery {
+        Council,
+        Partnership
+    }
+);
+stored_enum!(
+    #[graphql(remote = "pmf_core::ActionStatus")]
+    ActionStatus {
+        Red,
+        Amber,
+        Green,
+        Blue,
+        Completed,
+        NotStarted
+    }
+);
 stored_enum!(DueKind {
     Ongoing,
     Annual,
@@ -82,31 +91,46 @@ stored_enum!(Unit {
     Ratio,
     Other
 });
-stored_enum!(Polarity {
-    HigherIsBetter,
-    LowerIsBetter,
-    Neutral
-});
-stored_enum!(Frequency {
-    Monthly,
-    Quarterly,
-    Annual
-});
-stored_enum!(IndicatorStatus {
-    Green,
-    Amber,
-    Red,
-    MonitorOnly,
-    NoData,
-    NoTarget
-});
-stored_enum!(Trend {
-    Improving,
-    Deteriorating,
-    NoChange,
-    NotComparable
-});
-stored_enum!(Direction { Up, Down, Same });
+stored_enum!(
+    #[graphql(remote = "pmf_core::Polarity")]
+    Polarity {
+        HigherIsBetter,
+        LowerIsBetter,
+        Neutral
+    }
+);
+stored_enum!(
+    #[graphql(remote = "pmf_core::Frequency")]
+    Frequency {
+        Monthly,
+        Quarterly,
+        Annual
+    }
+);
+stored_enum!(
+    #[graphql(remote = "pmf_core::IndicatorStatus")]
+    IndicatorStatus {
+        Green,
+        Amber,
+        Red,
+        MonitorOnly,
+        NoData,
+        NoTarget
+    }
+);
+stored_enum!(
+    #[graphql(remote = "pmf_core::Trend")]
+    Trend {
+        Improving,
+        Deteriorating,
+        NoChange,
+        NotComparable
+    }
+);
+stored_enum!(
+    #[graphql(remote = "pmf_core::Direction")]
+    Direction { Up, Down, Same }
+);
 stored_enum!(Lifecycle {
     Proposed,
     Active,
@@ -116,105 +140,6 @@ stored_enum!(NotificationPreference {
     Immediate,
     DailyDigest
 });
-
-impl From<pmf_core::IndicatorStatus> for IndicatorStatus {
-    fn from(s: pmf_core::IndicatorStatus) -> Self {
-        use pmf_core::IndicatorStatus as S;
-        match s {
-            S::Green => Self::Green,
-            S::Amber => Self::Amber,
-            S::Red => Self::Red,
-            S::MonitorOnly => Self::MonitorOnly,
-            S::NoData => Self::NoData,
-            S::NoTarget => Self::NoTarget,
-        }
-    }
-}
-
-impl From<IndicatorStatus> for pmf_core::IndicatorStatus {
-    fn from(s: IndicatorStatus) -> Self {
-        use IndicatorStatus as S;
-        match s {
-            S::Green => Self::Green,
-            S::Amber => Self::Amber,
-            S::Red => Self::Red,
-            S::MonitorOnly => Self::MonitorOnly,
-            S::NoData => Self::NoData,
-            S::NoTarget => Self::NoTarget,
-        }
-    }
-}
-
-impl From<pmf_core::Trend> for Trend {
-    fn from(t: pmf_core::Trend) -> Self {
-        match t {
-            pmf_core::Trend::Improving => Self::Improving,
-            pmf_core::Trend::Deteriorating => Self::Deteriorating,
-            pmf_core::Trend::NoChange => Self::NoChange,
-            pmf_core::Trend::NotComparable => Self::NotComparable,
-        }
-    }
-}
-
-impl From<pmf_core::Direction> for Direction {
-    fn from(d: pmf_core::Direction) -> Self {
-        match d {
-            pmf_core::Direction::Up => Self::Up,
-            pmf_core::Direction::Down => Self::Down,
-            pmf_core::Direction::Same => Self::Same,
-        }
-    }
-}
-
-impl From<pmf_core::ActionStatus> for ActionStatus {
-    fn from(s: pmf_core::ActionStatus) -> Self {
-        use pmf_core::ActionStatus as S;
-        match s {
-            S::Red => Self::Red,
-            S::Amber => Self::Amber,
-            S::Green => Self::Green,
-            S::Blue => Self::Blue,
-            S::Completed => Self::Completed,
-            S::NotStarted => Self::NotStarted,
-        }
-    }
-}
-
-impl From<ActionStatus> for pmf_core::ActionStatus {
-    fn from(s: ActionStatus) -> Self {
-        use ActionStatus as S;
-        match s {
-            S::Red => Self::Red,
-            S::Amber => Self::Amber,
-            S::Green => Self::Green,
-            S::Blue => Self::Blue,
-            S::Completed => Self::Completed,
-            S::NotStarted => Self::NotStarted,
-        }
-    }
-}
-
-impl From<Frequency> for pmf_core::Frequency {
-    fn from(f: Frequency) -> Self {
-        match f {
-            Frequency::Monthly => Self::Monthly,
-            Frequency::Quarterly => Self::Quarterly,
-            Frequency::Annual => Self::Annual,
-        }
-    }
-}
-
-impl From<Role> for pmf_core::Role {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Admin => Self::Admin,
-            Role::Executive => Self::Executive,
-            Role::Manager => Self::Manager,
-            Role::Officer => Self::Officer,
-            Role::Viewer => Self::Viewer,
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

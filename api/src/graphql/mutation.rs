@@ -975,14 +975,19 @@ impl ContractMutations {
     }
 }
 
-async fn audit_create<T: serde::Serialize>(
+/// Writes the audit entry of a change made by the signed-in user, in the change's
+/// transaction: who, when, what, before (none for a creation) and after.
+#[allow(clippy::too_many_arguments)]
+pub async fn audit_write<B: serde::Serialize, A: serde::Serialize>(
     txn: &DatabaseTransaction,
     org: &OrganisationSettings,
     actor: &user::Model,
     now: chrono::DateTime<chrono::Utc>,
     entity: &str,
     id: i64,
-    row: &T,
+    operation: &str,
+    before: Option<&B>,
+    after: &A,
 ) -> GqlResult<()> {
     audit::record(
         txn,
@@ -992,13 +997,25 @@ async fn audit_create<T: serde::Serialize>(
             at: now,
             entity,
             entity_id: Some(id),
-            operation: "create",
-            before: None::<&()>,
-            after: Some(row),
+            operation,
+            before,
+            after: Some(after),
         },
     )
     .await?;
     Ok(())
+}
+
+async fn audit_create<T: serde::Serialize>(
+    txn: &DatabaseTransaction,
+    org: &OrganisationSettings,
+    actor: &user::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    entity: &str,
+    id: i64,
+    row: &T,
+) -> GqlResult<()> {
+    audit_write(txn, org, actor, now, entity, id, "create", None::<&()>, row).await
 }
 
 pub async fn find_plan<C: ConnectionTrait>(

@@ -2,7 +2,6 @@
 //! indicators, editing plans, priorities, objectives and actions, users and their tokens,
 //! the organisation's settings and exception recipients, and reading the audit trail.
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::{DateTime as ChronoDateTime, Utc};
 use pmf_core::{Email, Role as CoreRole};
 use pmf_store::{
     OrganisationSettings, audit,
@@ -16,14 +15,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::Serialize;
 
 use super::{
     context::{request, scope, signed_in},
     enums::*,
     mutation::{
-        MAX_TEXT, MAX_TITLE, SENIOR, find_action, find_indicator, find_plan, find_priority,
-        optional_text, require_owner_write, require_role, required_text, role_of,
+        MAX_TEXT, MAX_TITLE, SENIOR, audit_write, find_action, find_indicator, find_plan,
+        find_priority, optional_text, require_owner_write, require_role, required_text, role_of,
     },
     scalars::{Date, DateTime},
     types::*,
@@ -50,35 +48,6 @@ fn stale(what: &'static str) -> impl Fn(sea_orm::DbErr) -> GqlError {
         )),
         e => GqlError::from(e),
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn audit_change<B: Serialize, A: Serialize>(
-    txn: &DatabaseTransaction,
-    org: &OrganisationSettings,
-    actor: &user::Model,
-    now: ChronoDateTime<Utc>,
-    entity: &str,
-    id: i64,
-    operation: &str,
-    before: &B,
-    after: &A,
-) -> GqlResult<()> {
-    audit::record(
-        txn,
-        audit::Change {
-            organisation_id: org.id,
-            actor_id: Some(actor.id),
-            at: now,
-            entity,
-            entity_id: Some(id),
-            operation,
-            before: Some(before),
-            after: Some(after),
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// Clearable text: absent leaves it, null or blank clears it.
@@ -386,7 +355,7 @@ impl RegisterMutations {
             .await
             .map_err(stale("indicator"))?;
         let now = request(ctx).now;
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -394,7 +363,7 @@ impl RegisterMutations {
             "indicator",
             after.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -468,7 +437,7 @@ impl RegisterMutations {
             .exec(&txn)
             .await
             .map_err(stale("plan"))?;
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -476,7 +445,7 @@ impl RegisterMutations {
             "plan",
             after.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -520,7 +489,7 @@ impl RegisterMutations {
                 }
                 _ => stale("priority")(e),
             })?;
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -528,7 +497,7 @@ impl RegisterMutations {
             "priority",
             after.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -646,7 +615,7 @@ impl RegisterMutations {
                 }
                 _ => stale("action")(e),
             })?;
-        audit_change(
+        audit_write(
             &txn,
             &org,
             &actor,
@@ -654,7 +623,7 @@ impl RegisterMutations {
             "action",
             after.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -723,7 +692,7 @@ impl RegisterMutations {
                 }
                 _ => stale("user")(e),
             })?;
-        audit_change(
+        audit_write(
             &txn,
             org,
             me,
@@ -731,7 +700,7 @@ impl RegisterMutations {
             "user",
             after.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -759,7 +728,7 @@ impl RegisterMutations {
         am.version = Set(before.version + 1);
         let after = am.update(&txn).await?;
         let op = if active { "reactivate" } else { "deactivate" };
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -767,7 +736,7 @@ impl RegisterMutations {
             "user",
             id,
             op,
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -837,7 +806,7 @@ impl RegisterMutations {
         let (mut b, mut a) = (before.clone(), after.clone());
         b.token_hash = String::new();
         a.token_hash = String::new();
-        audit_change(&txn, org, me, now, "api_token", id, "revoke", &b, &a).await?;
+        audit_write(&txn, org, me, now, "api_token", id, "revoke", Some(&b), &a).await?;
         txn.commit().await?;
         Ok(after.into())
     }
@@ -886,7 +855,7 @@ impl RegisterMutations {
         }
         let after = am.update(&txn).await?;
         let settings = OrganisationSettings::try_from(&after)?;
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -894,7 +863,7 @@ impl RegisterMutations {
             "organisation",
             org.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -949,7 +918,7 @@ impl RegisterMutations {
             .await?;
         }
         let after: Vec<i64> = users.iter().map(|u| u.id).collect();
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -957,7 +926,7 @@ impl RegisterMutations {
             "exception_recipients",
             priority.id,
             "update",
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
@@ -1003,7 +972,7 @@ impl RegisterMutations {
         }
         am.version = Set(before.version + 1);
         let after = am.update(&txn).await?;
-        audit_change(
+        audit_write(
             &txn,
             org,
             actor,
@@ -1011,7 +980,7 @@ impl RegisterMutations {
             "indicator",
             after.id,
             operation,
-            &before,
+            Some(&before),
             &after,
         )
         .await?;
