@@ -10,6 +10,8 @@ pub use pmf_store::testing::FreshDb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub mod smtp;
+
 /// The default "now" of the tests: a Sunday in the 2025-26 financial year.
 pub fn default_now() -> DateTime<Utc> {
     "2025-11-16T12:00:00Z".parse().expect("valid time")

@@ -6,4 +6,6 @@ mod e2e {
     pub mod operations;
     pub mod read;
     pub mod write;
+    pub mod worker;
+    pub mod alerts;
 }

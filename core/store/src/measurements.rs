@@ -2,8 +2,7 @@
 use chrono::{DateTime, Utc};
 use pmf_core::Period;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -80,7 +79,10 @@ pub async fn record_in<C: ConnectionTrait>(
     // Lock the row first (PostgreSQL): a concurrent writer waits here, then sees our version.
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         measurement::Entity::update_many()
-            .col_expr(measurement::Column::Version, Expr::col(measurement::Column::Version))
+            .col_expr(
+                measurement::Column::Version,
+                Expr::col(measurement::Column::Version),
+            )
             .filter(measurement::Column::OrganisationId.eq(org.id))
             .filter(measurement::Column::IndicatorId.eq(row.id))
             .filter(measurement::Column::Period.eq(key.clone()))
@@ -89,10 +91,10 @@ pub async fn record_in<C: ConnectionTrait>(
     }
     let existing = find().one(txn).await?;
     let current = existing.as_ref().map_or(0, |m| m.version);
-    if let Some(expected) = change.expected_version {
-        if expected != current {
-            return Err(RecordError::Conflict { current });
-        }
+    if let Some(expected) = change.expected_version
+        && expected != current
+    {
+        return Err(RecordError::Conflict { current });
     }
     let before = evaluate_many(txn, org, &[(row, period)]).await?.remove(0);
     let fy = org.fy_start;
@@ -100,7 +102,10 @@ pub async fn record_in<C: ConnectionTrait>(
         Some(m) => {
             let updated = measurement::Entity::update_many()
                 .col_expr(measurement::Column::Value, Expr::value(change.value))
-                .col_expr(measurement::Column::Commentary, Expr::value(change.commentary.clone()))
+                .col_expr(
+                    measurement::Column::Commentary,
+                    Expr::value(change.commentary.clone()),
+                )
                 .col_expr(
                     measurement::Column::NoValueReason,
                     Expr::value(change.no_value_reason.clone()),
@@ -116,7 +121,10 @@ pub async fn record_in<C: ConnectionTrait>(
                 let now_at = find().one(txn).await?.map_or(0, |m| m.version);
                 return Err(RecordError::Conflict { current: now_at });
             }
-            find().one(txn).await?.ok_or(RecordError::Conflict { current: 0 })?
+            find()
+                .one(txn)
+                .await?
+                .ok_or(RecordError::Conflict { current: 0 })?
         }
         None => measurement::ActiveModel {
             organisation_id: Set(org.id),
@@ -148,7 +156,11 @@ pub async fn record_in<C: ConnectionTrait>(
             at: now,
             entity: "measurement",
             entity_id: Some(after_row.id),
-            operation: if existing.is_some() { "update" } else { "create" },
+            operation: if existing.is_some() {
+                "update"
+            } else {
+                "create"
+            },
             before: existing.as_ref(),
             after: Some(&after_row),
         },
