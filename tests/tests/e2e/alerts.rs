@@ -64,22 +64,47 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
     w.tick(eight("2025-11-16"), false).await.unwrap();
     sink.take();
 
-    let r = c.record("2025-11-16T10:00:00Z", "M1", "2025-10", 80.0, Some("two vacancies in the contact centre")).await;
+    let r = c
+        .record(
+            "2025-11-16T10:00:00Z",
+            "M1",
+            "2025-10",
+            80.0,
+            Some("two vacancies in the contact centre"),
+        )
+        .await;
     assert_eq!(r["status"], "RED");
     let rows = alert_rows(&c).await;
-    assert_eq!(recipients(&rows), ["director@test.example", "manager@test.example"], "each once, active only");
+    assert_eq!(
+        recipients(&rows),
+        ["director@test.example", "manager@test.example"],
+        "each once, active only"
+    );
     let m1 = &c.indicators["M1"];
     for row in &rows {
         assert_eq!(row.status, "PENDING");
-        assert!(row.dedupe_key.starts_with(&format!("alert:")) && row.dedupe_key.contains(&format!(":indicator:{m1}:2025-10:RED:v1:u")), "{}", row.dedupe_key);
+        assert!(
+            row.dedupe_key.starts_with("alert:")
+                && row
+                    .dedupe_key
+                    .contains(&format!(":indicator:{m1}:2025-10:RED:v1:u")),
+            "{}",
+            row.dedupe_key
+        );
     }
     // Delivered by the next delivery pass ("within a minute": `worker run` delivers every 5 s).
     let report = w.tick(at("2025-11-16T10:00:05Z"), false).await.unwrap();
     assert_eq!(report.delivery.sent, 2);
     let got = alerts(sink.wait_for(2).await);
     assert_eq!(got.len(), 2);
-    let to_manager = got.iter().find(|m| m.to == ["manager@test.example"]).unwrap();
-    assert_eq!(to_manager.subject(), "Test Borough Council: RED: M1 Calls answered, 2025-10");
+    let to_manager = got
+        .iter()
+        .find(|m| m.to == ["manager@test.example"])
+        .unwrap();
+    assert_eq!(
+        to_manager.subject(),
+        "Test Borough Council: RED: M1 Calls answered, 2025-10"
+    );
     let text = to_manager.text();
     for needle in [
         "Dear Mo Manager,",
@@ -105,21 +130,47 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
     sink.take();
 
     // Editing a red value again (still red) does not alert again.
-    let r = c.record("2025-11-16T11:00:00Z", "M1", "2025-10", 70.0, Some("worse: a third vacancy")).await;
+    let r = c
+        .record(
+            "2025-11-16T11:00:00Z",
+            "M1",
+            "2025-10",
+            70.0,
+            Some("worse: a third vacancy"),
+        )
+        .await;
     assert_eq!(r["status"], "RED");
     assert_eq!(alert_rows(&c).await.len(), 2);
     // Green, then red again: a new episode, a new alert.
-    c.record("2025-11-16T12:00:00Z", "M1", "2025-10", 95.0, None).await;
+    c.record("2025-11-16T12:00:00Z", "M1", "2025-10", 95.0, None)
+        .await;
     assert_eq!(alert_rows(&c).await.len(), 2);
-    let r = c.record("2025-11-16T13:00:00Z", "M1", "2025-10", 60.0, Some("data corrected")).await;
+    let r = c
+        .record(
+            "2025-11-16T13:00:00Z",
+            "M1",
+            "2025-10",
+            60.0,
+            Some("data corrected"),
+        )
+        .await;
     assert_eq!(r["status"], "RED");
     let rows = alert_rows(&c).await;
     assert_eq!(rows.len(), 4);
-    assert!(rows[2..].iter().all(|r| r.dedupe_key.contains(":RED:v4:")), "{rows:?}");
+    assert!(
+        rows[2..].iter().all(|r| r.dedupe_key.contains(":RED:v4:")),
+        "{rows:?}"
+    );
     w.tick(at("2025-11-16T13:00:05Z"), false).await.unwrap();
     let again = alerts(sink.wait_for(2).await);
     assert_eq!(again.len(), 2);
-    assert!(again[0].text().contains("(it was green before this change)"), "{}", again[0].text());
+    assert!(
+        again[0]
+            .text()
+            .contains("(it was green before this change)"),
+        "{}",
+        again[0].text()
+    );
     // And nothing more, however often the worker ticks.
     w.tick(at("2025-11-16T14:00:00Z"), false).await.unwrap();
     assert_eq!(sink.messages().len(), 2);
@@ -129,7 +180,9 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
 #[tokio::test]
 async fn amber_alerts_only_when_the_council_turns_them_on() {
     let c = Council::new().await;
-    let r = c.record("2025-11-16T10:00:00Z", "M3", "2025-10", 87.0, None).await;
+    let r = c
+        .record("2025-11-16T10:00:00Z", "M3", "2025-10", 87.0, None)
+        .await;
     assert_eq!(r["status"], "AMBER");
     assert!(alert_rows(&c).await.is_empty(), "off by default");
     c.app
@@ -139,14 +192,21 @@ async fn amber_alerts_only_when_the_council_turns_them_on() {
             json!({}),
         )
         .await;
-    let r = c.record("2025-11-16T11:00:00Z", "M2", "2025-10", 87.0, None).await;
+    let r = c
+        .record("2025-11-16T11:00:00Z", "M2", "2025-10", 87.0, None)
+        .await;
     assert_eq!(r["status"], "AMBER");
     let rows = alert_rows(&c).await;
     assert_eq!(recipients(&rows), ["manager@test.example"]);
-    assert_eq!(rows[0].subject, "Test Borough Council: AMBER: M2 Invoices paid on time, 2025-10");
+    assert_eq!(
+        rows[0].subject,
+        "Test Borough Council: AMBER: M2 Invoices paid on time, 2025-10"
+    );
     // AMBER → RED is a new status: alerted; RED → AMBER (improving) is not.
-    c.record("2025-11-16T12:00:00Z", "M2", "2025-10", 50.0, None).await;
-    c.record("2025-11-16T13:00:00Z", "M2", "2025-10", 87.0, None).await;
+    c.record("2025-11-16T12:00:00Z", "M2", "2025-10", 50.0, None)
+        .await;
+    c.record("2025-11-16T13:00:00Z", "M2", "2025-10", 87.0, None)
+        .await;
     let rows = alert_rows(&c).await;
     assert_eq!(rows.len(), 2);
     assert!(rows[1].subject.contains(": RED: M2"), "{}", rows[1].subject);
@@ -167,7 +227,11 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
         )
         .await;
     let action_id: i64 = id(&d["createAction"]["id"]).parse().unwrap();
-    let org = organisation::Entity::find().one(&c.app.db.conn).await.unwrap().unwrap();
+    let org = organisation::Entity::find()
+        .one(&c.app.db.conn)
+        .await
+        .unwrap()
+        .unwrap();
     let settings = OrganisationSettings::try_from(&org).unwrap();
 
     // Records an update through the API, then runs the store's alert hook for it in a
@@ -184,7 +248,11 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
                             "commentary": format!("{status}: contractor delays"), "nextSteps": "Escalate to the board" } }),
                 )
                 .await;
-            let a = action::Entity::find_by_id(action_id).one(&c.app.db.conn).await.unwrap().unwrap();
+            let a = action::Entity::find_by_id(action_id)
+                .one(&c.app.db.conn)
+                .await
+                .unwrap()
+                .unwrap();
             let u = action_update::Entity::find()
                 .filter(action_update::Column::ActionId.eq(action_id))
                 .order_by_desc(action_update::Column::Id)
@@ -194,8 +262,13 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
                 .unwrap();
             let txn = c.app.db.begin_write().await.unwrap();
             let period = pmf_core::Period::parse(&u.period).unwrap();
-            let previous = pmf_store::alerts::previous_action_status(&txn, settings, a.id, &period, u.id).await.unwrap();
-            pmf_store::alerts::on_action_update(&txn, settings, &a, &u, previous, at(when)).await.unwrap();
+            let previous =
+                pmf_store::alerts::previous_action_status(&txn, settings, a.id, &period, u.id)
+                    .await
+                    .unwrap();
+            pmf_store::alerts::on_action_update(&txn, settings, &a, &u, previous, at(when))
+                .await
+                .unwrap();
             txn.commit().await.unwrap();
         }
     };
@@ -203,7 +276,10 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
     assert!(alert_rows(&c).await.is_empty());
     update("RED", "2025-11-11T09:00:00Z").await;
     let rows = alert_rows(&c).await;
-    assert_eq!(recipients(&rows), ["director@test.example", "manager@test.example"]);
+    assert_eq!(
+        recipients(&rows),
+        ["director@test.example", "manager@test.example"]
+    );
     update("RED", "2025-11-12T09:00:00Z").await;
     assert_eq!(alert_rows(&c).await.len(), 2, "still red: no new alert");
     update("AMBER", "2025-11-13T09:00:00Z").await;
@@ -211,13 +287,28 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
     assert_eq!(alert_rows(&c).await.len(), 4, "red again");
 
     let sink = SmtpSink::start();
-    worker(&c.app, &sink.url()).tick(at("2025-11-14T09:00:05Z"), false).await.unwrap();
+    worker(&c.app, &sink.url())
+        .tick(at("2025-11-14T09:00:05Z"), false)
+        .await
+        .unwrap();
     let got = alerts(sink.wait_for(4).await);
     assert_eq!(got.len(), 4);
-    let last = got.iter().rfind(|m| m.to == ["director@test.example"]).unwrap();
-    assert_eq!(last.subject(), "Test Borough Council: RED: action A1 Open the new depot, 2025-26 Q3");
+    let last = got
+        .iter()
+        .rfind(|m| m.to == ["director@test.example"])
+        .unwrap();
+    assert_eq!(
+        last.subject(),
+        "Test Borough Council: RED: action A1 Open the new depot, 2025-26 Q3"
+    );
     let text = last.text();
-    for needle in ["AMBER → RED", "Olive Officer", "RED: contractor delays", "Next steps:\nEscalate to the board", &format!("/#/actions/{action_id}")] {
+    for needle in [
+        "AMBER → RED",
+        "Olive Officer",
+        "RED: contractor delays",
+        "Next steps:\nEscalate to the board",
+        &format!("/#/actions/{action_id}"),
+    ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
     }
     c.app.stop().await;
@@ -238,30 +329,72 @@ async fn those_who_prefer_a_daily_digest_get_one_message_at_the_reminder_time() 
     let w = worker(&c.app, &sink.url());
     w.tick(eight("2025-11-16"), false).await.unwrap();
     sink.take();
-    c.record("2025-11-16T10:00:00Z", "M1", "2025-10", 50.0, Some("system outage")).await;
-    c.record("2025-11-16T10:30:00Z", "X1", "2025-10", 40.0, None).await;
+    c.record(
+        "2025-11-16T10:00:00Z",
+        "M1",
+        "2025-10",
+        50.0,
+        Some("system outage"),
+    )
+    .await;
+    c.record("2025-11-16T10:30:00Z", "X1", "2025-10", 40.0, None)
+        .await;
     w.tick(at("2025-11-16T10:30:05Z"), false).await.unwrap();
     let now = alerts(sink.wait_for(1).await);
-    assert_eq!(now.iter().map(|m| m.to[0].as_str()).collect::<Vec<_>>(), ["manager@test.example"], "the manager chose immediate alerts (X1's owner has no manager)");
+    assert_eq!(
+        now.iter().map(|m| m.to[0].as_str()).collect::<Vec<_>>(),
+        ["manager@test.example"],
+        "the manager chose immediate alerts (X1's owner has no manager)"
+    );
     sink.take();
-    let held: Vec<_> = alert_rows(&c).await.into_iter().filter(|r| r.status == outbox::HELD).collect();
+    let held: Vec<_> = alert_rows(&c)
+        .await
+        .into_iter()
+        .filter(|r| r.status == outbox::HELD)
+        .collect();
     assert_eq!(held.len(), 2);
 
     w.tick(at("2025-11-17T07:59:00Z"), false).await.unwrap();
-    assert!(alerts(sink.take()).is_empty(), "not before the reminder time");
+    assert!(
+        alerts(sink.take()).is_empty(),
+        "not before the reminder time"
+    );
     w.tick(eight("2025-11-17"), false).await.unwrap();
     let digest = alerts(sink.wait_for(1).await);
-    let to_director: Vec<&Received> = digest.iter().filter(|m| m.to == ["director@test.example"]).collect();
+    let to_director: Vec<&Received> = digest
+        .iter()
+        .filter(|m| m.to == ["director@test.example"])
+        .collect();
     assert_eq!(to_director.len(), 1, "one digest");
-    assert_eq!(to_director[0].subject(), "Test Borough Council: 2 exception alerts");
+    assert_eq!(
+        to_director[0].subject(),
+        "Test Borough Council: 2 exception alerts"
+    );
     let text = to_director[0].text();
-    assert!(text.contains("RED: M1 Calls answered, 2025-10") && text.contains("RED: X1 Missed bins put right, 2025-10"), "{text}");
+    assert!(
+        text.contains("RED: M1 Calls answered, 2025-10")
+            && text.contains("RED: X1 Missed bins put right, 2025-10"),
+        "{text}"
+    );
     let rows = alert_rows(&c).await;
-    assert_eq!(rows.iter().filter(|r| r.status == outbox::DIGESTED).count(), 2);
-    assert_eq!(rows.iter().filter(|r| r.kind == "ALERT_DIGEST" && r.status == "SENT").count(), 1);
+    assert_eq!(
+        rows.iter().filter(|r| r.status == outbox::DIGESTED).count(),
+        2
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.kind == "ALERT_DIGEST" && r.status == "SENT")
+            .count(),
+        1
+    );
     sink.take();
     w.tick(eight("2025-11-18"), false).await.unwrap();
-    assert!(alerts(sink.take()).iter().all(|m| m.to != ["director@test.example"]), "nothing the next day");
+    assert!(
+        alerts(sink.take())
+            .iter()
+            .all(|m| m.to != ["director@test.example"]),
+        "nothing the next day"
+    );
     c.app.stop().await;
 }
 
@@ -271,7 +404,8 @@ async fn an_alert_raised_while_smtp_is_down_is_delivered_when_it_is_back() {
     let (closed, _) = closed_smtp_url();
     let down = worker(&c.app, &closed);
     down.tick(eight("2025-11-16"), false).await.unwrap();
-    c.record("2025-11-16T10:00:00Z", "M1", "2025-10", 50.0, None).await;
+    c.record("2025-11-16T10:00:00Z", "M1", "2025-10", 50.0, None)
+        .await;
     let report = down.tick(at("2025-11-16T10:00:05Z"), false).await.unwrap();
     assert!(report.delivery.failed >= 1);
     let alert = alert_rows(&c).await.remove(0);

@@ -33,8 +33,14 @@ pub fn eight(day: &str) -> DateTime<Utc> {
 pub fn worker(app: &TestApp, smtp_url: &str) -> Worker {
     let transport = Transport::smtp(smtp_url).expect("a valid SMTP URL");
     let composer = Composer {
-        from: "Performance <performance@test.example>".parse().expect("address"),
-        reply_to: Some("Performance team <perf-team@test.example>".parse().expect("address")),
+        from: "Performance <performance@test.example>"
+            .parse()
+            .expect("address"),
+        reply_to: Some(
+            "Performance team <perf-team@test.example>"
+                .parse()
+                .expect("address"),
+        ),
         public_url: "https://performance.test.example".into(),
     };
     Worker::new(app.db.clone(), transport, composer)
@@ -121,13 +127,34 @@ impl Council {
             json!({ "input": { "indicatorId": indicators["M2"], "period": "2025-10", "dueDate": "2025-11-20", "reason": "new finance system" } }),
         )
         .await;
-        Council { app, admin, users, indicators, priority }
+        Council {
+            app,
+            admin,
+            users,
+            indicators,
+            priority,
+        }
     }
 
     /// Records a value through the API at `when`.
-    pub async fn record(&self, when: &str, reference: &str, period: &str, value: f64, commentary: Option<&str>) -> serde_json::Value {
+    pub async fn record(
+        &self,
+        when: &str,
+        reference: &str,
+        period: &str,
+        value: f64,
+        commentary: Option<&str>,
+    ) -> serde_json::Value {
         self.app.clock.set(at(when));
-        record(&self.app, &self.admin, &self.indicators[reference], period, value, commentary).await
+        record(
+            &self.app,
+            &self.admin,
+            &self.indicators[reference],
+            period,
+            value,
+            commentary,
+        )
+        .await
     }
 
     pub async fn rows(&self) -> Vec<notification::Model> {
@@ -145,7 +172,10 @@ pub fn digest_items(text: &str) -> Vec<(String, String)> {
     let mut heading = String::new();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if lines.get(i + 1).is_some_and(|next| !next.is_empty() && next.chars().all(|c| c == '-')) {
+        if lines
+            .get(i + 1)
+            .is_some_and(|next| !next.is_empty() && next.chars().all(|c| c == '-'))
+        {
             heading = line.to_string();
         } else if let Some(rest) = line.strip_prefix("* ") {
             let reference = rest.split_whitespace().next().unwrap_or("").to_string();
@@ -161,7 +191,11 @@ fn by_recipient(messages: &[Received]) -> BTreeMap<String, Vec<(String, String)>
     for m in messages {
         assert_eq!(m.to.len(), 1, "one recipient per message");
         let previous = out.insert(m.to[0].clone(), digest_items(&m.text()));
-        assert!(previous.is_none(), "one digest per recipient per run, {} got two", m.to[0]);
+        assert!(
+            previous.is_none(),
+            "one digest per recipient per run, {} got two",
+            m.to[0]
+        );
     }
     out
 }
@@ -173,7 +207,10 @@ fn expect(list: Expected) -> BTreeMap<String, Vec<(String, String)>> {
         .map(|(who, items)| {
             (
                 format!("{who}@test.example"),
-                items.iter().map(|(r, h)| (r.to_string(), h.to_string())).collect(),
+                items
+                    .iter()
+                    .map(|(r, h)| (r.to_string(), h.to_string()))
+                    .collect(),
             )
         })
         .collect()
@@ -182,15 +219,30 @@ fn expect(list: Expected) -> BTreeMap<String, Vec<(String, String)>> {
 /// Who gets what on each day of the month (days not listed: nobody, nothing).
 fn month_expected(date: &str) -> Expected {
     match date {
-        "2025-11-07" => &[("officer", &[("M1", "Due soon"), ("M3", "Due soon")]), ("other", &[("X1", "Due soon")])],
-        "2025-11-10" => &[("officer", &[("M1", "Due today"), ("M3", "Due today")]), ("other", &[("X1", "Due today")])],
-        "2025-11-11" => &[("officer", &[("M1", "Overdue"), ("M3", "Overdue")]), ("other", &[("X1", "Overdue")])],
+        "2025-11-07" => &[
+            ("officer", &[("M1", "Due soon"), ("M3", "Due soon")]),
+            ("other", &[("X1", "Due soon")]),
+        ],
+        "2025-11-10" => &[
+            ("officer", &[("M1", "Due today"), ("M3", "Due today")]),
+            ("other", &[("X1", "Due today")]),
+        ],
+        "2025-11-11" => &[
+            ("officer", &[("M1", "Overdue"), ("M3", "Overdue")]),
+            ("other", &[("X1", "Overdue")]),
+        ],
         // M3 got its commentary on the 12th: only M1 is escalated.
         "2025-11-13" => &[("manager", &[("M1", "Overdue in your team")])],
         "2025-11-17" => &[("officer", &[("M2", "Due soon")])],
-        "2025-11-18" => &[("officer", &[("M1", "Overdue")]), ("other", &[("X1", "Overdue")])],
+        "2025-11-18" => &[
+            ("officer", &[("M1", "Overdue")]),
+            ("other", &[("X1", "Overdue")]),
+        ],
         "2025-11-20" => &[("officer", &[("M2", "Due today")])],
-        "2025-11-25" => &[("officer", &[("M1", "Overdue")]), ("other", &[("X1", "Overdue")])],
+        "2025-11-25" => &[
+            ("officer", &[("M1", "Overdue")]),
+            ("other", &[("X1", "Overdue")]),
+        ],
         // M1 was entered on the 26th: only X1 is still chased.
         "2025-12-02" => &[("other", &[("X1", "Overdue")])],
         _ => &[],
@@ -203,9 +255,13 @@ async fn a_month_of_ticks_sends_each_stage_once_to_the_right_people() {
     let sink = SmtpSink::start();
     let w = worker(&c.app, &sink.url());
     // What the officers do during the month (at noon, after that day's sweep).
-    let actions: HashMap<&str, Vec<(&str, f64, Option<&str>)>> = HashMap::from([
+    type Entry = (&'static str, f64, Option<&'static str>);
+    let actions: HashMap<&str, Vec<Entry>> = HashMap::from([
         ("2025-11-09", vec![("M3", 87.0, None)]), // AMBER without commentary: not complete
-        ("2025-11-12", vec![("M3", 87.0, Some("one long-term absence"))]),
+        (
+            "2025-11-12",
+            vec![("M3", 87.0, Some("one long-term absence"))],
+        ),
         ("2025-11-20", vec![("M2", 95.0, None)]),
         ("2025-11-26", vec![("M1", 95.0, None)]),
     ]);
@@ -218,7 +274,10 @@ async fn a_month_of_ticks_sends_each_stage_once_to_the_right_people() {
     while day <= last {
         let date = day.to_string();
         // Nothing early: a minute before the reminder time, nothing is sent.
-        let early = w.tick(at(&format!("{date}T07:59:00Z")), false).await.unwrap();
+        let early = w
+            .tick(at(&format!("{date}T07:59:00Z")), false)
+            .await
+            .unwrap();
         assert!(early.sweeps.is_empty(), "{date} 07:59: {:?}", early.sweeps);
         assert!(sink.take().is_empty(), "{date} 07:59: nothing before 08:00");
 
@@ -231,10 +290,24 @@ async fn a_month_of_ticks_sends_each_stage_once_to_the_right_people() {
         assert_eq!(got, want, "{date}");
 
         // Ticking again (a restart, the next minute) sends nothing more.
-        let again = w.tick(eight(&date) + Duration::minutes(1), false).await.unwrap();
-        assert!(again.sweeps.is_empty() && again.delivery.sent == 0, "{date}: {again:?}");
+        let again = w
+            .tick(eight(&date) + Duration::minutes(1), false)
+            .await
+            .unwrap();
+        assert!(
+            again.sweeps.is_empty() && again.delivery.sent == 0,
+            "{date}: {again:?}"
+        );
         for (reference, value, commentary) in actions.get(date.as_str()).into_iter().flatten() {
-            let r = c.record(&format!("{date}T12:00:00Z"), reference, "2025-10", *value, *commentary).await;
+            let r = c
+                .record(
+                    &format!("{date}T12:00:00Z"),
+                    reference,
+                    "2025-10",
+                    *value,
+                    *commentary,
+                )
+                .await;
             assert!(r["version"].as_i64().is_some(), "{r}");
         }
         day = day.succ_opt().unwrap();
@@ -247,12 +320,24 @@ async fn a_month_of_ticks_sends_each_stage_once_to_the_right_people() {
     for row in &rows {
         assert_eq!(row.status, "SENT", "{row:?}");
         assert_eq!(row.attempts, 1);
-        assert_eq!(row.message_id.as_deref(), Some(format!("<pmf.{}.{}@test.example>", row.organisation_id, row.id).as_str()));
+        assert_eq!(
+            row.message_id.as_deref(),
+            Some(format!("<pmf.{}.{}@test.example>", row.organisation_id, row.id).as_str())
+        );
         assert_eq!(row.kind, "REMINDER");
     }
-    let stages = notification_item::Entity::find().count(&c.app.db.conn).await.unwrap();
-    assert_eq!(stages, 17, "one marker per (item, period, stage, recipient)");
-    let sweeps = sweep_run::Entity::find().count(&c.app.db.conn).await.unwrap();
+    let stages = notification_item::Entity::find()
+        .count(&c.app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        stages, 17,
+        "one marker per (item, period, stage, recipient)"
+    );
+    let sweeps = sweep_run::Entity::find()
+        .count(&c.app.db.conn)
+        .await
+        .unwrap();
     assert_eq!(sweeps, 34, "one sweep a day, 31 October to 3 December");
     c.app.stop().await;
 }
@@ -260,18 +345,35 @@ async fn a_month_of_ticks_sends_each_stage_once_to_the_right_people() {
 #[tokio::test]
 async fn a_digest_says_what_is_missing_and_links_to_it() {
     let c = Council::new().await;
-    c.record("2025-11-09T12:00:00Z", "M3", "2025-10", 87.0, None).await;
+    c.record("2025-11-09T12:00:00Z", "M3", "2025-10", 87.0, None)
+        .await;
     let sink = SmtpSink::start();
     let w = worker(&c.app, &sink.url());
     w.tick(eight("2025-11-10"), false).await.unwrap();
     let messages = sink.wait_for(2).await;
-    let to_officer = messages.iter().find(|m| m.to == ["officer@test.example"]).expect("officer's digest");
-    assert_eq!(to_officer.subject(), "Test Borough Council: 2 performance updates due today");
+    let to_officer = messages
+        .iter()
+        .find(|m| m.to == ["officer@test.example"])
+        .expect("officer's digest");
+    assert_eq!(
+        to_officer.subject(),
+        "Test Borough Council: 2 performance updates due today"
+    );
     let from = to_officer.header("From").unwrap();
-    assert!(from.contains("Test Borough Council – Performance") && from.ends_with("<performance@test.example>"), "{from}");
+    assert!(
+        from.contains("Test Borough Council – Performance")
+            && from.ends_with("<performance@test.example>"),
+        "{from}"
+    );
     let reply_to = to_officer.header("Reply-To").unwrap();
-    assert!(reply_to.contains("Performance team") && reply_to.ends_with("<perf-team@test.example>"), "{reply_to}");
-    assert_eq!(to_officer.header("Auto-Submitted").unwrap(), "auto-generated");
+    assert!(
+        reply_to.contains("Performance team") && reply_to.ends_with("<perf-team@test.example>"),
+        "{reply_to}"
+    );
+    assert_eq!(
+        to_officer.header("Auto-Submitted").unwrap(),
+        "auto-generated"
+    );
     let text = to_officer.text();
     let m1 = &c.indicators["M1"];
     for needle in [
@@ -289,7 +391,9 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "<html lang=\"en-GB\">",
         "<h1",
         "<h2 style=\"font-size: 20px;\">Due today</h2>",
-        &format!("<li><a href=\"https://performance.test.example/#/indicators/{m1}\">M1 Calls answered</a>"),
+        &format!(
+            "<li><a href=\"https://performance.test.example/#/indicators/{m1}\">M1 Calls answered</a>"
+        ),
     ] {
         assert!(html.contains(needle), "{needle:?} in:\n{html}");
     }
@@ -306,19 +410,41 @@ async fn after_downtime_the_worker_catches_up_with_the_latest_stage_only() {
     assert!(sink.take().is_empty());
     // Down from 6 to 19 November; back at 09:30.
     let report = w.tick(at("2025-11-19T09:30:00Z"), false).await.unwrap();
-    assert_eq!(report.sweeps.len(), 1, "one sweep for today, not one per missed day");
+    assert_eq!(
+        report.sweeps.len(),
+        1,
+        "one sweep for today, not one per missed day"
+    );
     assert_eq!(report.sweeps[0].1.date.to_string(), "2025-11-19");
     let got = by_recipient(&sink.wait_for(3).await);
     assert_eq!(
         got,
         expect(&[
-            ("manager", &[("M1", "Overdue in your team"), ("M3", "Overdue in your team")]),
-            ("officer", &[("M1", "Overdue"), ("M3", "Overdue"), ("M2", "Due soon")]),
+            (
+                "manager",
+                &[
+                    ("M1", "Overdue in your team"),
+                    ("M3", "Overdue in your team")
+                ]
+            ),
+            (
+                "officer",
+                &[("M1", "Overdue"), ("M3", "Overdue"), ("M2", "Due soon")]
+            ),
             ("other", &[("X1", "Overdue")]),
         ])
     );
-    let m1 = sink.messages().into_iter().find(|m| m.to == ["officer@test.example"]).unwrap();
-    assert!(m1.text().contains("* M1 Calls answered, 2025-10: was due Monday 10 November 2025."), "{}", m1.text());
+    let m1 = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.to == ["officer@test.example"])
+        .unwrap();
+    assert!(
+        m1.text()
+            .contains("* M1 Calls answered, 2025-10: was due Monday 10 November 2025."),
+        "{}",
+        m1.text()
+    );
     sink.take();
     w.tick(eight("2025-11-20"), false).await.unwrap();
     assert_eq!(
@@ -334,7 +460,9 @@ async fn two_workers_ticking_at_once_send_each_message_once() {
     let c = Council::new().await;
     let sink = SmtpSink::start();
     // Two workers with their own connection pools, as two processes would have.
-    let second_db = pmf_store::Database::connect(&c.app.fresh.url).await.unwrap();
+    let second_db = pmf_store::Database::connect(&c.app.fresh.url)
+        .await
+        .unwrap();
     let a = worker(&c.app, &sink.url());
     let mut b = worker(&c.app, &sink.url());
     b.db = second_db;
@@ -350,11 +478,17 @@ async fn two_workers_ticking_at_once_send_each_message_once() {
         assert_eq!(got.len(), expected, "{day}: {got:?}");
         sink.take();
         // Nothing left over for a third tick.
-        let rest = a.tick(eight(day) + Duration::minutes(5), false).await.unwrap();
+        let rest = a
+            .tick(eight(day) + Duration::minutes(5), false)
+            .await
+            .unwrap();
         assert_eq!(rest.delivery.sent, 0, "{day}");
         assert!(sink.take().is_empty());
     }
-    let sweeps = sweep_run::Entity::find().count(&c.app.db.conn).await.unwrap();
+    let sweeps = sweep_run::Entity::find()
+        .count(&c.app.db.conn)
+        .await
+        .unwrap();
     assert_eq!(sweeps, 3);
     c.app.stop().await;
 }
@@ -369,38 +503,73 @@ async fn when_smtp_is_down_messages_wait_and_go_out_once_it_is_back() {
     for row in c.rows().await {
         assert_eq!(row.status, "FAILED");
         assert_eq!(row.attempts, 1);
-        assert_eq!(row.next_attempt_at, eight("2025-11-10") + Duration::minutes(1), "retried after a minute");
-        assert!(row.last_error.as_deref().unwrap_or("").contains("SMTP"), "{row:?}");
+        assert_eq!(
+            row.next_attempt_at,
+            eight("2025-11-10") + Duration::minutes(1),
+            "retried after a minute"
+        );
+        assert!(
+            row.last_error.as_deref().unwrap_or("").contains("SMTP"),
+            "{row:?}"
+        );
         assert!(row.sent_at.is_none());
     }
     // Not due again yet: no attempt.
-    let report = down.tick(eight("2025-11-10") + Duration::seconds(30), false).await.unwrap();
+    let report = down
+        .tick(eight("2025-11-10") + Duration::seconds(30), false)
+        .await
+        .unwrap();
     assert_eq!(report.delivery, Default::default());
 
     // The server answers but refuses for now (451): the backoff doubles.
     let sink = SmtpSink::start();
     sink.refuse(true);
     let up = worker(&c.app, &sink.url());
-    let report = up.tick(eight("2025-11-10") + Duration::minutes(1), false).await.unwrap();
+    let report = up
+        .tick(eight("2025-11-10") + Duration::minutes(1), false)
+        .await
+        .unwrap();
     assert_eq!(report.delivery.failed, 2);
     for row in c.rows().await {
         assert_eq!((row.status.as_str(), row.attempts), ("FAILED", 2));
-        assert_eq!(row.next_attempt_at, eight("2025-11-10") + Duration::minutes(3));
-        assert!(row.last_error.as_deref().unwrap_or("").contains("451"), "{row:?}");
+        assert_eq!(
+            row.next_attempt_at,
+            eight("2025-11-10") + Duration::minutes(3)
+        );
+        assert!(
+            row.last_error.as_deref().unwrap_or("").contains("451"),
+            "{row:?}"
+        );
     }
     assert!(sink.messages().is_empty());
 
     // Back to normal: everything goes, once.
     sink.refuse(false);
-    let report = up.tick(eight("2025-11-10") + Duration::minutes(3), false).await.unwrap();
+    let report = up
+        .tick(eight("2025-11-10") + Duration::minutes(3), false)
+        .await
+        .unwrap();
     assert_eq!(report.delivery.sent, 2);
     let got = by_recipient(&sink.wait_for(2).await);
-    assert_eq!(got, expect(&[("officer", &[("M1", "Due today"), ("M3", "Due today")]), ("other", &[("X1", "Due today")])]));
+    assert_eq!(
+        got,
+        expect(&[
+            ("officer", &[("M1", "Due today"), ("M3", "Due today")]),
+            ("other", &[("X1", "Due today")])
+        ])
+    );
     for row in c.rows().await {
         assert_eq!((row.status.as_str(), row.attempts), ("SENT", 3));
         assert!(row.last_error.is_none());
     }
-    assert_eq!(up.tick(eight("2025-11-10") + Duration::minutes(10), false).await.unwrap().delivery.sent, 0);
+    assert_eq!(
+        up.tick(eight("2025-11-10") + Duration::minutes(10), false)
+            .await
+            .unwrap()
+            .delivery
+            .sent,
+        0
+    );
     c.app.stop().await;
 }
 
@@ -409,7 +578,10 @@ async fn a_message_that_keeps_failing_ends_dead_with_its_error() {
     let c = Council::new().await;
     let (closed, _) = closed_smtp_url();
     let mut w = worker(&c.app, &closed);
-    w.policy = DeliveryPolicy { max_attempts: 3, ..DeliveryPolicy::default() };
+    w.policy = DeliveryPolicy {
+        max_attempts: 3,
+        ..DeliveryPolicy::default()
+    };
     let mut now = eight("2025-11-10");
     w.tick(now, false).await.unwrap();
     for _ in 0..3 {
@@ -430,7 +602,9 @@ async fn a_worker_that_dies_mid_delivery_leaves_its_messages_to_the_next_one() {
     let w = worker(&c.app, &sink.url());
     let now = eight("2025-11-10");
     // The first worker sweeps, claims the messages, and dies before sending.
-    w.run_due_sweeps(now, pmf_store::reminders::Mode::Commit).await.unwrap();
+    w.run_due_sweeps(now, pmf_store::reminders::Mode::Commit)
+        .await
+        .unwrap();
     let policy = DeliveryPolicy::default();
     let claimed = outbox::claim_due(&c.app.db, now, &policy).await.unwrap();
     assert_eq!(claimed.len(), 2);
@@ -440,11 +614,18 @@ async fn a_worker_that_dies_mid_delivery_leaves_its_messages_to_the_next_one() {
     assert_eq!(report.delivery.sent, 0);
     assert!(sink.messages().is_empty());
     for row in c.rows().await {
-        assert_eq!((row.status.as_str(), row.attempts), ("PENDING", 0), "nothing marked while in flight");
+        assert_eq!(
+            (row.status.as_str(), row.attempts),
+            ("PENDING", 0),
+            "nothing marked while in flight"
+        );
         assert_eq!(row.locked_until, Some(now + policy.lease));
     }
     // Once the lease has expired, the next worker sends each of them once.
-    let report = w.tick(now + policy.lease + Duration::seconds(1), false).await.unwrap();
+    let report = w
+        .tick(now + policy.lease + Duration::seconds(1), false)
+        .await
+        .unwrap();
     assert_eq!(report.delivery.sent, 2);
     assert_eq!(sink.wait_for(2).await.len(), 2);
     let again = w.tick(now + policy.lease * 3, false).await.unwrap();
@@ -457,13 +638,44 @@ async fn table_counts(c: &Council) -> Vec<(&'static str, u64)> {
     use pmf_store::entity::*;
     let db = &c.app.db.conn;
     vec![
-        ("notifications", notification::Entity::find().count(db).await.unwrap()),
-        ("notification_items", notification_item::Entity::find().count(db).await.unwrap()),
-        ("sweep_runs", sweep_run::Entity::find().count(db).await.unwrap()),
-        ("measurements", measurement::Entity::find().count(db).await.unwrap()),
-        ("audit_log", audit_entry::Entity::find().count(db).await.unwrap()),
-        ("sent", notification::Entity::find().filter(notification::Column::Status.eq("SENT")).count(db).await.unwrap()),
-        ("attempts", notification::Entity::find().all(db).await.unwrap().iter().map(|r| r.attempts as u64).sum()),
+        (
+            "notifications",
+            notification::Entity::find().count(db).await.unwrap(),
+        ),
+        (
+            "notification_items",
+            notification_item::Entity::find().count(db).await.unwrap(),
+        ),
+        (
+            "sweep_runs",
+            sweep_run::Entity::find().count(db).await.unwrap(),
+        ),
+        (
+            "measurements",
+            measurement::Entity::find().count(db).await.unwrap(),
+        ),
+        (
+            "audit_log",
+            audit_entry::Entity::find().count(db).await.unwrap(),
+        ),
+        (
+            "sent",
+            notification::Entity::find()
+                .filter(notification::Column::Status.eq("SENT"))
+                .count(db)
+                .await
+                .unwrap(),
+        ),
+        (
+            "attempts",
+            notification::Entity::find()
+                .all(db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.attempts as u64)
+                .sum(),
+        ),
     ]
 }
 
@@ -479,26 +691,54 @@ async fn a_dry_run_says_what_would_be_sent_and_changes_nothing() {
     let mut to: Vec<&str> = report.would_send.iter().map(|p| p.to.as_str()).collect();
     to.sort();
     assert_eq!(to, ["officer@test.example", "other@test.example"]);
-    assert!(report.would_send.iter().all(|p| !p.queued_before && p.kind == "REMINDER"));
-    let officer = report.would_send.iter().find(|p| p.to == "officer@test.example").unwrap();
-    assert!(officer.text.contains("https://performance.test.example/#/indicators/"), "{}", officer.text);
+    assert!(
+        report
+            .would_send
+            .iter()
+            .all(|p| !p.queued_before && p.kind == "REMINDER")
+    );
+    let officer = report
+        .would_send
+        .iter()
+        .find(|p| p.to == "officer@test.example")
+        .unwrap();
+    assert!(
+        officer
+            .text
+            .contains("https://performance.test.example/#/indicators/"),
+        "{}",
+        officer.text
+    );
     assert!(sink.messages().is_empty());
 
     // With messages already waiting (the server was down), they are listed too, untouched.
     let (closed, _) = closed_smtp_url();
-    worker(&c.app, &closed).tick(eight("2025-11-10"), false).await.unwrap();
+    worker(&c.app, &closed)
+        .tick(eight("2025-11-10"), false)
+        .await
+        .unwrap();
     let before = table_counts(&c).await;
     let rows_before = c.rows().await;
-    let report = w.tick(eight("2025-11-11") + Duration::hours(1), true).await.unwrap();
+    let report = w
+        .tick(eight("2025-11-11") + Duration::hours(1), true)
+        .await
+        .unwrap();
     assert_eq!(table_counts(&c).await, before);
     assert_eq!(c.rows().await, rows_before, "not even a lease is taken");
     let queued = report.would_send.iter().filter(|p| p.queued_before).count();
-    let new = report.would_send.iter().filter(|p| !p.queued_before).count();
+    let new = report
+        .would_send
+        .iter()
+        .filter(|p| !p.queued_before)
+        .count();
     assert_eq!((queued, new), (2, 2));
     assert!(sink.messages().is_empty());
 
     // The real tick then sends exactly that.
-    let real = w.tick(eight("2025-11-11") + Duration::hours(1), false).await.unwrap();
+    let real = w
+        .tick(eight("2025-11-11") + Duration::hours(1), false)
+        .await
+        .unwrap();
     assert_eq!(real.delivery.sent, 4);
     c.app.stop().await;
 }
@@ -519,7 +759,8 @@ async fn action_updates_are_chased_and_completion_stops_the_reminders() {
     // Values for every indicator, so only the action is outstanding in January.
     for reference in ["M1", "M2", "M3", "X1"] {
         for period in ["2025-10", "2025-11", "2025-12"] {
-            c.record("2026-01-05T12:00:00Z", reference, period, 95.0, None).await;
+            c.record("2026-01-05T12:00:00Z", reference, period, 95.0, None)
+                .await;
         }
     }
     let sink = SmtpSink::start();
@@ -532,7 +773,10 @@ async fn action_updates_are_chased_and_completion_stops_the_reminders() {
         "the Q3 update is due on 10 January"
     );
     let text = messages[0].text();
-    assert!(text.contains("Missing: the quarterly progress update."), "{text}");
+    assert!(
+        text.contains("Missing: the quarterly progress update."),
+        "{text}"
+    );
     assert!(text.contains(&format!("/#/actions/{action}")), "{text}");
     sink.take();
     c.app.clock.set(at("2026-01-08T12:00:00Z"));
@@ -555,10 +799,19 @@ async fn the_sweep_follows_the_local_reminder_time_across_the_clock_change() {
     let c = Council::new().await;
     let sink = SmtpSink::start();
     let w = worker(&c.app, &sink.url());
-    let swept = |r: &worker::TickReport| r.sweeps.iter().map(|(_, o)| o.date.to_string()).collect::<Vec<_>>();
+    let swept = |r: &worker::TickReport| {
+        r.sweeps
+            .iter()
+            .map(|(_, o)| o.date.to_string())
+            .collect::<Vec<_>>()
+    };
     // British Summer Time: 08:00 in London is 07:00 UTC.
     let r = w.tick(at("2025-10-24T06:59:00Z"), false).await.unwrap();
-    assert_eq!(swept(&r), ["2025-10-23"], "never swept: yesterday's sweep, at once");
+    assert_eq!(
+        swept(&r),
+        ["2025-10-23"],
+        "never swept: yesterday's sweep, at once"
+    );
     let r = w.tick(at("2025-10-24T07:00:00Z"), false).await.unwrap();
     assert_eq!(swept(&r), ["2025-10-24"]);
     let r = w.tick(at("2025-10-25T07:00:00Z"), false).await.unwrap();

@@ -1,0 +1,222 @@
+//! The `worker` binary as an operator runs it: `tick --at [--dry-run]`, and `run` until
+//! SIGTERM. Mail goes to `.eml` files (no `SMTP_URL`).
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use pmf_store::{
+    Database,
+    entity::notification,
+    outbox::{self, NewMessage},
+    testing::FreshDb,
+};
+use sea_orm::EntityTrait;
+
+fn mail_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pmf-worker-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn worker(db: &FreshDb, dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    cmd.env("DATABASE_URL", &db.url)
+        .env("MAIL_DIR", dir)
+        .env("PUBLIC_URL", "https://performance.breckland.example/")
+        .env("MAIL_FROM", "Performance <performance@breckland.example>")
+        .env_remove("SMTP_URL")
+        .env_remove("LOG_FORMAT");
+    cmd
+}
+
+/// A council with one message waiting in the outbox.
+async fn council_with_a_message(db: &FreshDb, queued_at: DateTime<Utc>) -> Database {
+    let conn = Database::connect(&db.url).await.unwrap();
+    conn.migrate().await.unwrap();
+    let slug = pmf_core::Slug::parse("breckland").unwrap();
+    let email = pmf_core::Email::parse("perf@breckland.example").unwrap();
+    let made = pmf_store::admin::bootstrap(
+        &conn,
+        "Breckland Council",
+        &slug,
+        &email,
+        "Pat Admin",
+        queued_at,
+    )
+    .await
+    .unwrap();
+    let _ = made;
+    let org = pmf_store::entity::organisation::Entity::find()
+        .one(&conn.conn)
+        .await
+        .unwrap()
+        .unwrap();
+    outbox::enqueue(
+        &conn.conn,
+        NewMessage {
+            organisation_id: org.id,
+            recipient_id: None,
+            recipient_email: "perf@breckland.example".into(),
+            kind: outbox::KIND_ALERT,
+            dedupe_key: "cli-test".into(),
+            subject: "Breckland Council: RED: 1.1 Test, 2025-10".into(),
+            body_text: format!("See {}/#/indicators/1", outbox::PUBLIC_URL_PLACEHOLDER),
+            body_html: format!(
+                "<p><a href=\"{}/#/indicators/1\">1.1</a></p>",
+                outbox::PUBLIC_URL_PLACEHOLDER
+            ),
+            status: outbox::PENDING,
+        },
+        queued_at,
+    )
+    .await
+    .unwrap();
+    conn
+}
+
+async fn the_row(conn: &Database) -> notification::Model {
+    notification::Entity::find()
+        .one(&conn.conn)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tick_and_dry_run_work_as_documented() {
+    let db = FreshDb::create().await;
+    let conn = council_with_a_message(&db, "2025-11-10T07:00:00Z".parse().unwrap()).await;
+    let dir = mail_dir("tick");
+
+    let dry = worker(&db, &dir)
+        .args(["tick", "--at", "2025-11-10T08:00:00Z", "--dry-run"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        out.contains("dry run: nothing was changed or sent; 1 message(s) would be sent"),
+        "{out}"
+    );
+    assert!(out.contains("=== To: perf@breckland.example"), "{out}");
+    assert!(
+        out.contains("See https://performance.breckland.example/#/indicators/1"),
+        "{out}"
+    );
+    assert!(eml_files(&dir).is_empty());
+    assert_eq!(the_row(&conn).await.status, "PENDING");
+
+    let real = worker(&db, &dir)
+        .args(["tick", "--at", "2025-11-10T08:00:00Z"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&real.stdout);
+    assert!(
+        real.status.success(),
+        "{}",
+        String::from_utf8_lossy(&real.stderr)
+    );
+    assert!(out.contains("sweep breckland 2025-11-10: Done"), "{out}");
+    assert!(
+        out.contains("delivered: 1 sent, 0 to retry, 0 dead"),
+        "{out}"
+    );
+    let files = eml_files(&dir);
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        eml.contains("Subject: Breckland Council: RED: 1.1 Test, 2025-10"),
+        "{eml}"
+    );
+    assert!(eml.contains("<performance@breckland.example>"), "{eml}");
+    let row = the_row(&conn).await;
+    assert_eq!(row.status, "SENT");
+    assert!(
+        eml.contains(row.message_id.as_deref().unwrap()),
+        "the Message-ID is recorded"
+    );
+
+    let again = worker(&db, &dir)
+        .args(["tick", "--at", "2025-11-10T08:05:00Z"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("delivered: 0 sent"));
+    assert_eq!(eml_files(&dir).len(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_is_refused_with_the_setting_or_option_named() {
+    let bad_at = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .args(["tick", "--at", "tomorrow"])
+        .output()
+        .unwrap();
+    assert!(!bad_at.status.success());
+    assert!(String::from_utf8_lossy(&bad_at.stderr).contains("--at"));
+    let bad_smtp = Command::new(env!("CARGO_BIN_EXE_worker"))
+        .env("SMTP_URL", "smtp://mailer:hunter2@mail.example?tls=always")
+        .args(["tick", "--at", "2025-11-10T08:00:00Z"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_smtp.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad_smtp.stderr);
+    assert!(
+        err.contains("SMTP_URL") && !err.contains("hunter2"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn run_delivers_within_seconds_and_stops_cleanly_on_sigterm() {
+    let db = FreshDb::create().await;
+    let conn = council_with_a_message(&db, Utc::now() - chrono::Duration::minutes(1)).await;
+    let dir = mail_dir("run");
+    let mut child = worker(&db, &dir)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while eml_files(&dir).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(eml_files(&dir).len(), 1, "delivered by the running worker");
+    assert_eq!(the_row(&conn).await.status, "SENT");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("worker did not stop on SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
