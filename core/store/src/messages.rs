@@ -645,7 +645,11 @@ mod tests {
         );
         assert!(block.html.contains("<dt>Actual</dt><dd>80.0%</dd>"));
         assert!(block.html.contains("Two vacancies &amp; sickness"));
-        let m = alert_message("Fenland District Council", "Mo", std::slice::from_ref(&block));
+        let m = alert_message(
+            "Fenland District Council",
+            "Mo",
+            std::slice::from_ref(&block),
+        );
         assert_eq!(
             m.subject,
             "Fenland District Council: RED: 3.2 Complaints answered in time, 2025-10"
