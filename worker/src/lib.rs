@@ -413,3 +413,95 @@ pub async fn shutdown_signal() {
         _ = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pmf_store::{
+        outbox::{NewMessage, PUBLIC_URL_PLACEHOLDER},
+        testing::FreshDb,
+    };
+
+    async fn setup() -> (FreshDb, Database, i64) {
+        let fresh = FreshDb::create().await;
+        let db = Database::connect(&fresh.url).await.unwrap();
+        db.migrate().await.unwrap();
+        let slug = pmf_core::Slug::parse("fenland").unwrap();
+        let email = pmf_core::Email::parse("perf@fenland.example").unwrap();
+        let now = "2025-11-10T07:00:00Z".parse().unwrap();
+        pmf_store::admin::bootstrap(&db, "Fenland District Council", &slug, &email, "Pat", now)
+            .await
+            .unwrap();
+        let org = organisation::Entity::find()
+            .one(&db.conn)
+            .await
+            .unwrap()
+            .unwrap();
+        (fresh, db, org.id)
+    }
+
+    fn message(org: i64, key: &str, to: &str) -> NewMessage {
+        NewMessage {
+            organisation_id: org,
+            recipient_id: None,
+            recipient_email: to.into(),
+            kind: outbox::KIND_ALERT,
+            dedupe_key: key.into(),
+            subject: "Fenland District Council: RED: 1.1 Test, 2025-10".into(),
+            body_text: format!("Open {PUBLIC_URL_PLACEHOLDER}/#/indicators/1"),
+            body_html: format!("<a href=\"{PUBLIC_URL_PLACEHOLDER}/#/indicators/1\">1.1</a>"),
+            status: outbox::PENDING,
+        }
+    }
+
+    #[tokio::test]
+    async fn delivery_builds_the_message_and_gives_up_at_once_on_a_bad_address() {
+        let (_fresh, db, org) = setup().await;
+        let now: DateTime<Utc> = "2025-11-10T08:00:00Z".parse().unwrap();
+        outbox::enqueue(&db.conn, message(org, "a", "mo@fenland.example"), now)
+            .await
+            .unwrap();
+        assert!(
+            outbox::enqueue(&db.conn, message(org, "a", "mo@fenland.example"), now)
+                .await
+                .unwrap()
+                .is_none(),
+            "the same key twice is one message"
+        );
+        outbox::enqueue(&db.conn, message(org, "b", "not an address"), now)
+            .await
+            .unwrap();
+        let (transport, sent) = Transport::memory();
+        let composer = Composer {
+            from: "Performance <performance@fenland.example>".parse().unwrap(),
+            reply_to: None,
+            public_url: "https://perf.fenland.example".into(),
+        };
+        let worker = Worker::new(db.clone(), transport, composer);
+        let report = worker.tick(now, false).await.unwrap();
+        assert_eq!((report.delivery.sent, report.delivery.dead), (1, 1));
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].to, ["mo@fenland.example"]);
+        let raw = &sent[0].raw;
+        assert!(raw.contains("Fenland District Council"), "{raw}");
+        assert!(
+            raw.contains("https://perf.fenland.example/#/indicators/1"),
+            "{raw}"
+        );
+        assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        let rows = notification::Entity::find().all(&db.conn).await.unwrap();
+        let dead = rows.iter().find(|r| r.dedupe_key == "b").unwrap();
+        assert_eq!(dead.status, "DEAD");
+        assert!(
+            dead.last_error.as_deref().unwrap().contains("not valid"),
+            "{dead:?}"
+        );
+        let ok = rows.iter().find(|r| r.dedupe_key == "a").unwrap();
+        assert_eq!(
+            ok.message_id.as_deref(),
+            Some(format!("<pmf.{org}.{}@fenland.example>", ok.id).as_str())
+        );
+    }
+}
