@@ -49,6 +49,12 @@ impl AppState {
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/", get(crate::dashboard::page))
+        .route("/assets/{file}", get(crate::dashboard::asset))
+        .route(
+            "/reports/{plan_id}/{period}",
+            get(crate::report::report_handler),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

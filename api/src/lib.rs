@@ -1,9 +1,11 @@
 //! The `api` binary's library: configuration, the HTTP router and GraphQL schema, and the
 //! operator commands. The end-to-end tests start the same router.
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod report;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 

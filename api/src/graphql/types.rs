@@ -181,6 +181,23 @@ impl PlanObj {
             .map_err(load_err)?
             .map(PlanObj))
     }
+    /// Link to the printable quarterly report for a period (add `.csv` before any query
+    /// string for CSV). The public portal's link names the council (`?org=SLUG`); a signed-in
+    /// caller fetches it with the same `Authorization` header as this API.
+    async fn report_url(&self, ctx: &Context<'_>, period: String) -> GqlResult<String> {
+        let period = parse_period(&period)?;
+        let scope = scope(ctx)?;
+        let mut url = format!(
+            "{}{}",
+            request(ctx).public_url.trim_end_matches('/'),
+            crate::report::report_path(self.0.id, &period)
+        );
+        if scope.is_public() {
+            url.push_str("?org=");
+            url.push_str(&crate::report::encode_component(&scope.org.slug));
+        }
+        Ok(url)
+    }
     async fn priorities(&self, ctx: &Context<'_>) -> GqlResult<Vec<PriorityObj>> {
         let rows = loader(ctx)?
             .load_one(PrioritiesOfPlan(self.0.id))

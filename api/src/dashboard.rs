@@ -1,0 +1,53 @@
+//! `GET /`: the dashboard, plain HTML, CSS and JavaScript embedded in the binary (no build
+//! step). It reads everything through `POST /graphql` like any other client, so it sees
+//! exactly what the API lets its caller see: a pasted token (kept in `sessionStorage`) for
+//! the signed-in view, or a council's slug (`?org=SLUG`) for the public portal.
+use axum::{
+    extract::Path,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+const PAGE: &str = include_str!("../assets/dashboard.html");
+const SCRIPT: &str = include_str!("../assets/dashboard.js");
+const STYLE: &str = include_str!("../assets/dashboard.css");
+
+/// Scripts only from this server; inline styles are allowed because the signed-in report
+/// opens as a blob document, which inherits this policy.
+const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+fn with_headers(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+pub async fn page() -> Response {
+    with_headers("text/html; charset=utf-8", PAGE)
+}
+
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "dashboard.js" => with_headers("text/javascript; charset=utf-8", SCRIPT),
+        "dashboard.css" => with_headers("text/css; charset=utf-8", STYLE),
+        _ => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "no such file\n",
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,724 @@
+//! The quarterly performance report: `GET /reports/{planId}/{period}` (printable HTML) and
+//! `GET /reports/{planId}/{period}.csv?table=summary|exceptions|indicators|actions`.
+//!
+//! The report is one more client of the GraphQL API: it runs two queries against the app's
+//! own schema in-process, with the caller's scope built exactly as `POST /graphql` builds it
+//! (so a public caller sees only what is published), and lays the answer out in the shape of
+//! a council's quarterly monitoring report to Cabinet: summary tables per priority and
+//! overall, exceptions with commentary, indicator detail tables and action tables.
+//!
+//! Who may ask: `Authorization: Bearer <token>`, or the public portal of a council named by
+//! `X-Organisation: SLUG` or, for plain links, `?org=SLUG`. Tokens are never accepted in the
+//! URL (they would leak into logs and browser history).
+mod csv_out;
+mod html;
+pub mod model;
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use pmf_core::{FyStart, Period};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    error::ApiError,
+    graphql::Scope,
+    http::{AppState, execute, resolve_scope_with},
+};
+use model::*;
+
+/// The query string of a report request.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportParams {
+    /// The council whose public report to show (when no header names one).
+    pub org: Option<String>,
+    /// For CSV: which table (`summary`, the default, `exceptions`, `indicators`, `actions`).
+    pub table: Option<String>,
+    /// Refused: tokens do not belong in URLs.
+    pub token: Option<String>,
+    pub access_token: Option<String>,
+}
+
+/// Path of a plan's report for a period, the period percent-encoded (`2025-26%20Q2`).
+pub fn report_path(plan_id: i64, period: &Period) -> String {
+    report_path_text(&plan_id.to_string(), period)
+}
+
+fn report_path_text(plan_id: &str, period: &Period) -> String {
+    format!(
+        "/reports/{}/{}",
+        encode_component(plan_id),
+        encode_component(&period.to_string())
+    )
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A refusal with its HTTP status and a message a person can act on.
+#[derive(Debug)]
+pub struct ReportError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ReportError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error while building a report");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    }
+
+    fn from_code(code: &str, message: String) -> Self {
+        let status = match code {
+            "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+            "FORBIDDEN" => StatusCode::FORBIDDEN,
+            "NOT_FOUND" => StatusCode::NOT_FOUND,
+            "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
+            "CONFLICT" => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return Self::internal(message);
+        }
+        Self::new(status, message)
+    }
+}
+
+impl From<ApiError> for ReportError {
+    fn from(e: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &e {
+            return Self::internal(format!("{cause:#}"));
+        }
+        Self::from_code(e.code(), e.to_string())
+    }
+}
+
+impl IntoResponse for ReportError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            format!("{}\n", self.message),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Which CSV table to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Summary,
+    Exceptions,
+    Indicators,
+    Actions,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [
+        Table::Summary,
+        Table::Exceptions,
+        Table::Indicators,
+        Table::Actions,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Summary => "summary",
+            Table::Exceptions => "exceptions",
+            Table::Indicators => "indicators",
+            Table::Actions => "actions",
+        }
+    }
+
+    fn parse(text: Option<&str>) -> Result<Table, ReportError> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(Table::Summary);
+        };
+        Table::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                ReportError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{:?} is not a report table: use table=summary, table=exceptions, table=indicators or table=actions",
+                        shorten(text)
+                    ),
+                )
+            })
+    }
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+/// Everything the report shows, gathered from the API and laid out.
+pub struct Report {
+    pub org: Organisation,
+    pub plan: PlanHead,
+    pub fy: FyStart,
+    pub period: Period,
+    pub previous_year: Period,
+    /// The periods of the financial year so far, at the report's granularity.
+    pub columns: Vec<Period>,
+    pub summary: Summary,
+    pub priorities: Vec<Priority>,
+    /// The public portal's view (no owners, only what is published).
+    pub public: bool,
+    pub generated_at: DateTime<Utc>,
+}
+
+impl Report {
+    /// The summary counts of a priority, by its id.
+    pub fn counts_of(&self, priority_id: &str) -> Counts {
+        self.summary
+            .priorities
+            .iter()
+            .find(|p| p.priority.id == priority_id)
+            .map(|p| p.counts)
+            .unwrap_or_default()
+    }
+
+    /// Heading text of a priority: "1. Provide important local services".
+    pub fn priority_heading(priority: &Priority) -> String {
+        match priority.code.as_deref().filter(|c| !c.trim().is_empty()) {
+            Some(code) => format!("Priority {code}: {}", priority.title),
+            None => priority.title.clone(),
+        }
+    }
+
+    /// The update that gives an action its status for the report's period: the latest one in
+    /// or before it (SPEC §3), as the API's `Action.status(period)` chooses it.
+    pub fn update_for<'a>(&self, action: &'a Action) -> Option<&'a ActionUpdate> {
+        let fy = self.fy;
+        let end = self
+            .period
+            .rating_period(pmf_core::Frequency::Quarterly, fy)
+            .end_date(fy);
+        action
+            .updates
+            .iter()
+            .filter_map(|u| {
+                let period = Period::parse(&u.period).ok().filter(Period::is_valid)?;
+                let period_end = period.end_date(fy);
+                let created = DateTime::parse_from_rfc3339(&u.created_at).ok();
+                (period_end <= end).then_some(((period_end, created), u))
+            })
+            .max_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, u)| u)
+    }
+}
+
+/// Splits a reference into text and number runs so that "3.10" sorts after "3.9".
+pub fn natural_key(text: &str) -> Vec<(u8, u64, String)> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut n: u64 = 0;
+            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n = n
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(d as u8 - b'0'));
+                chars.next();
+            }
+            out.push((0, n, String::new()));
+        } else {
+            let mut s = String::new();
+            while let Some(&d) = chars.peek().filter(|d| !d.is_ascii_digit()) {
+                s.extend(d.to_lowercase());
+                chars.next();
+            }
+            out.push((1, 0, s));
+        }
+    }
+    out
+}
+
+/// `GET /reports/{planId}/{period}` and `GET /reports/{planId}/{period}.csv`.
+pub async fn report_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((plan_id, period)): Path<(String, String)>,
+    Query(params): Query<ReportParams>,
+) -> Response {
+    match answer(&state, &headers, &plan_id, &period, &params).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    plan_id: &str,
+    period: &str,
+    params: &ReportParams,
+) -> Result<Response, ReportError> {
+    if params.token.is_some() || params.access_token.is_some() {
+        return Err(ReportError::new(
+            StatusCode::BAD_REQUEST,
+            "tokens are not accepted in URLs (they leak into logs and browser history): send `Authorization: Bearer <token>`, or use ?org=SLUG for the public report",
+        ));
+    }
+    let (period_text, csv) = match period.strip_suffix(".csv") {
+        Some(p) => (p, true),
+        None => (period.strip_suffix(".html").unwrap_or(period), false),
+    };
+    let table = if csv {
+        Some(Table::parse(params.table.as_deref())?)
+    } else {
+        None
+    };
+    let scope = resolve_scope_with(state, headers, params.org.as_deref())
+        .await?
+        .ok_or_else(|| {
+            ReportError::new(
+                StatusCode::UNAUTHORIZED,
+                "send `Authorization: Bearer <token>`, or name the council for its public report with `X-Organisation: SLUG` or `?org=SLUG`",
+            )
+        })?;
+    let report = gather(state, scope, plan_id, period_text).await?;
+    let mut response = match table {
+        Some(table) => {
+            let body = csv_out::render(&report, table).map_err(ReportError::internal)?;
+            let filename = format!(
+                "report-{}-{}-{}.csv",
+                report.plan.id,
+                report.period.to_string().replace(' ', "-"),
+                table.name()
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{filename}\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        None => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+                ),
+            ],
+            html::render(&report),
+        )
+            .into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if report.public {
+            "public, max-age=60"
+        } else {
+            "private, no-store"
+        }),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Authorization, X-Organisation"),
+    );
+    Ok(response)
+}
+
+/// Runs one query in-process as the caller and decodes its data.
+async fn query<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    scope: &Scope,
+    document: &str,
+    variables: serde_json::Value,
+) -> Result<T, ReportError> {
+    let request = async_graphql::Request::new(document)
+        .variables(async_graphql::Variables::from_json(variables));
+    let response = execute(state, Some(scope.clone()), request).await;
+    if let Some(error) = response.errors.first() {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(|v| match v {
+                async_graphql::Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        return Err(ReportError::from_code(&code, error.message.clone()));
+    }
+    let data = response.data.into_json().map_err(ReportError::internal)?;
+    serde_json::from_value(data).map_err(ReportError::internal)
+}
+
+/// The report for a plan and period, as the caller in `scope` may see it.
+pub async fn gather(
+    state: &AppState,
+    scope: Scope,
+    plan_id: &str,
+    period_text: &str,
+) -> Result<Report, ReportError> {
+    let public = scope.is_public();
+    let Ok(plan_number) = plan_id.trim().parse::<i64>() else {
+        return Err(ReportError::new(
+            StatusCode::NOT_FOUND,
+            format!("no plan with id {:?}", shorten(plan_id)),
+        ));
+    };
+    // The period first: a bad one is the caller's to fix whatever the plan.
+    let period = Period::parse(period_text)
+        .map_err(|e| ReportError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let meta: Meta = query(
+        state,
+        &scope,
+        META_QUERY,
+        json!({ "plan": plan_number.to_string() }),
+    )
+    .await?;
+    let plan = meta.plan.ok_or_else(|| {
+        ReportError::new(
+            StatusCode::NOT_FOUND,
+            format!("no plan with id {plan_number}"),
+        )
+    })?;
+    let fy = FyStart::new(meta.organisation.financial_year_start_month)
+        .map_err(ReportError::internal)?;
+    let (previous_year, columns) = columns_for(period, fy)?;
+    let first = columns.first().copied().unwrap_or(period);
+    let last = columns.last().copied().unwrap_or(period);
+    let data: ReportData = query(
+        state,
+        &scope,
+        REPORT_QUERY,
+        json!({
+            "plan": plan.id,
+            "period": period.to_string(),
+            "previousYear": previous_year.to_string(),
+            "from": first.to_string(),
+            "to": last.to_string(),
+        }),
+    )
+    .await?;
+    let mut priorities = data
+        .plan
+        .ok_or_else(|| {
+            ReportError::new(
+                StatusCode::NOT_FOUND,
+                format!("no plan with id {plan_number}"),
+            )
+        })?
+        .priorities;
+    for p in &mut priorities {
+        p.indicators
+            .sort_by_cached_key(|i| (natural_key(&i.reference), i.id.clone()));
+        p.actions.sort_by_cached_key(|a| {
+            (
+                natural_key(a.reference.as_deref().unwrap_or("")),
+                a.id.clone(),
+            )
+        });
+    }
+    Ok(Report {
+        org: meta.organisation,
+        plan,
+        fy,
+        period,
+        previous_year,
+        columns,
+        summary: data.performance_summary,
+        priorities,
+        public,
+        generated_at: state.clock.now(),
+    })
+}
+
+/// The previous financial year (for its outturn) and the periods of the report's financial
+/// year up to the report's period: quarters for a quarter or a year, months for a month.
+fn columns_for(period: Period, fy: FyStart) -> Result<(Period, Vec<Period>), ReportError> {
+    let out_of_range = || {
+        ReportError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{period} is out of range: use a financial year from 1000-01 to 9998-99"),
+        )
+    };
+    let year = period.financial_year_start(fy);
+    if !(1000..=9998).contains(&year) || !period.is_valid() {
+        return Err(out_of_range());
+    }
+    let (first, last) = match period {
+        Period::Year { start_year } => (
+            Period::quarter(start_year, 1).map_err(|_| out_of_range())?,
+            Period::quarter(start_year, 4).map_err(|_| out_of_range())?,
+        ),
+        Period::Quarter { start_year, .. } => (
+            Period::quarter(start_year, 1).map_err(|_| out_of_range())?,
+            period,
+        ),
+        Period::Month { .. } => (
+            Period::containing(
+                Period::year(year).start_date(fy),
+                pmf_core::Frequency::Monthly,
+                fy,
+            ),
+            period,
+        ),
+    };
+    let columns = Period::range(first, last, fy)
+        .map_err(|e| ReportError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    Ok((Period::year(year - 1), columns))
+}
+
+/// Short column heading of a period: "Q2", "Jul 2025", "2025-26".
+pub fn column_label(period: &Period, fy: FyStart) -> String {
+    match period {
+        Period::Quarter { quarter, .. } => format!("Q{quarter}"),
+        Period::Month { .. } => period.start_date(fy).format("%b %Y").to_string(),
+        Period::Year { .. } => period.to_string(),
+    }
+}
+
+/// "2025-26 Q2 (1 July to 30 September 2025)".
+pub fn period_long(period: &Period, fy: FyStart) -> String {
+    let start = period.start_date(fy);
+    let end = period.end_date(fy);
+    format!(
+        "{period} ({} to {})",
+        start.format("%-d %B %Y"),
+        end.format("%-d %B %Y")
+    )
+}
+
+/// A value in the indicator's unit, rounded to its decimals: "87.5%", "£1,250", "12 days".
+pub fn format_value(value: f64, unit: &str, decimals: i32) -> String {
+    let decimals = decimals.clamp(0, 6) as usize;
+    let rounded = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = match rounded.split_once('.') {
+        Some((w, f)) => (w.to_string(), Some(f.to_string())),
+        None => (rounded.clone(), None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if let Some(f) = fraction {
+        grouped.push('.');
+        grouped.push_str(&f);
+    }
+    let negative = value < 0.0 && rounded.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    match unit {
+        "PERCENT" => format!("{sign}{grouped}%"),
+        "CURRENCY" => format!("{sign}£{grouped}"),
+        "DAYS" => format!("{sign}{grouped} days"),
+        _ => format!("{sign}{grouped}"),
+    }
+}
+
+/// The words for an indicator status, and its letter for "G → R".
+pub fn indicator_status_label(status: &str) -> (&'static str, &'static str) {
+    match status {
+        "GREEN" => ("Green", "G"),
+        "AMBER" => ("Amber", "A"),
+        "RED" => ("Red", "R"),
+        "MONITOR_ONLY" => ("Monitor only", "M"),
+        "NO_DATA" => ("In progress", "–"),
+        "NO_TARGET" => ("No target", "NT"),
+        _ => ("Unknown", "?"),
+    }
+}
+
+/// The words for an action status.
+pub fn action_status_label(status: &str) -> &'static str {
+    match status {
+        "RED" => "Red: major issues",
+        "AMBER" => "Amber: minor issues or delays",
+        "GREEN" => "Green: on track",
+        "BLUE" => "Blue: on hold or closed",
+        "COMPLETED" => "Completed",
+        "NOT_STARTED" => "Not started",
+        _ => "Unknown",
+    }
+}
+
+/// The CSS class of a status (indicator or action).
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        "RED" => "red",
+        "AMBER" => "amber",
+        "GREEN" => "green",
+        "BLUE" => "blue",
+        "COMPLETED" => "completed",
+        _ => "grey",
+    }
+}
+
+/// Arrow and words for a trend: ("↑", "Improving").
+pub fn trend_label(trend: &str, direction: Option<&str>) -> (&'static str, &'static str) {
+    let arrow = match direction {
+        Some("UP") => "↑",
+        Some("DOWN") => "↓",
+        Some("SAME") => "→",
+        _ => "–",
+    };
+    let words = match trend {
+        "IMPROVING" => "Improving",
+        "DETERIORATING" => "Deteriorating",
+        "NO_CHANGE" => "No change",
+        _ => "Not comparable",
+    };
+    (arrow, words)
+}
+
+/// "31 March 2026", or the due kind ("Ongoing") when there is no date.
+pub fn target_date(due_date: Option<&str>, due_kind: Option<&str>) -> String {
+    if let Some(date) = due_date {
+        return long_date(date);
+    }
+    match due_kind {
+        Some("ONGOING") => "Ongoing".into(),
+        Some("ANNUAL") => "Annual".into(),
+        _ => "Not set".into(),
+    }
+}
+
+/// "2025-07-10" → "10 July 2025" (the text itself when it is not a date).
+pub fn long_date(date: &str) -> String {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| date.to_string())
+}
+
+/// Exceptions of the summary grouped by priority id, in the summary's order.
+pub fn exceptions_by_priority(summary: &Summary) -> HashMap<String, Vec<&Exception>> {
+    let mut out: HashMap<String, Vec<&Exception>> = HashMap::new();
+    for e in &summary.exceptions {
+        let key = e
+            .priority
+            .as_ref()
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        out.entry(key).or_default().push(e);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            html_escape(r#"<a href="x">Tom & Jerry's</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn formats_values() {
+        assert_eq!(format_value(1234567.891, "CURRENCY", 2), "£1,234,567.89");
+        assert_eq!(format_value(87.5, "PERCENT", 1), "87.5%");
+        assert_eq!(format_value(-0.001, "COUNT", 0), "0");
+        assert_eq!(format_value(-1500.0, "COUNT", 0), "-1,500");
+        assert_eq!(format_value(12.0, "DAYS", 0), "12 days");
+        assert_eq!(format_value(999.6, "COUNT", 0), "1,000");
+    }
+
+    #[test]
+    fn sorts_references_naturally() {
+        let mut refs = vec!["3.10", "3.2", "A1", "3.9", "10.1"];
+        refs.sort_by_key(|r| natural_key(r));
+        assert_eq!(refs, ["3.2", "3.9", "3.10", "10.1", "A1"]);
+    }
+
+    #[test]
+    fn encodes_periods_in_paths() {
+        let p = Period::parse("2025-26 Q2").unwrap();
+        assert_eq!(report_path(7, &p), "/reports/7/2025-26%20Q2");
+    }
+
+    #[test]
+    fn columns_cover_the_year_so_far() {
+        let fy = FyStart::default();
+        let labels = |p: &str| {
+            let (prev, cols) = columns_for(Period::parse(p).unwrap(), fy).unwrap();
+            (
+                prev.to_string(),
+                cols.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            labels("2025-26 Q2"),
+            (
+                "2024-25".into(),
+                vec!["2025-26 Q1".into(), "2025-26 Q2".into()]
+            )
+        );
+        assert_eq!(labels("2025-26").1.len(), 4);
+        assert_eq!(
+            labels("2026-02").1.first().map(String::as_str),
+            Some("2025-04")
+        );
+        assert_eq!(labels("2026-02").1.len(), 11);
+        assert!(columns_for(Period::parse("0000-01").unwrap(), fy).is_err());
+    }
+}
