@@ -582,6 +582,10 @@ impl ContractMutations {
         }
         changed.version = Set(existing.version + 1);
         let after = changed.update(&txn).await?;
+        let previous =
+            pmf_store::alerts::previous_action_status(&txn, &org, existing.id, &period, update.id)
+                .await?;
+        pmf_store::alerts::on_action_update(&txn, &org, &after, &update, previous, now).await?;
         audit::record(
             &txn,
             audit::Change {

@@ -399,14 +399,14 @@ fn indicators(today: NaiveDate, first_year: i32, fy: FyStart) -> IndicatorData {
                 .target
                 .map(|t| t * (1.0 + def.yearly_stretch * f64::from(year - first_year)));
             let annual = annual.map(|t| round_to(t, def));
-            if let Some(t) = annual {
-                if !(year == this_year && def.no_target_this_year) {
-                    targets.push(DemoTarget {
-                        indicator_ref: def.reference.into(),
-                        period: fy_period.to_string(),
-                        value: t,
-                    });
-                }
+            if let Some(t) = annual
+                && !(year == this_year && def.no_target_this_year)
+            {
+                targets.push(DemoTarget {
+                    indicator_ref: def.reference.into(),
+                    period: fy_period.to_string(),
+                    value: t,
+                });
             }
             if let Some(profile) = def.profile {
                 for (q, share) in profile.iter().enumerate() {

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use pmf_core::{FyStart, Period};
 use pmf_demo::DemoDataset;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait,
+};
 
 use crate::{Database, StoreError, entity::*};
 
@@ -22,7 +24,8 @@ pub async fn is_empty(db: &Database) -> Result<bool, StoreError> {
 }
 
 fn at_nine(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("valid time")).and_utc()
+    day.and_time(NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"))
+        .and_utc()
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -30,7 +33,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 fn period(text: &str) -> Result<Period, StoreError> {
-    Period::parse(text).map_err(|e| corrupt(e))
+    Period::parse(text).map_err(corrupt)
 }
 
 /// Loads the demo council as of `now`'s date, in one transaction.
@@ -86,7 +89,12 @@ pub async fn insert<C: ConnectionTrait>(
     let user_id = |email: &Option<String>| -> Result<Option<i64>, StoreError> {
         email
             .as_deref()
-            .map(|e| users.get(e).copied().ok_or_else(|| corrupt(format!("unknown user {e}"))))
+            .map(|e| {
+                users
+                    .get(e)
+                    .copied()
+                    .ok_or_else(|| corrupt(format!("unknown user {e}")))
+            })
             .transpose()
     };
     for u in &data.users {
@@ -126,8 +134,9 @@ pub async fn insert<C: ConnectionTrait>(
 
     let mut priorities: HashMap<&str, i64> = HashMap::new();
     for (position, p) in data.priorities.iter().enumerate() {
-        let plan_id =
-            *plans.get(p.plan_key.as_str()).ok_or_else(|| corrupt(format!("plan {}", p.plan_key)))?;
+        let plan_id = *plans
+            .get(p.plan_key.as_str())
+            .ok_or_else(|| corrupt(format!("plan {}", p.plan_key)))?;
         let row = priority::ActiveModel {
             organisation_id: Set(org_id),
             plan_id: Set(plan_id),
@@ -143,7 +152,10 @@ pub async fn insert<C: ConnectionTrait>(
         priorities.insert(&p.code, row.id);
     }
     let priority_id = |code: &str| {
-        priorities.get(code).copied().ok_or_else(|| corrupt(format!("priority {code}")))
+        priorities
+            .get(code)
+            .copied()
+            .ok_or_else(|| corrupt(format!("priority {code}")))
     };
 
     let mut objectives: HashMap<&str, i64> = HashMap::new();
@@ -165,7 +177,10 @@ pub async fn insert<C: ConnectionTrait>(
         let row = action::ActiveModel {
             organisation_id: Set(org_id),
             priority_id: Set(Some(priority_id(&a.priority_code)?)),
-            objective_id: Set(a.objective_code.as_deref().and_then(|c| objectives.get(c).copied())),
+            objective_id: Set(a
+                .objective_code
+                .as_deref()
+                .and_then(|c| objectives.get(c).copied())),
             reference: Set(Some(a.reference.clone())),
             title: Set(a.title.clone()),
             description: Set(a.description.clone()),
@@ -243,7 +258,10 @@ pub async fn insert<C: ConnectionTrait>(
         indicators.insert(&i.reference, row.id);
     }
     let indicator_id = |reference: &str| {
-        indicators.get(reference).copied().ok_or_else(|| corrupt(format!("indicator {reference}")))
+        indicators
+            .get(reference)
+            .copied()
+            .ok_or_else(|| corrupt(format!("indicator {reference}")))
     };
     let mut targets = Vec::new();
     for t in &data.targets {
@@ -315,7 +333,9 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(200).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk).exec(db).await?;
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
