@@ -23,10 +23,18 @@ fn fk(
         .to_owned()
 }
 
-fn index(table: &'static str, name: &str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    table: &'static str,
+    name: &str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("{}_{table}_{name}", if unique { "uq" } else { "ix" }))
-        .table(table);
+    stmt.name(format!(
+        "{}_{table}_{name}",
+        if unique { "uq" } else { "ix" }
+    ))
+    .table(table);
     for c in columns {
         stmt.col(*c);
     }
@@ -91,13 +99,25 @@ impl MigrationTrait for Migration {
                 .col(string("notification_preference").default("IMMEDIATE"))
                 .col(integer("version").default(1))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("users", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "users",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("users", "manager_id", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("users", "org_email", &["organisation_id", "email"], true)).await?;
-        m.create_index(index("users", "manager", &["manager_id"], false)).await?;
+        m.create_index(index(
+            "users",
+            "org_email",
+            &["organisation_id", "email"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("users", "manager", &["manager_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -111,12 +131,18 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("last_used_at"))
                 .col(timestamp_with_time_zone_null("revoked_at"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("api_tokens", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "api_tokens",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("api_tokens", "user_id", "users", Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("api_tokens", "user", &["user_id"], false)).await?;
+        m.create_index(index("api_tokens", "user", &["user_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -134,12 +160,18 @@ impl MigrationTrait for Migration {
                 .col(boolean("published").default(false))
                 .col(integer("version").default(1))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("plans", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "plans",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("plans", "parent_id", "plans", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("plans", "org", &["organisation_id"], false)).await?;
+        m.create_index(index("plans", "org", &["organisation_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -152,14 +184,25 @@ impl MigrationTrait for Migration {
                 .col(text_null("description"))
                 .col(integer("position").default(0))
                 .col(integer("version").default(1))
-                .foreign_key(&mut fk("priorities", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "priorities",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("priorities", "plan_id", "plans", Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("priorities", "plan", &["plan_id", "position"], false)).await?;
-        m.create_index(index("priorities", "org_code", &["organisation_id", "plan_id", "code"], true))
+        m.create_index(index("priorities", "plan", &["plan_id", "position"], false))
             .await?;
+        m.create_index(index(
+            "priorities",
+            "org_code",
+            &["organisation_id", "plan_id", "code"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -168,14 +211,29 @@ impl MigrationTrait for Migration {
                 .col(org())
                 .col(big_integer("priority_id"))
                 .col(big_integer("user_id"))
-                .foreign_key(&mut fk("exception_recipients", "organisation_id", "organisations", Cascade))
-                .foreign_key(&mut fk("exception_recipients", "priority_id", "priorities", Cascade))
+                .foreign_key(&mut fk(
+                    "exception_recipients",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "exception_recipients",
+                    "priority_id",
+                    "priorities",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("exception_recipients", "user_id", "users", Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("exception_recipients", "priority_user", &["priority_id", "user_id"], true))
-            .await?;
+        m.create_index(index(
+            "exception_recipients",
+            "priority_user",
+            &["priority_id", "user_id"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -185,12 +243,18 @@ impl MigrationTrait for Migration {
                 .col(big_integer("priority_id"))
                 .col(string_null("code"))
                 .col(string("title"))
-                .foreign_key(&mut fk("objectives", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "objectives",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("objectives", "priority_id", "priorities", Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("objectives", "priority", &["priority_id"], false)).await?;
+        m.create_index(index("objectives", "priority", &["priority_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -213,7 +277,12 @@ impl MigrationTrait for Migration {
                 .col(date_null("completed_on"))
                 .col(integer("version").default(1))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("actions", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "actions",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("actions", "priority_id", "priorities", SetNull))
                 .foreign_key(&mut fk("actions", "objective_id", "objectives", SetNull))
                 .foreign_key(&mut fk("actions", "owner_id", "users", SetNull))
@@ -221,9 +290,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("actions", "org_ref", &["organisation_id", "reference"], true)).await?;
-        m.create_index(index("actions", "priority", &["priority_id"], false)).await?;
-        m.create_index(index("actions", "owner", &["owner_id"], false)).await?;
+        m.create_index(index(
+            "actions",
+            "org_ref",
+            &["organisation_id", "reference"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("actions", "priority", &["priority_id"], false))
+            .await?;
+        m.create_index(index("actions", "owner", &["owner_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -238,14 +315,24 @@ impl MigrationTrait for Migration {
                 .col(text_null("next_steps"))
                 .col(big_integer_null("author_id"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("action_updates", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "action_updates",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("action_updates", "action_id", "actions", Cascade))
                 .foreign_key(&mut fk("action_updates", "author_id", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("action_updates", "action_period", &["action_id", "period_end"], false))
-            .await?;
+        m.create_index(index(
+            "action_updates",
+            "action_period",
+            &["action_id", "period_end"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -278,7 +365,12 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("retired_at"))
                 .col(integer("version").default(1))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("indicators", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "indicators",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("indicators", "priority_id", "priorities", SetNull))
                 .foreign_key(&mut fk("indicators", "owner_id", "users", SetNull))
                 .foreign_key(&mut fk("indicators", "proposed_by", "users", SetNull))
@@ -286,10 +378,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("indicators", "org_ref", &["organisation_id", "reference"], true))
+        m.create_index(index(
+            "indicators",
+            "org_ref",
+            &["organisation_id", "reference"],
+            true,
+        ))
+        .await?;
+        m.create_index(index("indicators", "priority", &["priority_id"], false))
             .await?;
-        m.create_index(index("indicators", "priority", &["priority_id"], false)).await?;
-        m.create_index(index("indicators", "owner", &["owner_id"], false)).await?;
+        m.create_index(index("indicators", "owner", &["owner_id"], false))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -301,14 +400,24 @@ impl MigrationTrait for Migration {
                 .col(double("value"))
                 .col(big_integer_null("set_by"))
                 .col(timestamp_with_time_zone("set_at"))
-                .foreign_key(&mut fk("targets", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "targets",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("targets", "indicator_id", "indicators", Cascade))
                 .foreign_key(&mut fk("targets", "set_by", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("targets", "indicator_period", &["indicator_id", "period"], true))
-            .await?;
+        m.create_index(index(
+            "targets",
+            "indicator_period",
+            &["indicator_id", "period"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -324,16 +433,36 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null("entered_by"))
                 .col(timestamp_with_time_zone("entered_at"))
                 .col(integer("version").default(1))
-                .foreign_key(&mut fk("measurements", "organisation_id", "organisations", Cascade))
-                .foreign_key(&mut fk("measurements", "indicator_id", "indicators", Cascade))
+                .foreign_key(&mut fk(
+                    "measurements",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "measurements",
+                    "indicator_id",
+                    "indicators",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("measurements", "entered_by", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("measurements", "indicator_period", &["indicator_id", "period"], true))
-            .await?;
-        m.create_index(index("measurements", "indicator_end", &["indicator_id", "period_end"], false))
-            .await?;
+        m.create_index(index(
+            "measurements",
+            "indicator_period",
+            &["indicator_id", "period"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "measurements",
+            "indicator_end",
+            &["indicator_id", "period_end"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -344,13 +473,23 @@ impl MigrationTrait for Migration {
                 .col(string("period"))
                 .col(string("comparator"))
                 .col(double("value"))
-                .foreign_key(&mut fk("benchmarks", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "benchmarks",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("benchmarks", "indicator_id", "indicators", Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("benchmarks", "indicator_period", &["indicator_id", "period", "comparator"], true))
-            .await?;
+        m.create_index(index(
+            "benchmarks",
+            "indicator_period",
+            &["indicator_id", "period", "comparator"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -364,17 +503,47 @@ impl MigrationTrait for Migration {
                 .col(text("reason"))
                 .col(big_integer_null("granted_by"))
                 .col(timestamp_with_time_zone("granted_at"))
-                .foreign_key(&mut fk("deadline_extensions", "organisation_id", "organisations", Cascade))
-                .foreign_key(&mut fk("deadline_extensions", "indicator_id", "indicators", Cascade))
-                .foreign_key(&mut fk("deadline_extensions", "action_id", "actions", Cascade))
-                .foreign_key(&mut fk("deadline_extensions", "granted_by", "users", SetNull))
+                .foreign_key(&mut fk(
+                    "deadline_extensions",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "deadline_extensions",
+                    "indicator_id",
+                    "indicators",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "deadline_extensions",
+                    "action_id",
+                    "actions",
+                    Cascade,
+                ))
+                .foreign_key(&mut fk(
+                    "deadline_extensions",
+                    "granted_by",
+                    "users",
+                    SetNull,
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("deadline_extensions", "indicator_period", &["indicator_id", "period"], true))
-            .await?;
-        m.create_index(index("deadline_extensions", "action_period", &["action_id", "period"], true))
-            .await?;
+        m.create_index(index(
+            "deadline_extensions",
+            "indicator_period",
+            &["indicator_id", "period"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "deadline_extensions",
+            "action_period",
+            &["action_id", "period"],
+            true,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -396,13 +565,23 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("sent_at"))
                 .col(string_null("message_id"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk("notifications", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "notifications",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("notifications", "recipient_id", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("notifications", "due", &["status", "next_attempt_at"], false))
-            .await?;
+        m.create_index(index(
+            "notifications",
+            "due",
+            &["status", "next_attempt_at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -416,13 +595,23 @@ impl MigrationTrait for Migration {
                 .col(string("operation"))
                 .col(text_null("before"))
                 .col(text_null("after"))
-                .foreign_key(&mut fk("audit_log", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "audit_log",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .foreign_key(&mut fk("audit_log", "actor_id", "users", SetNull))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_log", "org_entity_at", &["organisation_id", "entity", "at"], false))
-            .await?;
+        m.create_index(index(
+            "audit_log",
+            "org_entity_at",
+            &["organisation_id", "entity", "at"],
+            false,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -432,18 +621,29 @@ impl MigrationTrait for Migration {
                 .col(string("kind"))
                 .col(date("local_date"))
                 .col(timestamp_with_time_zone("ran_at"))
-                .foreign_key(&mut fk("sweep_runs", "organisation_id", "organisations", Cascade))
+                .foreign_key(&mut fk(
+                    "sweep_runs",
+                    "organisation_id",
+                    "organisations",
+                    Cascade,
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("sweep_runs", "org_kind_date", &["organisation_id", "kind", "local_date"], true))
-            .await?;
+        m.create_index(index(
+            "sweep_runs",
+            "org_kind_date",
+            &["organisation_id", "kind", "local_date"],
+            true,
+        ))
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES.iter().rev() {
-            m.drop_table(Table::drop().table(*table).if_exists().to_owned()).await?;
+            m.drop_table(Table::drop().table(*table).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -1,9 +1,7 @@
 //! Operations behind `api bootstrap` and `api token` (SPEC §8).
 use chrono::{DateTime, Utc};
 use pmf_core::{Email, Role, Slug};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::{
     Database, StoreError,
@@ -23,7 +21,11 @@ pub enum AdminError {
     #[error(
         "{email} already exists in {slug:?} with role {role}, not ADMIN; use `api token` or choose another e-mail"
     )]
-    NotAdmin { slug: String, email: String, role: String },
+    NotAdmin {
+        slug: String,
+        email: String,
+        role: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -126,7 +128,13 @@ pub async fn bootstrap(
         };
     let (_, token) = tokens::issue(&txn, &admin, "bootstrap", None, now).await?;
     txn.commit().await?;
-    Ok(Bootstrapped { organisation, admin, created_organisation, created_admin, token })
+    Ok(Bootstrapped {
+        organisation,
+        admin,
+        created_organisation,
+        created_admin,
+        token,
+    })
 }
 
 /// Issues a new token for an existing, active user.
@@ -140,9 +148,12 @@ pub async fn issue_token(
     let org = find_organisation(&db.conn, slug)
         .await?
         .ok_or_else(|| AdminError::NoOrganisation(slug.to_string()))?;
-    let user = find_user_by_email(&db.conn, org.id, email).await?.ok_or_else(|| {
-        AdminError::NoUser { slug: slug.to_string(), email: email.to_string() }
-    })?;
+    let user = find_user_by_email(&db.conn, org.id, email)
+        .await?
+        .ok_or_else(|| AdminError::NoUser {
+            slug: slug.to_string(),
+            email: email.to_string(),
+        })?;
     if !user.active {
         return Err(AdminError::Inactive(user.email));
     }

@@ -66,7 +66,10 @@ impl Database {
         };
         let mut conn = sea_orm::Database::connect(options)
             .await
-            .map_err(|source| StoreError::Connect { target: redact_url(url), source })?;
+            .map_err(|source| StoreError::Connect {
+                target: redact_url(url),
+                source,
+            })?;
         if kind == DbKind::Sqlite {
             for pragma in [
                 "PRAGMA journal_mode = WAL",
@@ -82,7 +85,11 @@ impl Database {
         conn.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { conn, kind, statements })
+        Ok(Self {
+            conn,
+            kind,
+            statements,
+        })
     }
 
     /// Applies every pending migration.
@@ -131,6 +138,9 @@ mod tests {
             redact_url("postgres://app:s3cret@db.example:5432/pmf"),
             "postgres://app:***@db.example:5432/pmf"
         );
-        assert_eq!(redact_url("sqlite://pmf.db?mode=rwc"), "sqlite://pmf.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite://pmf.db?mode=rwc"),
+            "sqlite://pmf.db?mode=rwc"
+        );
     }
 }

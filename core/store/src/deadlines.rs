@@ -71,7 +71,13 @@ async fn plan_spans<C: ConnectionTrait>(
         .into_iter()
         .filter_map(|p| {
             let plan = plans.get(&p.plan_id)?;
-            Some((p.id, PlanSpan { start: plan.start_date, end: plan.end_date }))
+            Some((
+                p.id,
+                PlanSpan {
+                    start: plan.start_date,
+                    end: plan.end_date,
+                },
+            ))
         })
         .collect())
 }
@@ -117,10 +123,14 @@ pub async fn between(
     let mut asked: Vec<(&indicator::Model, Period, NaiveDate, bool)> = Vec::new();
     for row in &indicators {
         let rules = IndicatorRules::of(row)?;
-        let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else { continue };
-        let first = row.first_period.as_deref().and_then(|p| Period::parse(p).ok());
-        for period in pmf_core::expected_periods(rules.frequency, span.start, span.end, first, fy)
-        {
+        let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
+            continue;
+        };
+        let first = row
+            .first_period
+            .as_deref()
+            .and_then(|p| Period::parse(p).ok());
+        for period in pmf_core::expected_periods(rules.frequency, span.start, span.end, first, fy) {
             let (due_date, extended) =
                 due(&period, ext_indicator.get(&(row.id, period.to_string())));
             if (from..=to).contains(&due_date) {
@@ -164,13 +174,20 @@ pub async fn between(
         .map(|u| (u.action_id, u.period))
         .collect();
     for row in &actions {
-        let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else { continue };
+        let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
+            continue;
+        };
         // Updates are expected from the quarter the action starts in (never before the plan)
         // to the quarter it is completed in.
-        let began = row.actual_start.or(row.planned_start).unwrap_or(row.created_at.date_naive());
+        let began = row
+            .actual_start
+            .or(row.planned_start)
+            .unwrap_or(row.created_at.date_naive());
         let first = Period::containing(began.max(span.start), Frequency::Quarterly, fy);
         let end = row.completed_on.map_or(span.end, |done| {
-            Period::containing(done, Frequency::Quarterly, fy).end_date(fy).min(span.end)
+            Period::containing(done, Frequency::Quarterly, fy)
+                .end_date(fy)
+                .min(span.end)
         });
         for period in
             pmf_core::expected_periods(Frequency::Quarterly, span.start, end, Some(first), fy)
@@ -195,12 +212,18 @@ pub async fn between(
         }
     }
     items.sort_by(|a, b| {
-        (a.due_date, a.action_id.is_some(), &a.reference, a.period.sort_key(fy)).cmp(&(
-            b.due_date,
-            b.action_id.is_some(),
-            &b.reference,
-            b.period.sort_key(fy),
-        ))
+        (
+            a.due_date,
+            a.action_id.is_some(),
+            &a.reference,
+            a.period.sort_key(fy),
+        )
+            .cmp(&(
+                b.due_date,
+                b.action_id.is_some(),
+                &b.reference,
+                b.period.sort_key(fy),
+            ))
     });
     Ok(items)
 }

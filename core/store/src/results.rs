@@ -41,7 +41,11 @@ impl IndicatorRules {
         Ok(Self {
             frequency,
             cumulative: row.cumulative,
-            rule: RatingRule { monitor_only: row.monitor_only, polarity, tolerance },
+            rule: RatingRule {
+                monitor_only: row.monitor_only,
+                polarity,
+                tolerance,
+            },
         })
     }
 }
@@ -132,7 +136,9 @@ impl EvaluationInputs {
                 .all(db)
                 .await?;
             for m in rows {
-                inputs.measurements.insert((m.indicator_id, m.period.clone()), m);
+                inputs
+                    .measurements
+                    .insert((m.indicator_id, m.period.clone()), m);
             }
             let rows = target::Entity::find()
                 .filter(target::Column::OrganisationId.eq(settings.id))
@@ -159,7 +165,9 @@ impl EvaluationInputs {
     }
 
     fn value(&self, id: i64, period: &Period) -> Option<f64> {
-        self.measurements.get(&(id, period.to_string())).and_then(|m| m.value)
+        self.measurements
+            .get(&(id, period.to_string()))
+            .and_then(|m| m.value)
     }
 
     fn target(
@@ -171,7 +179,10 @@ impl EvaluationInputs {
     ) -> Option<pmf_core::ResolvedTarget> {
         let fy = settings.fy_start;
         let profile = self.targets.get(&(id, period.to_string())).copied();
-        let annual = self.targets.get(&(id, period.financial_year(fy).to_string())).copied();
+        let annual = self
+            .targets
+            .get(&(id, period.financial_year(fy).to_string()))
+            .copied();
         pmf_core::target_for_period(period, rules.cumulative, profile, annual, fy)
     }
 
@@ -199,7 +210,10 @@ impl EvaluationInputs {
         let comparison_value = self.value(row.id, &needed.comparison);
         let (trend, direction) = pmf_core::trend(rules.rule.polarity, actual, comparison_value);
         let commentary = measurement.and_then(|m| m.commentary.clone());
-        let extension = self.extensions.get(&(row.id, needed.rated.to_string())).copied();
+        let extension = self
+            .extensions
+            .get(&(row.id, needed.rated.to_string()))
+            .copied();
         let due_date = extension
             .unwrap_or_else(|| pmf_core::due_date(&needed.rated, settings.deadline_day, fy));
         Ok(PeriodEvaluation {
@@ -238,5 +252,8 @@ pub async fn evaluate_many<C: ConnectionTrait>(
     asked: &[(&indicator::Model, Period)],
 ) -> Result<Vec<PeriodEvaluation>, StoreError> {
     let inputs = EvaluationInputs::load(db, settings, asked).await?;
-    asked.iter().map(|(row, period)| inputs.evaluate(row, *period, settings)).collect()
+    asked
+        .iter()
+        .map(|(row, period)| inputs.evaluate(row, *period, settings))
+        .collect()
 }

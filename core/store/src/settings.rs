@@ -31,7 +31,10 @@ impl TryFrom<&organisation::Model> for OrganisationSettings {
                 .map_err(|_| corrupt("financial year start month"))?,
             deadline_day: DeadlineDay::try_from(row.deadline_day as u8)
                 .map_err(|_| corrupt("deadline day"))?,
-            reminder_time: row.reminder_time.parse().map_err(|_| corrupt("reminder time"))?,
+            reminder_time: row
+                .reminder_time
+                .parse()
+                .map_err(|_| corrupt("reminder time"))?,
             amber_alerts: row.amber_alerts,
         })
     }

@@ -30,7 +30,9 @@ impl FreshDb {
         match std::env::var("DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
                 let name = format!("pmf_test_{run}_{n}");
-                let admin = Database::connect(&url).await.expect("connect to PostgreSQL");
+                let admin = Database::connect(&url)
+                    .await
+                    .expect("connect to PostgreSQL");
                 admin
                     .conn
                     .execute_unprepared(&format!("CREATE DATABASE {name}"))
@@ -40,7 +42,10 @@ impl FreshDb {
                 let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
                 FreshDb {
                     url: format!("{base}/{name}"),
-                    place: TestDb::Postgres { admin_url: url.clone(), name },
+                    place: TestDb::Postgres {
+                        admin_url: url.clone(),
+                        name,
+                    },
                 }
             }
             _ => {
@@ -71,7 +76,9 @@ impl Drop for FreshDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: do the async work on a thread of its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
                     if let Ok(rt) = rt {
                         rt.block_on(async {
                             if let Ok(admin) = Database::connect(&admin_url).await {
@@ -91,4 +98,3 @@ impl Drop for FreshDb {
         }
     }
 }
-

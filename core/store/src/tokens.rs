@@ -1,9 +1,7 @@
 //! API tokens: random, shown once, stored only as a SHA-256 hash.
 use chrono::{DateTime, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -87,9 +85,15 @@ pub async fn authenticate<C: ConnectionTrait>(
     }
     // Record the last use at most once a minute: a dashboard polling every second must not
     // turn every read into a write.
-    if token.last_used_at.is_none_or(|at| now - at > chrono::Duration::seconds(60)) {
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at > chrono::Duration::seconds(60))
+    {
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                api_token::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(api_token::Column::Id.eq(token.id))
             .exec(db)
             .await?;
