@@ -57,10 +57,10 @@ table.indicators thead th:nth-child(2) { width: 20%; }
 table.indicators thead th:last-child { width: 24%; }
 table.exceptions { table-layout: fixed; }
 table.exceptions .badge { white-space: normal; }
-table.exceptions thead th:nth-child(1) { width: 8%; } table.exceptions thead th:nth-child(2) { width: 20%; }
-table.exceptions thead th:nth-child(3) { width: 12%; } table.exceptions thead th:nth-child(4) { width: 9%; }
-table.exceptions thead th:nth-child(5) { width: 9%; } table.exceptions thead th:nth-child(6) { width: 11%; }
-table.exceptions thead th:nth-child(7) { width: 18%; } table.exceptions thead th:nth-child(8) { width: 13%; }
+table.exceptions thead th:nth-child(1) { width: 7%; } table.exceptions thead th:nth-child(2) { width: 20%; }
+table.exceptions thead th:nth-child(3) { width: 11%; } table.exceptions thead th:nth-child(4) { width: 8%; }
+table.exceptions thead th:nth-child(5) { width: 8%; } table.exceptions thead th:nth-child(6) { width: 12%; }
+table.exceptions thead th:nth-child(7) { width: 21%; } table.exceptions thead th:nth-child(8) { width: 13%; }
 table.actions thead th:nth-child(2), table.actions thead th:nth-child(3) { width: 26%; }
 table.actions thead th:nth-child(4) { width: 18%; }
 .none { color: var(--muted); font-style: italic; }
