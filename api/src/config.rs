@@ -1,19 +1,7 @@
 //! Settings from the environment (SPEC §8). A wrong value is refused with its name.
 use std::net::SocketAddr;
 
-#[derive(Debug, thiserror::Error)]
-#[error("setting {name} is not valid ({value:?}): {reason}")]
-pub struct ConfigError {
-    pub name: &'static str,
-    pub value: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use pmf_store::process::{ConfigError, LogFormat, init_tracing};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,7 +16,7 @@ pub struct Config {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub use pmf_store::process::DEFAULT_PUBLIC_URL;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -38,44 +26,15 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_string());
-        let database_url = get("DATABASE_URL", pmf_store::db::DEFAULT_DATABASE_URL);
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError {
-                name: "DATABASE_URL",
-                value: pmf_store::db::redact_url(&database_url),
-                reason: "use sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DB".into(),
-            });
-        }
+        let database_url = pmf_store::process::database_url(lookup("DATABASE_URL"))?;
         let listen_text = get("PMF_LISTEN", DEFAULT_LISTEN);
         let listen = listen_text.parse().map_err(|_| ConfigError {
             name: "PMF_LISTEN",
             value: listen_text.clone(),
             reason: "expected an address and port such as 127.0.0.1:8080".into(),
         })?;
-        let public_url = get("PUBLIC_URL", DEFAULT_PUBLIC_URL)
-            .trim_end_matches('/')
-            .to_string();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError {
-                name: "PUBLIC_URL",
-                value: public_url,
-                reason: "expected an http:// or https:// URL".into(),
-            });
-        }
-        let log_format = match get("LOG_FORMAT", "text").to_ascii_lowercase().as_str() {
-            "text" | "" => LogFormat::Text,
-            "json" => LogFormat::Json,
-            other => {
-                return Err(ConfigError {
-                    name: "LOG_FORMAT",
-                    value: other.into(),
-                    reason: "expected text or json".into(),
-                });
-            }
-        };
+        let public_url = pmf_store::process::public_url(lookup("PUBLIC_URL"))?;
+        let log_format = LogFormat::from_setting(lookup("LOG_FORMAT"))?;
         let timeout_text = get("PMF_REQUEST_TIMEOUT_SECS", "30");
         let request_timeout_secs = match timeout_text.parse::<u64>() {
             Ok(n) if (1..=600).contains(&n) => n,
@@ -108,22 +67,6 @@ impl Config {
             demo_data,
         })
     }
-}
-
-/// Starts `tracing` (`RUST_LOG`, JSON lines when `LOG_FORMAT=json`), quietening sqlx.
-pub fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive("sqlx=warn".parse().expect("static directive"))
-        .add_directive("sea_orm=warn".parse().expect("static directive"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
 }
 
 #[cfg(test)]

@@ -5,23 +5,11 @@ use std::path::PathBuf;
 use lettre::message::Mailbox;
 use pmf_store::db::redact_url;
 
-#[derive(Debug, thiserror::Error)]
-#[error("setting {name} is not valid ({value:?}): {reason}")]
-pub struct ConfigError {
-    pub name: &'static str,
-    pub value: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use pmf_store::process::{ConfigError, LogFormat, init_tracing};
 
 pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub use pmf_store::process::DEFAULT_PUBLIC_URL;
 
 /// Where mail goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,18 +73,7 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let database_url =
-            get("DATABASE_URL").unwrap_or_else(|| pmf_store::db::DEFAULT_DATABASE_URL.to_string());
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError {
-                name: "DATABASE_URL",
-                value: redact_url(&database_url),
-                reason: "use sqlite://FILE?mode=rwc or postgres://USER@HOST:PORT/DB".into(),
-            });
-        }
+        let database_url = pmf_store::process::database_url(get("DATABASE_URL"))?;
         let mail = match get("SMTP_URL") {
             Some(url) => {
                 let url = url.trim().to_string();
@@ -114,33 +91,8 @@ impl Config {
         let reply_to = get("MAIL_REPLY_TO")
             .map(|t| mailbox("MAIL_REPLY_TO", &t))
             .transpose()?;
-        let public_url = get("PUBLIC_URL")
-            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_string())
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError {
-                name: "PUBLIC_URL",
-                value: public_url,
-                reason: "expected an http:// or https:// URL".into(),
-            });
-        }
-        let log_format = match get("LOG_FORMAT")
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "text" | "" => LogFormat::Text,
-            "json" => LogFormat::Json,
-            other => {
-                return Err(ConfigError {
-                    name: "LOG_FORMAT",
-                    value: other.into(),
-                    reason: "expected text or json".into(),
-                });
-            }
-        };
+        let public_url = pmf_store::process::public_url(get("PUBLIC_URL"))?;
+        let log_format = LogFormat::from_setting(get("LOG_FORMAT"))?;
         let every = get("WORKER_DELIVERY_SECS").unwrap_or_else(|| "5".into());
         let delivery_every_secs = match every.trim().parse::<u32>() {
             Ok(n) if (1..=59).contains(&n) => n,
@@ -162,24 +114,6 @@ impl Config {
             delivery_every_secs,
         })
     }
-}
-
-/// Starts `tracing` (`RUST_LOG`, JSON lines when `LOG_FORMAT=json`), quietening sqlx.
-pub fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    for directive in ["sqlx=warn", "sea_orm=warn", "tokio_cron_scheduler=warn"] {
-        if let Ok(d) = directive.parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
 }
 
 #[cfg(test)]

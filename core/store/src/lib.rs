@@ -12,6 +12,7 @@ pub mod error;
 pub mod measurements;
 pub mod messages;
 pub mod outbox;
+pub mod process;
 pub mod reminders;
 pub mod results;
 pub mod settings;
