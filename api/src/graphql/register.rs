@@ -147,6 +147,13 @@ pub struct CreateObjectiveInput {
 }
 
 #[derive(InputObject)]
+pub struct UpdateObjectiveInput {
+    pub id: ID,
+    pub code: MaybeUndefined<String>,
+    pub title: Option<String>,
+}
+
+#[derive(InputObject)]
 pub struct UpdateActionInput {
     pub id: ID,
     pub expected_version: Option<i32>,
@@ -542,6 +549,46 @@ impl RegisterMutations {
         .await?;
         txn.commit().await?;
         Ok(ObjectiveObj(row))
+    }
+
+    /// Edits an objective (ADMIN).
+    async fn update_objective(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateObjectiveInput,
+    ) -> GqlResult<ObjectiveObj> {
+        let actor = require_role(ctx, ADMIN, "edit objectives")?;
+        let org = &scope(ctx)?.org;
+        let id = parse_id(&input.id, "objective")?;
+        let txn = request(ctx).db.begin_write().await?;
+        let before = objective::Entity::find_by_id(id)
+            .filter(objective::Column::OrganisationId.eq(org.id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| gql::not_found("objective", id))?;
+        let mut am: objective::ActiveModel = before.clone().into();
+        if let Some(v) = maybe_text("code", &input.code, 32)? {
+            am.code = Set(v);
+        }
+        if let Some(t) = &input.title {
+            am.title = Set(required_text("title", t, MAX_TITLE)?);
+        }
+        let after = am.update(&txn).await?;
+        let now = request(ctx).now;
+        audit_write(
+            &txn,
+            org,
+            actor,
+            now,
+            "objective",
+            id,
+            "update",
+            Some(&before),
+            &after,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(ObjectiveObj(after))
     }
 
     /// Edits an action (its owner, their line managers, or ADMIN).

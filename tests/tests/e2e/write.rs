@@ -815,3 +815,118 @@ async fn action_updates_are_quarterly_and_written_by_the_owner_chain() {
     );
     c.app.stop().await;
 }
+
+#[tokio::test]
+async fn tokens_expire_and_their_last_use_is_recorded() {
+    let c = Council::new().await;
+    let d = c.app.data(Caller::Token(&c.officer), r#"mutation { createApiToken(name: "kiosk", expiresAt: "2025-11-17T12:00:00Z") { secret token { id expiresAt lastUsedAt } } }"#, json!({})).await;
+    let secret = d["createApiToken"]["secret"].as_str().unwrap().to_string();
+    assert_eq!(d["createApiToken"]["token"]["lastUsedAt"], Value::Null);
+    assert_eq!(
+        c.app
+            .data(Caller::Token(&secret), "{ viewer { email } }", json!({}))
+            .await["viewer"]["email"],
+        "officer@test.example"
+    );
+    let d = c
+        .app
+        .data(
+            Caller::Token(&c.officer),
+            "{ apiTokens { name lastUsedAt } }",
+            json!({}),
+        )
+        .await;
+    let kiosk = d["apiTokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "kiosk")
+        .unwrap()
+        .clone();
+    assert_eq!(kiosk["lastUsedAt"], "2025-11-16T12:00:00Z");
+    let body = c.app.graphql(Caller::Token(&c.officer), r#"mutation { createApiToken(name: "past", expiresAt: "2025-11-01T00:00:00Z") { secret } }"#, json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    c.app.clock.advance(chrono::Duration::days(2));
+    let body = c
+        .app
+        .graphql(Caller::Token(&secret), "{ viewer { email } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    c.app.stop().await;
+}
+
+#[tokio::test]
+async fn plans_priorities_objectives_and_actions_can_be_edited() {
+    let c = Council::new().await;
+    let plan = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            "{ plans { id version: title priorities { id } } }",
+            json!({}),
+        )
+        .await["plans"][0]
+        .clone();
+    let d = c.app.data(Caller::Token(&c.admin), r#"mutation($id: ID!) { updatePlan(input: { id: $id, title: "Corporate Plan 2024-2028 (refreshed)", status: ARCHIVED, published: false }) { title status published } }"#, json!({ "id": plan["id"] })).await;
+    assert_eq!(
+        d["updatePlan"],
+        json!({ "title": "Corporate Plan 2024-2028 (refreshed)", "status": "ARCHIVED", "published": false })
+    );
+    let body = c.app.graphql(Caller::Token(&c.admin), r#"mutation($id: ID!) { updatePlan(input: { id: $id, endDate: "2020-01-01" }) { title } }"#, json!({ "id": plan["id"] })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    let priority = plan["priorities"][0]["id"].clone();
+    let d = c.app.data(Caller::Token(&c.admin), r#"mutation($id: ID!) { updatePriority(input: { id: $id, title: "Homes", description: null, expectedVersion: 1 }) { title description } }"#, json!({ "id": priority })).await;
+    assert_eq!(
+        d["updatePriority"],
+        json!({ "title": "Homes", "description": null })
+    );
+    let d = c.app.data(Caller::Token(&c.admin), r#"mutation($p: ID!) { createObjective(input: { priorityId: $p, code: "H1", title: "More homes" }) { id code } }"#, json!({ "p": priority })).await;
+    let objective = d["createObjective"]["id"].clone();
+    let d = c.app.data(Caller::Token(&c.admin), r#"mutation($id: ID!) { updateObjective(input: { id: $id, title: "More affordable homes" }) { title } }"#, json!({ "id": objective })).await;
+    assert_eq!(d["updateObjective"]["title"], "More affordable homes");
+    let officer_id = c
+        .app
+        .data(Caller::Token(&c.officer), "{ viewer { id } }", json!({}))
+        .await["viewer"]["id"]
+        .clone();
+    let d = c.app.data(Caller::Token(&c.admin), CREATE_ACTION, json!({ "input": { "priorityId": priority, "ref": "H-1", "title": "Homes programme", "ownerId": officer_id } })).await;
+    let action = d["createAction"]["id"].clone();
+    let update = r#"mutation($input: UpdateActionInput!) { updateAction(input: $input) { title dueDate version } }"#;
+    let d = c
+        .app
+        .data(
+            Caller::Token(&c.officer),
+            update,
+            json!({ "input": { "id": action, "dueDate": "2026-03-31", "expectedVersion": 1 } }),
+        )
+        .await;
+    assert_eq!(
+        d["updateAction"],
+        json!({ "title": "Homes programme", "dueDate": "2026-03-31", "version": 2 })
+    );
+    let body = c
+        .app
+        .graphql(
+            Caller::Token(&c.other_officer),
+            update,
+            json!({ "input": { "id": action, "title": "Not mine" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let body = c
+        .app
+        .graphql(
+            Caller::Token(&c.manager),
+            update,
+            json!({ "input": { "id": action, "title": "Stale", "expectedVersion": 1 } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    c.app.stop().await;
+}
