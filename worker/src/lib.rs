@@ -70,7 +70,13 @@ pub struct TickReport {
     pub delivery: DeliveryReport,
     /// Only for a dry run: what would have been sent.
     pub would_send: Vec<Preview>,
+    /// Organisations whose sweep was due but failed (slug, error); logged, and the others
+    /// still ran.
+    pub failed_sweeps: Vec<(String, String)>,
 }
+
+/// Sweeps done (slug, outcome) and sweeps failed (slug, error).
+type SweepResults = (Vec<(String, SweepOutcome)>, Vec<(String, String)>);
 
 impl Worker {
     /// A worker over `db` sending through `transport`, with the default retry policy.
@@ -111,7 +117,17 @@ impl Worker {
         now: DateTime<Utc>,
         mode: Mode,
     ) -> Result<Vec<(String, SweepOutcome)>, StoreError> {
+        Ok(self.sweep_due_organisations(now, mode).await?.0)
+    }
+
+    /// `run_due_sweeps`, also returning the organisations whose sweep failed.
+    async fn sweep_due_organisations(
+        &self,
+        now: DateTime<Utc>,
+        mode: Mode,
+    ) -> Result<SweepResults, StoreError> {
         let mut out = Vec::new();
+        let mut failed = Vec::new();
         for org in self.organisations().await? {
             let last = reminders::last_swept(&self.db.conn, org.id).await?;
             let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last)
@@ -121,11 +137,12 @@ impl Worker {
             match reminders::sweep(&self.db, &org, date, now, mode).await {
                 Ok(outcome) => out.push((org.slug.clone(), outcome)),
                 Err(e) => {
-                    tracing::error!(organisation = %org.slug, %date, "daily sweep failed: {e}")
+                    tracing::error!(organisation = %org.slug, %date, "daily sweep failed: {e}");
+                    failed.push((org.slug.clone(), e.to_string()));
                 }
             }
         }
-        Ok(out)
+        Ok((out, failed))
     }
 
     /// Delivers every due outbox row, batch by batch, until none is left or `stop` is set
@@ -233,7 +250,7 @@ impl Worker {
     /// and the report lists what would have gone out.
     pub async fn tick(&self, at: DateTime<Utc>, dry_run: bool) -> Result<TickReport, StoreError> {
         if dry_run {
-            let sweeps = self.run_due_sweeps(at, Mode::DryRun).await?;
+            let (sweeps, failed_sweeps) = self.sweep_due_organisations(at, Mode::DryRun).await?;
             let mut would_send = Vec::new();
             for row in outbox::due_query(at).all(&self.db.conn).await? {
                 would_send.push(self.preview(&row, true));
@@ -247,15 +264,17 @@ impl Worker {
                 sweeps,
                 delivery: DeliveryReport::default(),
                 would_send,
+                failed_sweeps,
             });
         }
-        let sweeps = self.run_due_sweeps(at, Mode::Commit).await?;
+        let (sweeps, failed_sweeps) = self.sweep_due_organisations(at, Mode::Commit).await?;
         let clock = FixedClock::new(at);
         let delivery = self.deliver_due(&clock, &AtomicBool::new(false)).await?;
         Ok(TickReport {
             sweeps,
             delivery,
             would_send: vec![],
+            failed_sweeps,
         })
     }
 

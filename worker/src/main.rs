@@ -109,6 +109,14 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     d.sent, d.failed, d.dead
                 );
             }
+            // Every other council was still swept and delivered; the exit status tells
+            // the operator's script that one was not.
+            if !report.failed_sweeps.is_empty() {
+                for (slug, error) in &report.failed_sweeps {
+                    eprintln!("sweep {slug} failed: {error}");
+                }
+                anyhow::bail!("{} sweep(s) failed", report.failed_sweeps.len());
+            }
             Ok(())
         }
     }
