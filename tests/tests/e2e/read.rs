@@ -746,3 +746,117 @@ async fn the_demo_dashboard_agrees_with_the_rules() {
     assert_eq!(public["plans"].as_array().unwrap().len(), 2);
     app.stop().await;
 }
+
+/// Every filter of the contract keeps exactly the items the full list says it should.
+#[tokio::test]
+async fn every_filter_keeps_what_the_full_list_says() {
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .start()
+        .await;
+    let token = app.token("demo", "admin@demo.example").await;
+    let caller = Caller::Token(&token);
+    let all = app
+        .data(caller, "{ indicators { edges { node { id level frequency owner { id } priority { id } } } } actions { edges { node { id owner { id } priority { id } } } } }", json!({}))
+        .await;
+    let nodes = |d: &Value, list: &str| -> Vec<Value> {
+        d[list]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect()
+    };
+    let ids = |nodes: &[Value]| -> Vec<String> {
+        nodes
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let indicators = nodes(&all, "indicators");
+    let actions = nodes(&all, "actions");
+    assert!(indicators.len() > 40 && actions.len() > 30);
+    let priority = indicators[0]["priority"]["id"].clone();
+    let owner = indicators[3]["owner"]["id"].clone();
+    let q = |list: &str| {
+        format!(
+            "query($f: {}Filter) {{ {list}(filter: $f) {{ totalCount edges {{ node {{ id }} }} }} }}",
+            if list == "indicators" {
+                "Indicator"
+            } else {
+                "Action"
+            }
+        )
+    };
+    for (filter, keep) in [
+        (
+            json!({ "priorityId": priority }),
+            Box::new(|n: &Value| n["priority"]["id"] == priority) as Box<dyn Fn(&Value) -> bool>,
+        ),
+        (
+            json!({ "ownerId": owner }),
+            Box::new(|n: &Value| n["owner"]["id"] == owner),
+        ),
+        (
+            json!({ "level": "CONTEXTUAL" }),
+            Box::new(|n: &Value| n["level"] == "CONTEXTUAL"),
+        ),
+        (
+            json!({ "level": "KPM", "frequency": "MONTHLY" }),
+            Box::new(|n: &Value| n["level"] == "KPM" && n["frequency"] == "MONTHLY"),
+        ),
+    ] {
+        let d = app
+            .data(caller, &q("indicators"), json!({ "f": filter }))
+            .await;
+        let expected: Vec<Value> = indicators.iter().filter(|n| keep(n)).cloned().collect();
+        assert!(!expected.is_empty(), "{filter}");
+        assert_eq!(ids(&nodes(&d, "indicators")), ids(&expected), "{filter}");
+        assert_eq!(d["indicators"]["totalCount"], expected.len(), "{filter}");
+    }
+    let action_owner = actions[0]["owner"]["id"].clone();
+    let action_priority = actions[0]["priority"]["id"].clone();
+    for (filter, keep) in [
+        (
+            json!({ "priorityId": action_priority }),
+            Box::new(|n: &Value| n["priority"]["id"] == action_priority)
+                as Box<dyn Fn(&Value) -> bool>,
+        ),
+        (
+            json!({ "ownerId": action_owner }),
+            Box::new(|n: &Value| n["owner"]["id"] == action_owner),
+        ),
+    ] {
+        let d = app
+            .data(caller, &q("actions"), json!({ "f": filter }))
+            .await;
+        let expected: Vec<Value> = actions.iter().filter(|n| keep(n)).cloned().collect();
+        assert!(!expected.is_empty(), "{filter}");
+        assert_eq!(ids(&nodes(&d, "actions")), ids(&expected), "{filter}");
+    }
+    // deadlines(ownerId) keeps the owner's items only.
+    let deadlines = r#"query($o: ID) { deadlines(from: "2026-11-01", to: "2026-12-31", ownerId: $o) { owner { id } complete } }"#;
+    let everyone = app.data(caller, deadlines, json!({})).await["deadlines"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let theirs = app.data(caller, deadlines, json!({ "o": owner })).await["deadlines"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!theirs.is_empty() && theirs.len() < everyone.len());
+    assert!(theirs.iter().all(|d| d["owner"]["id"] == owner));
+    assert_eq!(
+        theirs.len(),
+        everyone
+            .iter()
+            .filter(|d| d["owner"]["id"] == owner)
+            .count()
+    );
+    assert!(
+        everyone.iter().any(|d| d["complete"] == false),
+        "the demo has outstanding items"
+    );
+    app.stop().await;
+}
