@@ -1,0 +1,900 @@
+//! Parts 1, 2 and 5 of the benchmarks: the dashboard query against our API, PostGraphile 4
+//! and PostgreSQL's own JSON building, and the API's footprint.
+use std::{
+    fs::File,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use pmf_core::FixedClock;
+use pmf_store::Database;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::{
+    data,
+    load::{self, LoadResult, Target},
+    pg::{self, BenchDb},
+    proc::{self, Guard, RssSampler},
+    report::{self, Table},
+};
+
+/// The issue's data set: 1 council, 6 priorities, 500 indicators, 120 monthly values each.
+pub const PRIORITIES: usize = 6;
+pub const INDICATORS: usize = 500;
+pub const MONTHS: usize = 120;
+
+/// The dashboard query of the README: every priority → indicator → result for a month, and
+/// the last eight months.
+pub const OUR_QUERY: &str = r#"query Dashboard($period: String!, $from: String!, $to: String!) {
+  plans {
+    title
+    priorities {
+      code title
+      indicators {
+        ref title unit polarity
+        result(period: $period) { actual target status previousStatus trend commentary }
+        series(from: $from, to: $to) { period actual target status }
+      }
+    }
+  }
+}"#;
+
+/// PostGraphile's equivalent over the same tables: priorities → indicators → the 8 latest
+/// measurements.
+pub const POSTGRAPHILE_QUERY: &str = r#"{
+  allPriorities(orderBy: [POSITION_ASC, ID_ASC]) {
+    nodes {
+      code title
+      indicatorsByPriorityId(orderBy: ID_ASC, condition: { lifecycle: "ACTIVE" }) {
+        nodes {
+          reference title unit polarity
+          measurementsByIndicatorId(orderBy: PERIOD_END_DESC, first: 8) {
+            nodes { period value commentary }
+          }
+        }
+      }
+    }
+  }
+}"#;
+
+/// PostgreSQL alone: the same document (plans → priorities → indicators → the 8 latest
+/// values, each with its financial year's target, pro-rata for cumulative indicators, and
+/// its RAG status with the indicator's tolerance) in one statement.
+pub const SQL_JSON: &str = r#"SELECT json_build_object('plans', coalesce((
+  SELECT json_agg(json_build_object('title', pl.title, 'priorities', coalesce((
+    SELECT json_agg(json_build_object('code', pr.code, 'title', pr.title, 'indicators', coalesce((
+      SELECT json_agg(json_build_object(
+        'ref', i.reference, 'title', i.title, 'unit', i.unit, 'polarity', i.polarity,
+        'series', (
+          SELECT json_agg(json_build_object(
+            'period', s.period, 'actual', s.value, 'target', s.target,
+            'status', CASE
+              WHEN i.monitor_only OR i.polarity = 'NEUTRAL' THEN 'MONITOR_ONLY'
+              WHEN s.value IS NULL THEN 'NO_DATA'
+              WHEN s.target IS NULL THEN 'NO_TARGET'
+              WHEN s.gap <= 0 THEN 'GREEN'
+              WHEN s.target = 0 THEN 'RED'
+              WHEN s.gap / abs(s.target) * 100 < i.tolerance_value THEN 'AMBER'
+              ELSE 'RED' END) ORDER BY s.period_end)
+          FROM (
+            SELECT m.period, m.period_end, m.value, tt.target,
+                   CASE WHEN i.polarity = 'LOWER_IS_BETTER' THEN m.value - tt.target
+                        ELSE tt.target - m.value END AS gap
+            FROM (SELECT period, period_end, value FROM measurements
+                  WHERE indicator_id = i.id ORDER BY period_end DESC LIMIT 8) m
+            LEFT JOIN LATERAL (
+              SELECT CASE WHEN i.cumulative
+                       THEN t.value * (((extract(month FROM m.period_end)::int + 8) % 12) + 1) / 12.0
+                       ELSE t.value END AS target
+              FROM targets t
+              WHERE t.indicator_id = i.id
+                AND t.period = to_char(m.period_end - interval '3 months', 'YYYY') || '-'
+                            || to_char(m.period_end + interval '9 months', 'YY')
+            ) tt ON true
+          ) s)) ORDER BY i.id)
+      FROM indicators i WHERE i.priority_id = pr.id AND i.lifecycle = 'ACTIVE'), '[]'::json)
+    ) ORDER BY pr.position, pr.id)
+    FROM priorities pr WHERE pr.plan_id = pl.id), '[]'::json)
+  ) ORDER BY pl.id)
+  FROM plans pl
+  WHERE pl.organisation_id = (SELECT id FROM organisations WHERE slug = 'bench')), '[]'::json)) AS dashboard;
+"#;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub admin_url: String,
+    pub work_dir: PathBuf,
+    pub clients: Vec<usize>,
+    pub requests: usize,
+    pub max_seconds: u64,
+    pub skip_peer: bool,
+}
+
+/// The time the data set is "entered" at, and the API's token is issued at.
+fn data_now() -> DateTime<Utc> {
+    "2026-04-07T09:00:00Z".parse().expect("a valid instant")
+}
+
+fn our_variables() -> Value {
+    let fy = pmf_core::FyStart::default();
+    let to = data::DASHBOARD_LAST_MONTH;
+    let mut from = to;
+    for _ in 0..7 {
+        from = from.previous(fy);
+    }
+    json!({ "period": to.to_string(), "from": from.to_string(), "to": to.to_string() })
+}
+
+/// A database with the dashboard data set and a councillor's (VIEWER) token.
+pub struct Prepared {
+    pub bench: BenchDb,
+    pub db: Database,
+    pub token: String,
+    pub load_seconds: f64,
+}
+
+pub async fn prepare(admin_url: &str, label: &str) -> anyhow::Result<Prepared> {
+    let bench = BenchDb::create(admin_url, label).await?;
+    let db = bench.connect_migrated().await?;
+    let dataset = data::dashboard_dataset(PRIORITIES, INDICATORS, MONTHS);
+    let load_seconds = pg::insert(&db, &dataset, data_now()).await?;
+    pg::analyze(&db).await?;
+    let email =
+        pmf_core::Email::parse("councillor@bench.example").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, token) =
+        pmf_store::admin::issue_token(&db, "bench", &email, "bench", data_now()).await?;
+    Ok(Prepared {
+        bench,
+        db,
+        token,
+        load_seconds,
+    })
+}
+
+pub fn our_target(addr: SocketAddr, token: &str) -> Target {
+    let body = json!({ "query": OUR_QUERY, "variables": our_variables() });
+    Target {
+        url: format!("http://{addr}/graphql"),
+        body: Arc::new(serde_json::to_vec(&body).expect("JSON")),
+        headers: vec![("authorization".into(), format!("Bearer {token}"))],
+    }
+}
+
+/// Checks a response of ours has every priority, indicator and month.
+pub fn check_ours(body: &[u8]) -> anyhow::Result<()> {
+    let v: Value = serde_json::from_slice(body)?;
+    anyhow::ensure!(v.get("errors").is_none(), "errors: {}", v["errors"]);
+    let priorities = v["data"]["plans"][0]["priorities"]
+        .as_array()
+        .context("no priorities")?;
+    anyhow::ensure!(
+        priorities.len() == PRIORITIES,
+        "{} priorities",
+        priorities.len()
+    );
+    let mut indicators = 0;
+    for p in priorities {
+        for i in p["indicators"].as_array().context("no indicators")? {
+            indicators += 1;
+            let series = i["series"].as_array().context("no series")?.len();
+            anyhow::ensure!(series == 8, "{series} months in a series");
+            anyhow::ensure!(
+                i["result"]["status"].is_string(),
+                "no status: {}",
+                i["result"]
+            );
+            anyhow::ensure!(
+                i["series"][7]["actual"].is_number(),
+                "no value: {}",
+                i["series"]
+            );
+        }
+    }
+    anyhow::ensure!(indicators == INDICATORS, "{indicators} indicators");
+    Ok(())
+}
+
+fn check_postgraphile(body: &[u8]) -> anyhow::Result<()> {
+    let v: Value = serde_json::from_slice(body)?;
+    anyhow::ensure!(v.get("errors").is_none(), "errors: {}", v["errors"]);
+    let priorities = v["data"]["allPriorities"]["nodes"]
+        .as_array()
+        .context("no priorities")?;
+    anyhow::ensure!(
+        priorities.len() == PRIORITIES,
+        "{} priorities",
+        priorities.len()
+    );
+    let mut indicators = 0;
+    for p in priorities {
+        for i in p["indicatorsByPriorityId"]["nodes"]
+            .as_array()
+            .context("no indicators")?
+        {
+            indicators += 1;
+            let n = i["measurementsByIndicatorId"]["nodes"]
+                .as_array()
+                .context("no values")?
+                .len();
+            anyhow::ensure!(n == 8, "{n} values");
+        }
+    }
+    anyhow::ensure!(indicators == INDICATORS, "{indicators} indicators");
+    Ok(())
+}
+
+fn check_sql_json(text: &str) -> anyhow::Result<()> {
+    let v: Value = serde_json::from_str(text)?;
+    let priorities = v["plans"][0]["priorities"]
+        .as_array()
+        .context("no priorities")?;
+    anyhow::ensure!(
+        priorities.len() == PRIORITIES,
+        "{} priorities",
+        priorities.len()
+    );
+    let mut indicators = 0;
+    for p in priorities {
+        for i in p["indicators"].as_array().context("no indicators")? {
+            indicators += 1;
+            let n = i["series"].as_array().context("no series")?.len();
+            anyhow::ensure!(n == 8, "{n} values");
+            anyhow::ensure!(i["series"][7]["status"].is_string(), "no status");
+        }
+    }
+    anyhow::ensure!(indicators == INDICATORS, "{indicators} indicators");
+    Ok(())
+}
+
+/// SQL statements one dashboard request runs, read from `Database::statements_executed`
+/// with the API in-process (`api::Server::bind`), after one warm-up request.
+pub async fn statements_per_request(db: &Database, token: &str) -> anyhow::Result<u64> {
+    let server = api::Server::bind(
+        "127.0.0.1:0".parse()?,
+        db.clone(),
+        Arc::new(FixedClock::new(data_now())),
+        "http://bench.localhost".into(),
+        Duration::from_secs(60),
+    )
+    .await?;
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(server.serve(async {
+        let _ = stopped.await;
+    }));
+    let client = load::client(1)?;
+    let target = our_target(addr, token);
+    let body = load::send(&client, &target).await?;
+    check_ours(&body)?;
+    let before = db.statements_executed();
+    load::send(&client, &target).await?;
+    let statements = db.statements_executed() - before;
+    let _ = stop.send(());
+    let _ = handle.await;
+    Ok(statements)
+}
+
+/// The api binary, started on an existing database.
+pub struct RunningApi {
+    pub guard: Guard,
+    pub addr: SocketAddr,
+    /// From spawning the process to the first 200 from `/health`.
+    pub start_up: Duration,
+}
+
+pub fn start_api(bin: &Path, database_url: &str, log: &Path) -> anyhow::Result<RunningApi> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], proc::free_port()?));
+    let log = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let mut command = Command::new(bin);
+    command
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("PMF_LISTEN", addr.to_string())
+        .env("PUBLIC_URL", format!("http://{addr}"))
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    let since = Instant::now();
+    let mut guard = Guard::spawn("api", &mut command)?;
+    let start_up =
+        proc::wait_for_http(&mut guard, addr, "/health", since, Duration::from_secs(60))?;
+    Ok(RunningApi {
+        guard,
+        addr,
+        start_up,
+    })
+}
+
+/// One row of the results.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub server: String,
+    pub result: LoadResult,
+    pub server_cpu_ms_per_request: Option<f64>,
+    pub peak_rss_mib: Option<f64>,
+    pub load_average: Option<f64>,
+}
+
+/// Runs the load against a server process `pid` (for CPU and RSS) at each client count.
+async fn measure(
+    server: &str,
+    pid: Option<u32>,
+    target: &Target,
+    opts: &Options,
+    warmup: usize,
+) -> anyhow::Result<Vec<Measured>> {
+    let mut out = Vec::new();
+    for &clients in &opts.clients {
+        let client = load::client(clients)?;
+        let load_average = proc::load_average();
+        // Warm the connections and the server (JIT, caches) first, unrecorded.
+        load::run(
+            &client,
+            target,
+            clients,
+            warmup.max(2 * clients),
+            0,
+            Duration::from_secs(60),
+        )
+        .await;
+        let cpu_before = pid.and_then(proc::cpu_seconds);
+        let sampler = pid.map(RssSampler::start);
+        let result = load::run(
+            &client,
+            target,
+            clients,
+            0,
+            opts.requests,
+            Duration::from_secs(opts.max_seconds),
+        )
+        .await;
+        let peak_rss_mib = sampler.map(RssSampler::finish);
+        let cpu = match (cpu_before, pid.and_then(proc::cpu_seconds)) {
+            (Some(a), Some(b)) if result.completed > 0 => {
+                Some((b - a) * 1000.0 / result.completed as f64)
+            }
+            _ => None,
+        };
+        println!(
+            "  {server:<22} {clients:>3} clients: {:>7.1} req/s  p50 {:>9}  p99 {:>9}  mean {:>9}  ({} requests in {:.1} s, {} errors)",
+            result.rps,
+            report::ms(result.p50),
+            report::ms(result.p99),
+            report::ms(result.mean),
+            result.completed,
+            result.elapsed.as_secs_f64(),
+            result.errors
+        );
+        out.push(Measured {
+            server: server.into(),
+            result,
+            server_cpu_ms_per_request: cpu,
+            peak_rss_mib,
+            load_average,
+        });
+    }
+    Ok(out)
+}
+
+/// Installs PostGraphile 4 under the work folder if it is not there yet.
+fn install_postgraphile(work_dir: &Path) -> anyhow::Result<PathBuf> {
+    let prefix = work_dir.join("node");
+    let cli = prefix.join("node_modules/postgraphile/cli.js");
+    if cli.exists() {
+        return Ok(cli);
+    }
+    let node = Command::new("node").arg("--version").output();
+    anyhow::ensure!(
+        node.is_ok_and(|o| o.status.success()),
+        "Node.js is not installed (`node --version` failed)"
+    );
+    std::fs::create_dir_all(&prefix)?;
+    println!(
+        "  installing postgraphile@4 with npm into {} …",
+        prefix.display()
+    );
+    let mut guard = Guard::spawn(
+        "npm install",
+        Command::new("npm")
+            .args(["install", "--prefix"])
+            .arg(&prefix)
+            .args([
+                "postgraphile@4",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+            ])
+            .stdout(Stdio::null())
+            .stderr(File::create(work_dir.join("npm-install.log"))?),
+    )?;
+    let until = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = guard.child.try_wait()? {
+            break status;
+        }
+        anyhow::ensure!(
+            Instant::now() < until,
+            "npm install postgraphile@4 took over 5 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let log = std::fs::read_to_string(work_dir.join("npm-install.log")).unwrap_or_default();
+    anyhow::ensure!(
+        status.success() && cli.exists(),
+        "npm install postgraphile@4 failed ({status}): {}",
+        log.lines().take(3).collect::<Vec<_>>().join(" / ")
+    );
+    Ok(cli)
+}
+
+fn node_version() -> String {
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn postgraphile_version(cli: &Path) -> String {
+    let package = cli.with_file_name("package.json");
+    std::fs::read_to_string(package)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// PostGraphile 4 over the same database; `Err` says why it could not be measured.
+async fn run_postgraphile(
+    opts: &Options,
+    database_url: &str,
+) -> anyhow::Result<(String, Vec<Measured>)> {
+    let cli = install_postgraphile(&opts.work_dir)?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], proc::free_port()?));
+    let log = File::create(opts.work_dir.join("postgraphile.log"))?;
+    let mut guard = Guard::spawn(
+        "postgraphile",
+        Command::new("node")
+            .arg(&cli)
+            .args(["-c", database_url, "-s", "public", "-n", "127.0.0.1", "-p"])
+            .arg(addr.port().to_string())
+            .args(["--disable-query-log", "--disable-graphiql"])
+            .env("NODE_ENV", "production")
+            .stdout(log.try_clone()?)
+            .stderr(log),
+    )?;
+    let target = Target {
+        url: format!("http://{addr}/graphql"),
+        body: Arc::new(serde_json::to_vec(&json!({ "query": POSTGRAPHILE_QUERY }))?),
+        headers: vec![],
+    };
+    let client = load::client(1)?;
+    let since = Instant::now();
+    let body = loop {
+        match load::send(&client, &target).await {
+            Ok(body) => break body,
+            Err(e) => {
+                anyhow::ensure!(
+                    guard.alive(),
+                    "PostGraphile exited: see {}",
+                    opts.work_dir.join("postgraphile.log").display()
+                );
+                anyhow::ensure!(
+                    since.elapsed() < Duration::from_secs(120),
+                    "PostGraphile did not answer: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    check_postgraphile(&body)?;
+    let label = format!(
+        "PostGraphile {} (node {})",
+        postgraphile_version(&cli),
+        node_version()
+    );
+    let measured = measure("PostGraphile 4", Some(guard.pid()), &target, opts, 50).await?;
+    guard.stop(Duration::from_secs(5));
+    Ok((label, measured))
+}
+
+/// PostgreSQL alone under pgbench, `SQL_JSON` as the one statement of each transaction.
+fn run_pgbench(opts: &Options, database_url: &str) -> anyhow::Result<Vec<Measured>> {
+    let script = opts.work_dir.join("dashboard.sql");
+    std::fs::write(&script, SQL_JSON)?;
+    let mut out = Vec::new();
+    for &clients in &opts.clients {
+        let log_dir = opts.work_dir.join(format!("pgbench-{clients}"));
+        let _ = std::fs::remove_dir_all(&log_dir);
+        std::fs::create_dir_all(&log_dir)?;
+        let load_average = proc::load_average();
+        let seconds = opts.max_seconds.clamp(1, 60);
+        let output = Command::new("pgbench")
+            .args([
+                "-n",
+                "-c",
+                &clients.to_string(),
+                "-j",
+                &clients.min(2).to_string(),
+            ])
+            .args(["-T", &seconds.to_string(), "-f"])
+            .arg(&script)
+            .args(["-l", "--log-prefix"])
+            .arg(log_dir.join("log"))
+            .arg(database_url)
+            .current_dir(&log_dir)
+            .output()
+            .context("running pgbench (Debian package postgresql-client)")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        anyhow::ensure!(
+            output.status.success(),
+            "pgbench failed: {}{}",
+            stdout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let mut samples = Vec::new();
+        let mut errors = 0;
+        for entry in std::fs::read_dir(&log_dir)? {
+            let text = std::fs::read_to_string(entry?.path())?;
+            for line in text.lines() {
+                match parse_pgbench_log_line(line) {
+                    Some(Some(d)) => samples.push(d),
+                    Some(None) => errors += 1,
+                    None => {}
+                }
+            }
+        }
+        let tps = parse_pgbench_tps(&stdout).unwrap_or(0.0);
+        let mut result = load::summarise(samples, errors, Duration::from_secs(seconds), clients);
+        if tps > 0.0 {
+            result.rps = tps;
+        }
+        println!(
+            "  {:<22} {clients:>3} clients: {:>7.1} req/s  p50 {:>9}  p99 {:>9}  ({} requests)",
+            "PostgreSQL JSON",
+            result.rps,
+            report::ms(result.p50),
+            report::ms(result.p99),
+            result.completed
+        );
+        out.push(Measured {
+            server: "PostgreSQL JSON (pgbench)".into(),
+            result,
+            server_cpu_ms_per_request: None,
+            peak_rss_mib: None,
+            load_average,
+        });
+    }
+    Ok(out)
+}
+
+/// A transaction's latency from a `pgbench -l` line (`client tx latency_us script epoch us`);
+/// `Some(None)` for a failed one, `None` for anything else.
+pub fn parse_pgbench_log_line(line: &str) -> Option<Option<Duration>> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if fields.len() < 6 {
+        return None;
+    }
+    match fields[2] {
+        "failed" | "skipped" => Some(None),
+        us => us
+            .parse::<u64>()
+            .ok()
+            .map(|us| Some(Duration::from_micros(us))),
+    }
+}
+
+/// `tps = 88.123456 (without initial connection time)`.
+pub fn parse_pgbench_tps(stdout: &str) -> Option<f64> {
+    stdout.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("tps = ")?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// Checks the SQL gives the same shape of document, once, before pgbench runs it.
+async fn check_sql(db: &Database) -> anyhow::Result<usize> {
+    let sql = SQL_JSON
+        .trim()
+        .trim_end_matches(';')
+        .replace("AS dashboard", "::text AS dashboard");
+    let row = db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(db.backend(), sql))
+        .await?
+        .context("no row")?;
+    let text: String = row.try_get("", "dashboard")?;
+    check_sql_json(&text)?;
+    Ok(text.len())
+}
+
+pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&opts.work_dir)?;
+    println!(
+        "Dashboard: preparing the data set (1 council, {PRIORITIES} priorities, {INDICATORS} indicators × {MONTHS} months) …"
+    );
+    let p = prepare(&opts.admin_url, "dashboard").await?;
+    println!("  loaded in {:.1} s into {}", p.load_seconds, p.bench.name);
+    let server = pg::describe_server(&p.db).await;
+    let statements = statements_per_request(&p.db, &p.token).await?;
+    println!("  SQL statements per dashboard request: {statements}");
+    let sql_bytes = check_sql(&p.db).await?;
+
+    let api = start_api(
+        api_bin,
+        &p.bench.url,
+        &opts.work_dir.join("api-dashboard.log"),
+    )?;
+    let mut api = api;
+    let target = our_target(api.addr, &p.token);
+    let body = load::send(&load::client(1)?, &target).await?;
+    check_ours(&body)?;
+    let our_bytes = body.len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss = proc::status_mib(api.guard.pid(), "VmRSS");
+    let ours = measure(
+        "ours (api, release)",
+        Some(api.guard.pid()),
+        &target,
+        opts,
+        0,
+    )
+    .await?;
+    api.guard.stop(Duration::from_secs(10));
+
+    let (peer_label, peer): (String, Result<Vec<Measured>, String>) = if opts.skip_peer {
+        (
+            "PostGraphile 4".into(),
+            Err("not measured (--skip-peer)".into()),
+        )
+    } else {
+        match run_postgraphile(opts, &p.bench.url).await {
+            Ok((label, m)) => (label, Ok(m)),
+            Err(e) => {
+                println!("  PostGraphile not measured: {e:#}");
+                ("PostGraphile 4".into(), Err(format!("not measured: {e:#}")))
+            }
+        }
+    };
+    let sql: Result<Vec<Measured>, String> = run_pgbench(opts, &p.bench.url).map_err(|e| {
+        println!("  pgbench not measured: {e:#}");
+        format!("not measured: {e:#}")
+    });
+
+    let mut table = Table::new(
+        "Dashboard query (6 priorities × 500 indicators: result + 8-month series)",
+        &[
+            "server",
+            "clients",
+            "requests",
+            "req/s",
+            "p50",
+            "p99",
+            "max",
+            "errors",
+            "server CPU/request",
+            "server RSS peak",
+            "ours ÷ this",
+            "load avg",
+        ],
+    );
+    let ours_at = |clients: usize| {
+        ours.iter()
+            .find(|m| m.result.concurrency == clients)
+            .map(|m| m.result.rps)
+    };
+    let row_of = |m: &Measured| {
+        let ours_rps = ours_at(m.result.concurrency).unwrap_or(0.0);
+        vec![
+            m.server.clone(),
+            m.result.concurrency.to_string(),
+            m.result.completed.to_string(),
+            format!("{:.1}", m.result.rps),
+            report::ms(m.result.p50),
+            report::ms(m.result.p99),
+            report::ms(m.result.max),
+            m.result.errors.to_string(),
+            m.server_cpu_ms_per_request
+                .map_or("—".into(), |c| format!("{c:.1} ms")),
+            m.peak_rss_mib.map_or("—".into(), report::mib),
+            if m.server.starts_with("ours") {
+                "—".into()
+            } else {
+                report::ratio(ours_rps, m.result.rps)
+            },
+            m.load_average.map_or("?".into(), |l| format!("{l:.2}")),
+        ]
+    };
+    for m in &ours {
+        table.row(row_of(m));
+    }
+    for (name, rows) in [
+        ("PostGraphile 4", &peer),
+        ("PostgreSQL JSON (pgbench)", &sql),
+    ] {
+        match rows {
+            Ok(rows) => rows.iter().for_each(|m| table.row(row_of(m))),
+            Err(why) => table.row(vec![name.into(), "—".into(), why.replace('\n', " ")]),
+        }
+    }
+    println!("{}", table.render());
+
+    let mut targets = Table::new("Targets (8 clients)", &["target", "figure", "result"]);
+    let at8 = |rows: &Result<Vec<Measured>, String>| {
+        rows.as_ref().ok().and_then(|r| {
+            r.iter()
+                .find(|m| m.result.concurrency == 8)
+                .map(|m| m.result.rps)
+        })
+    };
+    let ours8 = ours.iter().find(|m| m.result.concurrency == 8);
+    if let Some(o) = ours8 {
+        match at8(&peer) {
+            Some(pg) => targets.row(vec![
+                "≥ 5× PostGraphile".into(),
+                report::ratio(o.result.rps, pg),
+                report::met(o.result.rps >= 5.0 * pg),
+            ]),
+            None => targets.row(vec![
+                "≥ 5× PostGraphile".into(),
+                "PostGraphile not measured".into(),
+                "—".into(),
+            ]),
+        }
+        match at8(&sql) {
+            Some(s) => targets.row(vec![
+                "≥ PostgreSQL's own JSON".into(),
+                report::ratio(o.result.rps, s),
+                report::met(o.result.rps >= s),
+            ]),
+            None => targets.row(vec![
+                "≥ PostgreSQL's own JSON".into(),
+                "pgbench not measured".into(),
+                "—".into(),
+            ]),
+        }
+        targets.row(vec![
+            "p99 ≤ 100 ms".into(),
+            report::ms(o.result.p99),
+            report::met(o.result.p99 <= Duration::from_millis(100)),
+        ]);
+    }
+    println!("{}", targets.render());
+    println!(
+        "Statements per request (in-process, after one warm-up; 3 of them authenticate the token): {statements}"
+    );
+    println!(
+        "Response sizes: ours {} kB, PostgreSQL JSON {} kB. Idle api RSS before the load: {}.",
+        our_bytes / 1024,
+        sql_bytes / 1024,
+        idle_rss.map_or("?".into(), report::mib)
+    );
+    println!(
+        "Peer: {peer_label}. Server: {server}. Load generator: pmf-bench's own tokio client (1 thread, HTTP/1.1 keep-alive); pgbench for PostgreSQL."
+    );
+    Ok(())
+}
+
+/// Part 5: start-up to the first `/health` on an existing database, idle RSS, RSS under the
+/// dashboard load.
+pub async fn footprint(opts: &Options, api_bin: &Path, starts: usize) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&opts.work_dir)?;
+    println!("Footprint: preparing the dashboard data set …");
+    let p = prepare(&opts.admin_url, "footprint").await?;
+    let mut start_ups = Vec::new();
+    let mut idle = Vec::new();
+    for n in 0..starts.max(1) {
+        let mut api = start_api(
+            api_bin,
+            &p.bench.url,
+            &opts.work_dir.join(format!("api-footprint-{n}.log")),
+        )?;
+        start_ups.push(api.start_up);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(rss) = proc::status_mib(api.guard.pid(), "VmRSS") {
+            idle.push(rss);
+        }
+        api.guard.stop(Duration::from_secs(10));
+    }
+    let mut api = start_api(
+        api_bin,
+        &p.bench.url,
+        &opts.work_dir.join("api-footprint-load.log"),
+    )?;
+    let target = our_target(api.addr, &p.token);
+    check_ours(&load::send(&load::client(1)?, &target).await?)?;
+    let after_one = proc::status_mib(api.guard.pid(), "VmRSS");
+    let mut under_load = Vec::new();
+    for &clients in &opts.clients {
+        let sampler = RssSampler::start(api.guard.pid());
+        let client = load::client(clients)?;
+        let r = load::run(
+            &client,
+            &target,
+            clients,
+            2 * clients,
+            opts.requests / 2,
+            Duration::from_secs(opts.max_seconds),
+        )
+        .await;
+        under_load.push((clients, sampler.finish(), r.rps));
+    }
+    let hwm = proc::status_mib(api.guard.pid(), "VmHWM");
+    api.guard.stop(Duration::from_secs(10));
+
+    start_ups.sort();
+    let mut t = Table::new(
+        "API footprint (release build, PostgreSQL, dashboard data set)",
+        &["measure", "figure"],
+    );
+    t.row(vec![
+        format!(
+            "start-up to first /health, existing database (median of {})",
+            start_ups.len()
+        ),
+        format!(
+            "{} (min {}, max {})",
+            report::ms(start_ups[start_ups.len() / 2]),
+            report::ms(start_ups[0]),
+            report::ms(start_ups[start_ups.len() - 1])
+        ),
+    ]);
+    idle.sort_by(f64::total_cmp);
+    if let Some(m) = idle.get(idle.len() / 2) {
+        t.row(vec!["idle RSS, 1 s after start".into(), report::mib(*m)]);
+    }
+    if let Some(m) = after_one {
+        t.row(vec![
+            "RSS after one dashboard request".into(),
+            report::mib(m),
+        ]);
+    }
+    for (clients, peak, rps) in under_load {
+        t.row(vec![
+            format!("RSS peak under the dashboard load, {clients} clients ({rps:.0} req/s)"),
+            report::mib(peak),
+        ]);
+    }
+    if let Some(h) = hwm {
+        t.row(vec![
+            "high-water mark (VmHWM) at the end".into(),
+            report::mib(h),
+        ]);
+    }
+    println!("{}", t.render());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pgbench_logs_and_summary() {
+        assert_eq!(
+            parse_pgbench_log_line("3 17 10423 0 1700000000 123456"),
+            Some(Some(Duration::from_micros(10423)))
+        );
+        assert_eq!(
+            parse_pgbench_log_line("3 17 failed 0 1700000000 123456"),
+            Some(None)
+        );
+        assert_eq!(parse_pgbench_log_line("garbage"), None);
+        let out = "number of transactions actually processed: 2000\nlatency average = 85.0 ms\ntps = 93.812 (without initial connection time)\n";
+        assert_eq!(parse_pgbench_tps(out), Some(93.812));
+    }
+
+    #[test]
+    fn asks_for_the_last_eight_months() {
+        assert_eq!(
+            our_variables(),
+            json!({ "period": "2026-03", "from": "2025-08", "to": "2026-03" })
+        );
+    }
+}
