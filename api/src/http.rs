@@ -172,6 +172,7 @@ pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext
             tokio::spawn,
             HashMapCache::default(),
         )
+        .max_batch_size(crate::graphql::loaders::MAX_BATCH)
     });
     RequestContext {
         scope: scope.map(Arc::new),

@@ -7,11 +7,17 @@ use pmf_core::Period;
 use pmf_store::{
     OrganisationSettings, StoreError,
     entity::{action, action_update, indicator, objective, plan, priority, user},
-    results::{EvaluationInputs, PeriodEvaluation},
+    results::{EvaluationInputs, IN_LIST_CHUNK, PeriodEvaluation},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 pub type LoadError = Arc<StoreError>;
+
+/// The most keys one load takes (async-graphql's default is 1,000). A dashboard of 500
+/// indicators with a result and an eight-month series asks for 4,500 results: split into
+/// five loads, each would read every indicator and all their values again. Loaders that
+/// build `IN (…)` lists from many keys split them into `IN_LIST_CHUNK`s themselves.
+pub const MAX_BATCH: usize = 20_000;
 
 /// Loads rows of one organisation; on the public portal only what is published.
 pub struct OrgLoader {
@@ -316,16 +322,19 @@ impl Loader<ResultKey> for OrgLoader {
         &self,
         keys: &[ResultKey],
     ) -> Result<HashMap<ResultKey, Arc<PeriodEvaluation>>, LoadError> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let indicators: HashMap<i64, indicator::Model> = indicator::Entity::find()
-            .filter(indicator::Column::OrganisationId.eq(self.org.id))
-            .filter(indicator::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|i| (i.id, i))
-            .collect();
+        let mut ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut indicators: HashMap<i64, indicator::Model> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST_CHUNK) {
+            let rows = indicator::Entity::find()
+                .filter(indicator::Column::OrganisationId.eq(self.org.id))
+                .filter(indicator::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.db)
+                .await
+                .map_err(err)?;
+            indicators.extend(rows.into_iter().map(|i| (i.id, i)));
+        }
         let asked: Vec<(&indicator::Model, Period)> = keys
             .iter()
             .filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1)))

@@ -844,7 +844,7 @@ impl ContractMutations {
                 pmf_store::measurements::RecordError::Store(e) => GqlError::from(e),
             })?;
         Ok(PeriodResult {
-            indicator: row,
+            indicator: std::sync::Arc::new(row),
             evaluation: std::sync::Arc::new(outcome),
         })
     }

@@ -110,7 +110,7 @@ pub async fn performance_summary(
                         priority_id: indicator.priority_id,
                         owner_id: indicator.owner_id,
                         result: Some(PeriodResult {
-                            indicator,
+                            indicator: std::sync::Arc::new(indicator),
                             evaluation,
                         }),
                     },

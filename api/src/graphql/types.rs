@@ -64,7 +64,7 @@ pub async fn load_result(
         .map_err(load_err)?
         .ok_or_else(|| gql::not_found("indicator", indicator.id))?;
     Ok(PeriodResult {
-        indicator: indicator.clone(),
+        indicator: Arc::new(indicator.clone()),
         evaluation,
     })
 }
@@ -255,8 +255,68 @@ impl PriorityObj {
             .await
             .map_err(load_err)?
             .unwrap_or_default();
+        prefetch_results(ctx, &rows).await?;
         Ok(rows.into_iter().map(IndicatorObj).collect())
     }
+}
+
+/// A period argument of a field read ahead in the query, when it is a valid period.
+fn period_argument(
+    args: &[(async_graphql::Name, async_graphql::Value)],
+    name: &str,
+) -> Option<Period> {
+    args.iter()
+        .find(|(n, _)| n.as_str() == name)
+        .and_then(|(_, v)| match v {
+            async_graphql::Value::String(s) => Period::parse(s).ok(),
+            _ => None,
+        })
+}
+
+/// Loads at once the results the selection under these indicators is going to ask for
+/// (`result(period:)` and `series(from:, to:)`, read ahead in the query), so the indicators'
+/// own resolvers find them in the request's cache. Without this, the DataLoader cuts its
+/// batches by time (whatever keys arrive within its delay of the first): with hundreds of
+/// indicators resolving on a multi-threaded runtime, one dashboard became several batches,
+/// each reading the indicators and their values again. Only a shortcut: anything it does
+/// not cover (a bad argument, an error) is loaded, or reported, by the field itself.
+async fn prefetch_results(ctx: &Context<'_>, rows: &[indicator::Model]) -> GqlResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let fy = scope(ctx)?.org.fy_start;
+    let ahead = ctx.look_ahead();
+    let mut periods = std::collections::HashSet::new();
+    for field in ahead.field("result").selection_fields() {
+        if let Some(p) = field
+            .arguments()
+            .ok()
+            .and_then(|a| period_argument(&a, "period"))
+        {
+            periods.insert(p);
+        }
+    }
+    for field in ahead.field("series").selection_fields() {
+        let Ok(args) = field.arguments() else {
+            continue;
+        };
+        if let (Some(from), Some(to)) =
+            (period_argument(&args, "from"), period_argument(&args, "to"))
+            && let Ok(range) = Period::range(from, to, fy)
+        {
+            periods.extend(range);
+        }
+    }
+    if periods.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<ResultKey> = rows
+        .iter()
+        .flat_map(|r| periods.iter().map(move |p| ResultKey(r.id, *p)))
+        .collect();
+    // Errors are left for the fields themselves to meet and report.
+    let _ = loader(ctx)?.load_many(keys).await;
+    Ok(())
 }
 
 pub struct ObjectiveObj(pub objective::Model);
@@ -527,12 +587,14 @@ impl IndicatorObj {
             .load_many(keys.iter().copied())
             .await
             .map_err(load_err)?;
+        // One copy of the row for the whole series, not one per period.
+        let indicator = Arc::new(self.0.clone());
         keys.iter()
             .map(|k| {
                 found
                     .remove(k)
                     .map(|evaluation| PeriodResult {
-                        indicator: self.0.clone(),
+                        indicator: indicator.clone(),
                         evaluation,
                     })
                     .ok_or_else(|| gql::not_found("indicator", self.0.id))
@@ -543,14 +605,14 @@ impl IndicatorObj {
 
 /// One indicator in one period.
 pub struct PeriodResult {
-    pub indicator: indicator::Model,
+    pub indicator: Arc<indicator::Model>,
     pub evaluation: Arc<PeriodEvaluation>,
 }
 
 #[Object]
 impl PeriodResult {
     async fn indicator(&self) -> IndicatorObj {
-        IndicatorObj(self.indicator.clone())
+        IndicatorObj(indicator::Model::clone(&self.indicator))
     }
     /// The period asked for.
     async fn period(&self) -> String {

@@ -10,7 +10,7 @@ use pmf_core::{
     Completeness, Direction, Frequency, IndicatorStatus, Period, Polarity, RatingRule, Tolerance,
     Trend,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
     OrganisationSettings, StoreError,
@@ -97,12 +97,91 @@ pub struct PeriodEvaluation {
     pub completeness: Completeness,
 }
 
-/// Rows loaded for a batch of results, keyed by (indicator id, period text).
+/// The columns of a stored value that a result reads.
+#[derive(Debug, Clone)]
+struct StoredValue {
+    value: Option<f64>,
+    no_value_reason: Option<String>,
+    commentary: Option<String>,
+    entered_by: Option<i64>,
+    entered_at: chrono::DateTime<chrono::Utc>,
+    version: i32,
+}
+
+/// The columns [`StoredValue`] is read from, in `select` order, after the indicator and the
+/// period.
+type StoredRow = (
+    i64,
+    String,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    chrono::DateTime<chrono::Utc>,
+    i32,
+);
+
+/// A stored period column, parsed. Only the canonical text (what `Period`'s `Display`
+/// writes, and so what every write stores) is accepted: any other spelling matched nothing
+/// when rows were looked up by their text, and still matches nothing.
+fn stored_period(text: &str) -> Option<Period> {
+    let period = Period::parse(text).ok()?;
+    let b = text.as_bytes();
+    // "YYYY-NN" and "YYYY-YY Qn" that parse are canonical; anything else is compared.
+    let canonical_shape = b.len() >= 7
+        && b[4] == b'-'
+        && (b.len() == 7 || (b.len() == 10 && b[7] == b' ' && b[8] == b'Q'));
+    (canonical_shape || period.to_string() == text).then_some(period)
+}
+
+/// Rows loaded for a batch of results, keyed by (indicator id, period).
 #[derive(Default)]
 pub struct EvaluationInputs {
-    measurements: HashMap<(i64, String), measurement::Model>,
-    targets: HashMap<(i64, String), f64>,
-    extensions: HashMap<(i64, String), NaiveDate>,
+    measurements: HashMap<(i64, Period), StoredValue>,
+    targets: HashMap<(i64, Period), f64>,
+    extensions: HashMap<(i64, Period), NaiveDate>,
+}
+
+/// Which rows to read: each part is a set of indicators and the periods they all need.
+/// Indicators are grouped by frequency and cumulative flag (the things that decide which
+/// periods a result reads), so a dashboard does not read last year's values of indicators
+/// that never compare with them; each statement names at most `IN_LIST_CHUNK` indicators.
+fn statement_parts(
+    wanted: HashMap<(Frequency, bool), (Vec<i64>, HashSet<Period>)>,
+) -> Vec<Vec<(Vec<i64>, Vec<String>)>> {
+    let mut statements: Vec<Vec<(Vec<i64>, Vec<String>)>> = Vec::new();
+    let mut room = 0;
+    for (_, (ids, periods)) in wanted {
+        let periods: Vec<String> = periods.iter().map(Period::to_string).collect();
+        let mut rest = &ids[..];
+        while !rest.is_empty() {
+            if room == 0 {
+                statements.push(Vec::new());
+                room = IN_LIST_CHUNK;
+            }
+            let take = rest.len().min(room);
+            if let Some(statement) = statements.last_mut() {
+                statement.push((rest[..take].to_vec(), periods.clone()));
+            }
+            rest = &rest[take..];
+            room -= take;
+        }
+    }
+    statements
+}
+
+fn rows_of<C: ColumnTrait>(
+    indicator: C,
+    period: C,
+    parts: &[(Vec<i64>, Vec<String>)],
+) -> Condition {
+    parts.iter().fold(Condition::any(), |any, (ids, periods)| {
+        any.add(
+            Condition::all()
+                .add(indicator.is_in(ids.iter().copied()))
+                .add(period.is_in(periods.iter().cloned())),
+        )
+    })
 }
 
 impl EvaluationInputs {
@@ -114,50 +193,87 @@ impl EvaluationInputs {
         asked: &[(&indicator::Model, Period)],
     ) -> Result<Self, StoreError> {
         let fy = settings.fy_start;
-        let mut ids = HashSet::new();
-        let mut periods = HashSet::new();
+        let mut wanted: HashMap<(Frequency, bool), (Vec<i64>, HashSet<Period>)> = HashMap::new();
+        let mut seen = HashSet::new();
         for (row, period) in asked {
             let rules = IndicatorRules::of(row)?;
             let needed = Needed::of(&rules, period, settings);
-            ids.insert(row.id);
+            let (ids, periods) = wanted
+                .entry((rules.frequency, rules.cumulative))
+                .or_default();
+            if seen.insert(row.id) {
+                ids.push(row.id);
+            }
             for p in [needed.rated, needed.previous, needed.comparison] {
-                periods.insert(p.to_string());
-                periods.insert(p.financial_year(fy).to_string());
+                periods.insert(p);
+                periods.insert(p.financial_year(fy));
             }
         }
-        let ids: Vec<i64> = ids.into_iter().collect();
-        let periods: Vec<String> = periods.into_iter().collect();
         let mut inputs = Self::default();
-        for chunk in ids.chunks(IN_LIST_CHUNK) {
+        for parts in statement_parts(wanted) {
             let rows = measurement::Entity::find()
+                .select_only()
+                .columns([
+                    measurement::Column::IndicatorId,
+                    measurement::Column::Period,
+                    measurement::Column::Value,
+                    measurement::Column::NoValueReason,
+                    measurement::Column::Commentary,
+                    measurement::Column::EnteredBy,
+                    measurement::Column::EnteredAt,
+                    measurement::Column::Version,
+                ])
                 .filter(measurement::Column::OrganisationId.eq(settings.id))
-                .filter(measurement::Column::IndicatorId.is_in(chunk.iter().copied()))
-                .filter(measurement::Column::Period.is_in(periods.iter().cloned()))
+                .filter(rows_of(
+                    measurement::Column::IndicatorId,
+                    measurement::Column::Period,
+                    &parts,
+                ))
+                // A tuple is read by column position: cheaper than by name, row after row.
+                .into_tuple::<StoredRow>()
                 .all(db)
                 .await?;
-            for m in rows {
-                inputs
-                    .measurements
-                    .insert((m.indicator_id, m.period.clone()), m);
+            for (id, period, value, no_value_reason, commentary, entered_by, entered_at, version) in
+                rows
+            {
+                if let Some(p) = stored_period(&period) {
+                    let m = StoredValue {
+                        value,
+                        no_value_reason,
+                        commentary,
+                        entered_by,
+                        entered_at,
+                        version,
+                    };
+                    inputs.measurements.insert((id, p), m);
+                }
             }
             let rows = target::Entity::find()
                 .filter(target::Column::OrganisationId.eq(settings.id))
-                .filter(target::Column::IndicatorId.is_in(chunk.iter().copied()))
-                .filter(target::Column::Period.is_in(periods.iter().cloned()))
+                .filter(rows_of(
+                    target::Column::IndicatorId,
+                    target::Column::Period,
+                    &parts,
+                ))
                 .all(db)
                 .await?;
             for t in rows {
-                inputs.targets.insert((t.indicator_id, t.period), t.value);
+                if let Some(p) = stored_period(&t.period) {
+                    inputs.targets.insert((t.indicator_id, p), t.value);
+                }
             }
             let rows = deadline_extension::Entity::find()
                 .filter(deadline_extension::Column::OrganisationId.eq(settings.id))
-                .filter(deadline_extension::Column::IndicatorId.is_in(chunk.iter().copied()))
-                .filter(deadline_extension::Column::Period.is_in(periods.iter().cloned()))
+                .filter(rows_of(
+                    deadline_extension::Column::IndicatorId,
+                    deadline_extension::Column::Period,
+                    &parts,
+                ))
                 .all(db)
                 .await?;
             for e in rows {
-                if let Some(id) = e.indicator_id {
-                    inputs.extensions.insert((id, e.period), e.due_date);
+                if let (Some(id), Some(p)) = (e.indicator_id, stored_period(&e.period)) {
+                    inputs.extensions.insert((id, p), e.due_date);
                 }
             }
         }
@@ -165,9 +281,7 @@ impl EvaluationInputs {
     }
 
     fn value(&self, id: i64, period: &Period) -> Option<f64> {
-        self.measurements
-            .get(&(id, period.to_string()))
-            .and_then(|m| m.value)
+        self.measurements.get(&(id, *period)).and_then(|m| m.value)
     }
 
     fn target(
@@ -178,11 +292,8 @@ impl EvaluationInputs {
         settings: &OrganisationSettings,
     ) -> Option<pmf_core::ResolvedTarget> {
         let fy = settings.fy_start;
-        let profile = self.targets.get(&(id, period.to_string())).copied();
-        let annual = self
-            .targets
-            .get(&(id, period.financial_year(fy).to_string()))
-            .copied();
+        let profile = self.targets.get(&(id, *period)).copied();
+        let annual = self.targets.get(&(id, period.financial_year(fy))).copied();
         pmf_core::target_for_period(period, rules.cumulative, profile, annual, fy)
     }
 
@@ -196,24 +307,18 @@ impl EvaluationInputs {
         let fy = settings.fy_start;
         let rules = IndicatorRules::of(row)?;
         let needed = Needed::of(&rules, &asked, settings);
-        let measurement = self.measurements.get(&(row.id, needed.rated.to_string()));
+        let measurement = self.measurements.get(&(row.id, needed.rated));
         let actual = measurement.and_then(|m| m.value);
         let target = self.target(row.id, &rules, &needed.rated, settings);
         let status = pmf_core::indicator_status(&rules.rule, actual, target.map(|t| t.value));
-        let previous_status = self
-            .measurements
-            .get(&(row.id, needed.previous.to_string()))
-            .map(|m| {
-                let t = self.target(row.id, &rules, &needed.previous, settings);
-                pmf_core::indicator_status(&rules.rule, m.value, t.map(|t| t.value))
-            });
+        let previous_status = self.measurements.get(&(row.id, needed.previous)).map(|m| {
+            let t = self.target(row.id, &rules, &needed.previous, settings);
+            pmf_core::indicator_status(&rules.rule, m.value, t.map(|t| t.value))
+        });
         let comparison_value = self.value(row.id, &needed.comparison);
         let (trend, direction) = pmf_core::trend(rules.rule.polarity, actual, comparison_value);
         let commentary = measurement.and_then(|m| m.commentary.clone());
-        let extension = self
-            .extensions
-            .get(&(row.id, needed.rated.to_string()))
-            .copied();
+        let extension = self.extensions.get(&(row.id, needed.rated)).copied();
         let due_date = extension
             .unwrap_or_else(|| pmf_core::due_date(&needed.rated, settings.deadline_day, fy));
         Ok(PeriodEvaluation {
@@ -256,4 +361,71 @@ pub async fn evaluate_many<C: ConnectionTrait>(
         .iter()
         .map(|(row, period)| inputs.evaluate(row, *period, settings))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Period {
+        Period::parse(s).expect("a period")
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_of_a_stored_period_is_read() {
+        for canonical in ["2025-26", "2025-26 Q1", "2025-06", "Dec 2011", "2011-12"] {
+            assert_eq!(
+                stored_period(canonical).map(|x| x.to_string()),
+                Some(canonical.to_string())
+            );
+        }
+        for other in [
+            "2025-26 q1",
+            "Jun 2025",
+            "June 2025",
+            " 2025-06",
+            "2025-06 ",
+            "2025-13",
+            "",
+        ] {
+            assert_eq!(stored_period(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn statements_name_at_most_a_chunk_of_indicators_each() {
+        let mut wanted = HashMap::new();
+        wanted.insert(
+            (Frequency::Monthly, false),
+            (
+                (0..1500).collect::<Vec<i64>>(),
+                HashSet::from([p("2025-06"), p("2025-05")]),
+            ),
+        );
+        wanted.insert(
+            (Frequency::Monthly, true),
+            (
+                (2000..2700).collect::<Vec<i64>>(),
+                HashSet::from([p("2025-06"), p("2024-06")]),
+            ),
+        );
+        let statements = statement_parts(wanted);
+        assert_eq!(
+            statements.len(),
+            3,
+            "2,200 indicators in statements of at most 1,000"
+        );
+        let mut seen: Vec<i64> = Vec::new();
+        for parts in &statements {
+            assert!(parts.iter().map(|(ids, _)| ids.len()).sum::<usize>() <= IN_LIST_CHUNK);
+            for (ids, periods) in parts {
+                assert_eq!(periods.len(), 2);
+                seen.extend(ids);
+            }
+        }
+        seen.sort_unstable();
+        let expected: Vec<i64> = (0..1500).chain(2000..2700).collect();
+        assert_eq!(seen, expected, "every indicator exactly once");
+        assert!(statement_parts(HashMap::new()).is_empty());
+    }
 }
