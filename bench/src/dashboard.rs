@@ -252,32 +252,76 @@ fn check_sql_json(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SQL statements one dashboard request runs, read from `Database::statements_executed`
-/// with the API in-process (`api::Server::bind`), after one warm-up request.
-pub async fn statements_per_request(db: &Database, token: &str) -> anyhow::Result<u64> {
-    let server = api::Server::bind(
-        "127.0.0.1:0".parse()?,
-        db.clone(),
-        Arc::new(FixedClock::new(data_now())),
-        "http://bench.localhost".into(),
-        Duration::from_secs(60),
-    )
-    .await?;
-    let addr = server.local_addr();
+/// SQL statements each of `requests` dashboard requests runs (after one warm-up), read
+/// from `Database::statements_executed` with the API in-process (`api::Server::bind`) on a
+/// multi-threaded runtime of two workers like the binary's, so that the DataLoader's
+/// batching meets the same timing as in production.
+pub async fn statements_per_request(
+    url: &str,
+    token: &str,
+    requests: usize,
+) -> anyhow::Result<Vec<u64>> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<(SocketAddr, Database)>>();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(server.serve(async {
-        let _ = stopped.await;
-    }));
+    let url = url.to_string();
+    let server_thread = std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e.into()));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let started = async {
+                let db = Database::connect(&url).await?;
+                let server = api::Server::bind(
+                    "127.0.0.1:0".parse()?,
+                    db.clone(),
+                    Arc::new(FixedClock::new(data_now())),
+                    "http://bench.localhost".into(),
+                    Duration::from_secs(60),
+                )
+                .await?;
+                anyhow::Ok((server, db))
+            }
+            .await;
+            match started {
+                Ok((server, db)) => {
+                    let _ = ready_tx.send(Ok((server.local_addr(), db)));
+                    let _ = server
+                        .serve(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (addr, db) = ready_rx.recv()??;
     let client = load::client(1)?;
     let target = our_target(addr, token);
-    let body = load::send(&client, &target).await?;
-    check_ours(&body)?;
-    let before = db.statements_executed();
-    load::send(&client, &target).await?;
-    let statements = db.statements_executed() - before;
+    let result = async {
+        check_ours(&load::send(&client, &target).await?)?;
+        let mut counts = Vec::new();
+        for _ in 0..requests.max(1) {
+            let before = db.statements_executed();
+            load::send(&client, &target).await?;
+            counts.push(db.statements_executed() - before);
+        }
+        anyhow::Ok(counts)
+    }
+    .await;
     let _ = stop.send(());
-    let _ = handle.await;
-    Ok(statements)
+    let _ = server_thread.join();
+    result
 }
 
 /// The api binary, started on an existing database.
@@ -622,8 +666,13 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
     let p = prepare(&opts.admin_url, "dashboard").await?;
     println!("  loaded in {:.1} s into {}", p.load_seconds, p.bench.name);
     let server = pg::describe_server(&p.db).await;
-    let statements = statements_per_request(&p.db, &p.token).await?;
-    println!("  SQL statements per dashboard request: {statements}");
+    let counts = statements_per_request(&p.bench.url, &p.token, 10).await?;
+    let statements = match (counts.iter().min(), counts.iter().max()) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "?".into(),
+    };
+    println!("  SQL statements per dashboard request (10 requests): {counts:?}");
     let sql_bytes = check_sql(&p.db).await?;
 
     let api = start_api(
@@ -767,7 +816,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
     }
     println!("{}", targets.render());
     println!(
-        "Statements per request (in-process, after one warm-up; 3 of them authenticate the token): {statements}"
+        "SQL statements per request (in-process on two worker threads, 10 requests after a warm-up; 3 of them authenticate the token): {statements}"
     );
     println!(
         "Response sizes: ours {} kB, PostgreSQL JSON {} kB. Idle api RSS before the load: {}.",
@@ -775,6 +824,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
         sql_bytes / 1024,
         idle_rss.map_or("?".into(), report::mib)
     );
+    println!("{}", phases(&p.db, 10).await?.render());
     println!(
         "Peer: {peer_label}. Server: {server}. Load generator: pmf-bench's own tokio client (1 thread, HTTP/1.1 keep-alive); pgbench for PostgreSQL."
     );
@@ -869,6 +919,102 @@ pub async fn footprint(opts: &Options, api_bin: &Path, starts: usize) -> anyhow:
     }
     println!("{}", t.render());
     Ok(())
+}
+
+/// Where a dashboard request's time goes, in-process and phase by phase: the loader's
+/// reads (`EvaluationInputs::load`), the rules (`evaluate`), and the whole request through
+/// the schema without HTTP (`api::http::execute`). Each phase is repeated `rounds` times.
+pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
+    use pmf_store::{entity::indicator, results::EvaluationInputs};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let org = pmf_store::admin::find_organisation(&db.conn, "bench")
+        .await?
+        .context("no bench council")?;
+    let settings = pmf_store::OrganisationSettings::try_from(&org)?;
+    let indicators = indicator::Entity::find()
+        .filter(indicator::Column::OrganisationId.eq(org.id))
+        .all(&db.conn)
+        .await?;
+    let fy = settings.fy_start;
+    let last = data::DASHBOARD_LAST_MONTH;
+    let mut months = vec![last];
+    for _ in 0..7 {
+        let p = months.last().copied().unwrap_or(last).previous(fy);
+        months.push(p);
+    }
+    let asked: Vec<(&indicator::Model, pmf_core::Period)> = indicators
+        .iter()
+        .flat_map(|i| std::iter::once((i, last)).chain(months.iter().map(move |m| (i, *m))))
+        .collect();
+    let mut t = Table::new(
+        "Where a dashboard request's time goes (in-process, mean of rounds; CPU of this process only, not PostgreSQL's)",
+        &["phase", "wall", "CPU", "CPU per result"],
+    );
+    let me = std::process::id();
+    let cpu = || proc::cpu_seconds(me).unwrap_or_default();
+    let rounds = rounds.max(1);
+    let per = |seconds: f64| format!("{:.1} µs", seconds * 1e6 / (rounds * asked.len()) as f64);
+    let mut row = |name: String, wall: Duration, cpu: f64| {
+        t.row(vec![
+            name,
+            report::ms(wall / rounds as u32),
+            report::ms(Duration::from_secs_f64(cpu / rounds as f64)),
+            per(cpu),
+        ]);
+    };
+    let (mut load_wall, mut load_cpu, mut eval_wall, mut eval_cpu) =
+        (Duration::ZERO, 0.0, Duration::ZERO, 0.0);
+    for _ in 0..rounds {
+        let (started, c) = (Instant::now(), cpu());
+        let inputs = EvaluationInputs::load(&db.conn, &settings, &asked).await?;
+        load_wall += started.elapsed();
+        load_cpu += cpu() - c;
+        let (started, c) = (Instant::now(), cpu());
+        for (row, period) in &asked {
+            inputs.evaluate(row, *period, &settings)?;
+        }
+        eval_wall += started.elapsed();
+        eval_cpu += cpu() - c;
+    }
+    row(
+        format!("EvaluationInputs::load ({} results)", asked.len()),
+        load_wall,
+        load_cpu,
+    );
+    row("evaluate, every result".into(), eval_wall, eval_cpu);
+
+    let state = api::AppState::new(
+        db.clone(),
+        Arc::new(FixedClock::new(data_now())),
+        "http://bench.localhost".into(),
+    );
+    let email =
+        pmf_core::Email::parse("councillor@bench.example").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = pmf_store::admin::find_user_by_email(&db.conn, org.id, &email)
+        .await?
+        .context("no councillor")?;
+    let (mut whole_wall, mut whole_cpu) = (Duration::ZERO, 0.0);
+    for _ in 0..rounds {
+        let (started, c) = (Instant::now(), cpu());
+        let scope = api::graphql::Scope {
+            org: settings.clone(),
+            user: Some(user.clone()),
+        };
+        let request = async_graphql::Request::new(OUR_QUERY)
+            .variables(async_graphql::Variables::from_json(our_variables()));
+        let response = api::http::execute(&state, Some(scope), request).await;
+        anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
+        let body = serde_json::to_vec(&response)?;
+        whole_wall += started.elapsed();
+        whole_cpu += cpu() - c;
+        anyhow::ensure!(body.len() > 100_000, "a short response");
+    }
+    row(
+        "whole request through the schema, serialised (no HTTP)".into(),
+        whole_wall,
+        whole_cpu,
+    );
+    Ok(t)
 }
 
 #[cfg(test)]

@@ -93,6 +93,11 @@ enum Cmd {
     /// URL and a councillor's token, and exit. Drop it yourself afterwards.
     #[command(hide = true)]
     PrepareDashboard,
+    /// In-process, phase by phase: where a dashboard request's time goes.
+    Phases {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// (internal) one round of due sweeps in this process; prints a JSON line.
     #[command(hide = true)]
     SweepOnce {
@@ -213,6 +218,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     &dashboard::our_target(([127, 0, 0, 1], 8080).into(), &p.token).body
                 )
             );
+            Ok(())
+        }
+        Cmd::Phases { rounds } => {
+            let p = dashboard::prepare(&cli.database_url, "phases").await?;
+            println!("{}", dashboard::phases(&p.db, *rounds).await?.render());
             Ok(())
         }
         Cmd::SweepOnce { url, at } => sweep::sweep_once(url, *at).await,

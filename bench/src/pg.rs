@@ -28,10 +28,19 @@ fn split_url(url: &str) -> (&str, &str) {
     }
 }
 
-/// The URL of database `name` on the server of `url`.
+/// The URL of database `name` on the server of `url`. Without TLS unless `url` asks for it:
+/// every client of the benchmarks (ours, PostGraphile's node-postgres, pgbench's libpq) then
+/// talks to the server the same way (libpq and sqlx would otherwise encrypt loopback traffic
+/// when the server offers TLS, and node-postgres would not).
 pub fn database_url(url: &str, name: &str) -> String {
     let (base, query) = split_url(url);
-    format!("{base}/{name}{query}")
+    if query.contains("sslmode=") {
+        format!("{base}/{name}{query}")
+    } else if query.is_empty() {
+        format!("{base}/{name}?sslmode=disable")
+    } else {
+        format!("{base}/{name}{query}&sslmode=disable")
+    }
 }
 
 impl BenchDb {
@@ -148,15 +157,19 @@ mod tests {
     fn names_another_database_on_the_same_server() {
         assert_eq!(
             database_url("postgres://postgres@127.0.0.1:5432/postgres", "b"),
-            "postgres://postgres@127.0.0.1:5432/b"
+            "postgres://postgres@127.0.0.1:5432/b?sslmode=disable"
         );
         assert_eq!(
             database_url("postgres://u:p@h/x?sslmode=disable", "b"),
             "postgres://u:p@h/b?sslmode=disable"
         );
         assert_eq!(
+            database_url("postgres://u@h/x?application_name=a", "b"),
+            "postgres://u@h/b?application_name=a&sslmode=disable"
+        );
+        assert_eq!(
             database_url("postgres://h:5432", "b"),
-            "postgres://h:5432/b"
+            "postgres://h:5432/b?sslmode=disable"
         );
     }
 }
