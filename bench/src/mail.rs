@@ -84,6 +84,164 @@ fn digests(
     rows
 }
 
+/// How a run delivered.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// `Worker::deliver_due`: the worker as it is, one message at a time.
+    Worker,
+    /// The worker's own steps (claim, compose, send, mark sent) with `n` messages in flight
+    /// over a pool of `n` connections: the change proposed in BENCHMARKS.md.
+    InFlight(usize),
+}
+
+struct Run {
+    label: String,
+    sent: usize,
+    failed: usize,
+    received: u64,
+    seconds: f64,
+    cpu_ms_per_message: Option<f64>,
+    avg_kb: f64,
+    load_average: Option<f64>,
+    bounded: bool,
+}
+
+/// Puts every row back in the outbox, as queued.
+async fn requeue(db: &pmf_store::Database, now: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    db.conn
+        .execute_unprepared(&format!(
+            "UPDATE notifications SET status = 'PENDING', attempts = 0, sent_at = NULL, \
+             locked_until = NULL, message_id = NULL, last_error = NULL, next_attempt_at = '{}'",
+            now.to_rfc3339()
+        ))
+        .await?;
+    db.conn
+        .execute_unprepared("VACUUM ANALYZE notifications")
+        .await?;
+    Ok(())
+}
+
+fn composer() -> anyhow::Result<worker::Composer> {
+    Ok(worker::Composer {
+        from: "Performance <performance@council000.example>".parse()?,
+        reply_to: None,
+        public_url: "https://performance.council000.example".into(),
+    })
+}
+
+/// Delivers what is queued through a sink, for at most `max_seconds`.
+async fn deliver(
+    db: &pmf_store::Database,
+    now: chrono::DateTime<Utc>,
+    label: &str,
+    quick_ack: bool,
+    mode: Mode,
+    max_seconds: u64,
+) -> anyhow::Result<Run> {
+    use std::sync::{Arc, atomic::Ordering};
+    let sink = Sink::start(quick_ack)?;
+    let url = format!("smtp://{}", sink.addr);
+    let clock = FixedClock::new(now);
+    let stop = Arc::new(AtomicBool::new(false));
+    let timer = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(max_seconds)).await;
+            stop.store(true, Ordering::SeqCst);
+        })
+    };
+    let load_average = proc::load_average();
+    let cpu_before = proc::cpu_seconds(std::process::id());
+    let started = Instant::now();
+    let (sent, failed) = match mode {
+        Mode::Worker => {
+            let w = worker::Worker::new(db.clone(), worker::Transport::smtp(&url)?, composer()?);
+            let r = w.deliver_due(&clock, &stop).await?;
+            (r.sent, r.failed + r.dead)
+        }
+        Mode::InFlight(n) => {
+            use lettre::{
+                AsyncSmtpTransport, AsyncTransport, Tokio1Executor, transport::smtp::PoolConfig,
+            };
+            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?
+                .timeout(Some(worker::mail::SMTP_TIMEOUT))
+                .pool_config(PoolConfig::new().max_size(n as u32))
+                .build();
+            let composer = composer()?;
+            let policy = outbox::DeliveryPolicy {
+                batch: (2 * n) as u64,
+                ..Default::default()
+            };
+            let (mut sent, mut failed) = (0, 0);
+            while !stop.load(Ordering::SeqCst) {
+                let rows = outbox::claim_due(db, now, &policy).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut tasks = tokio::task::JoinSet::new();
+                let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let rows = Arc::new(rows);
+                for _ in 0..n {
+                    let (db, transport, composer, rows, next) = (
+                        db.clone(),
+                        transport.clone(),
+                        composer.clone(),
+                        rows.clone(),
+                        next.clone(),
+                    );
+                    tasks.spawn(async move {
+                        let (mut ok, mut bad) = (0, 0);
+                        while let Some(row) = rows.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let message = composer
+                                .compose(row, "Council 000")
+                                .map_err(anyhow::Error::msg)?;
+                            match transport.send(message).await {
+                                Ok(_) => {
+                                    let id = composer.message_id(row);
+                                    outbox::mark_sent(&db, row.id, row.attempts, &id, now).await?;
+                                    ok += 1;
+                                }
+                                Err(_) => bad += 1,
+                            }
+                        }
+                        anyhow::Ok((ok, bad))
+                    });
+                }
+                while let Some(joined) = tasks.join_next().await {
+                    let (ok, bad) = joined??;
+                    sent += ok;
+                    failed += bad;
+                }
+            }
+            (sent, failed)
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    timer.abort();
+    let cpu = proc::cpu_seconds(std::process::id())
+        .zip(cpu_before)
+        .map(|(b, a)| b - a);
+    // Give the sink a moment to count the last message it acknowledged.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let received = sink.count();
+    let avg_kb = sink.bytes.load(Ordering::Relaxed) as f64 / received.max(1) as f64 / 1024.0;
+    println!(
+        "  {label}: {sent} sent in {seconds:.1} s = {:.0}/s",
+        sent as f64 / seconds
+    );
+    Ok(Run {
+        label: label.into(),
+        sent,
+        failed,
+        received,
+        seconds,
+        cpu_ms_per_message: cpu.map(|c| c * 1000.0 / sent.max(1) as f64),
+        avg_kb,
+        load_average,
+        bounded: stop.load(Ordering::SeqCst),
+    })
+}
+
 pub async fn run(opts: &Options) -> anyhow::Result<()> {
     let bench = BenchDb::create(&opts.admin_url, "mail").await?;
     let db = bench.connect_migrated().await?;
@@ -99,23 +257,36 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
         .await?;
     pg::analyze(&db).await?;
 
-    let sink = Sink::start()?;
-    let transport = worker::Transport::smtp(&format!("smtp://{}", sink.addr))?;
-    let composer = worker::Composer {
-        from: "Performance <performance@council000.example>".parse()?,
-        reply_to: None,
-        public_url: "https://performance.council000.example".into(),
-    };
-    let w = worker::Worker::new(db.clone(), transport, composer);
-    let clock = FixedClock::new(now);
-    let load_average = proc::load_average();
-    let cpu_before = proc::cpu_seconds(std::process::id());
-    let started = Instant::now();
-    let delivered = w.deliver_due(&clock, &AtomicBool::new(false)).await?;
-    let seconds = started.elapsed().as_secs_f64();
-    let cpu = proc::cpu_seconds(std::process::id())
-        .zip(cpu_before)
-        .map(|(b, a)| b - a);
+    let mut runs = Vec::new();
+    for (label, quick_ack, mode, max_seconds) in [
+        (
+            "worker as it is; sink with Linux's delayed ACK (like a Postfix relay)",
+            false,
+            Mode::Worker,
+            30,
+        ),
+        (
+            "worker as it is; sink that ACKs at once (as if lettre set TCP_NODELAY)",
+            true,
+            Mode::Worker,
+            120,
+        ),
+        (
+            "proposal: 32 in flight over 32 pooled connections; delayed-ACK sink",
+            false,
+            Mode::InFlight(32),
+            120,
+        ),
+        (
+            "proposal: 32 in flight; sink that ACKs at once",
+            true,
+            Mode::InFlight(32),
+            120,
+        ),
+    ] {
+        requeue(&db, now).await?;
+        runs.push(deliver(&db, now, label, quick_ack, mode, max_seconds).await?);
+    }
     let sent_rows: i64 = db
         .conn
         .query_one_raw(Statement::from_string(
@@ -126,51 +297,58 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
         .map(|r| r.try_get("", "n"))
         .transpose()?
         .unwrap_or_default();
-    // Give the sink a moment to count the last message it acknowledged.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let received = sink.count();
-    let avg_kb = sink.bytes.load(std::sync::atomic::Ordering::Relaxed) as f64
-        / received.max(1) as f64
-        / 1024.0;
-    let rate = delivered.sent as f64 / seconds;
 
     let mut t = Table::new(
-        "Mail delivery: outbox → lettre pooled SMTP → sink on 127.0.0.1 (one worker)",
+        &format!(
+            "Mail delivery: {} queued reminder digests → lettre pooled SMTP → sink on 127.0.0.1",
+            opts.messages
+        ),
         &[
-            "queued",
+            "how",
             "sent",
             "failed",
             "received by the sink",
-            "rows SENT",
             "time",
             "messages/s",
-            "worker CPU/message",
+            "harness CPU/message",
             "avg size",
             "target ≥ 500/s",
             "load avg",
         ],
     );
-    t.row(vec![
-        opts.messages.to_string(),
-        delivered.sent.to_string(),
-        (delivered.failed + delivered.dead).to_string(),
-        received.to_string(),
-        sent_rows.to_string(),
-        report::secs(seconds),
-        format!("{rate:.0}"),
-        cpu.map_or("?".into(), |c| {
-            format!("{:.2} ms", c * 1000.0 / delivered.sent.max(1) as f64)
-        }),
-        format!("{avg_kb:.1} kB"),
-        report::met(rate >= 500.0),
-        load_average.map_or("?".into(), |l| format!("{l:.2}")),
-    ]);
+    for r in &runs {
+        let rate = r.sent as f64 / r.seconds;
+        t.row(vec![
+            r.label.clone(),
+            r.sent.to_string(),
+            r.failed.to_string(),
+            r.received.to_string(),
+            format!(
+                "{}{}",
+                report::secs(r.seconds),
+                if r.bounded { " (time bound)" } else { "" }
+            ),
+            format!("{rate:.0}"),
+            r.cpu_ms_per_message
+                .map_or("?".into(), |c| format!("{c:.2} ms")),
+            format!("{:.1} kB", r.avg_kb),
+            report::met(rate >= 500.0),
+            r.load_average.map_or("?".into(), |l| format!("{l:.2}")),
+        ]);
+    }
     println!("{}", t.render());
-    println!("Worker CPU includes the sink's thread (same process). Server: {server}.");
-    anyhow::ensure!(
-        delivered.sent == opts.messages && received as usize == opts.messages,
-        "not everything was delivered: {delivered:?}, sink received {received}"
+    println!(
+        "Rows SENT after the last run: {sent_rows}. Harness CPU includes the sink's thread (same process). Server: {server}."
     );
-    drop(sink);
+    for r in &runs {
+        anyhow::ensure!(r.failed == 0, "{}: {} failed", r.label, r.failed);
+        anyhow::ensure!(
+            r.bounded || (r.sent == opts.messages && r.received as usize == opts.messages),
+            "{}: not everything was delivered ({} sent, {} received)",
+            r.label,
+            r.sent,
+            r.received
+        );
+    }
     Ok(())
 }

@@ -98,6 +98,21 @@ enum Cmd {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// (for profiling) load `councils` councils into a database that is kept, print its URL
+    /// and exit. Drop it yourself afterwards.
+    #[command(hide = true)]
+    PrepareSweep {
+        #[arg(long, default_value_t = 20)]
+        councils: usize,
+    },
+    /// (for profiling) where a sweep's time goes, on an existing database.
+    #[command(hide = true)]
+    SweepPhases {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// (internal) one round of due sweeps in this process; prints a JSON line.
     #[command(hide = true)]
     SweepOnce {
@@ -105,6 +120,8 @@ enum Cmd {
         url: String,
         #[arg(long)]
         at: chrono::DateTime<chrono::Utc>,
+        #[arg(long, default_value_t = 1)]
+        parallel: usize,
     },
 }
 
@@ -225,7 +242,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", dashboard::phases(&p.db, *rounds).await?.render());
             Ok(())
         }
-        Cmd::SweepOnce { url, at } => sweep::sweep_once(url, *at).await,
+        Cmd::PrepareSweep { councils } => {
+            let mut bench = pg::BenchDb::create(&cli.database_url, "kept_sweep").await?;
+            let db = bench.connect_migrated().await?;
+            sweep::add_councils(&db, 0, *councils, 500, 2).await?;
+            pg::analyze(&db).await?;
+            bench.keep();
+            println!("DATABASE_URL={}", bench.url);
+            Ok(())
+        }
+        Cmd::SweepPhases { url, at } => {
+            println!("{}", sweep::phases(url, *at).await?.render());
+            Ok(())
+        }
+        Cmd::SweepOnce { url, at, parallel } => sweep::sweep_once(url, *at, *parallel).await,
     }
 }
 

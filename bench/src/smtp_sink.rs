@@ -23,7 +23,10 @@ pub struct Sink {
 }
 
 impl Sink {
-    pub fn start() -> anyhow::Result<Self> {
+    /// A sink that acknowledges as Linux does by default (delayed ACKs, as a Postfix relay
+    /// would), or with `quick_ack` at once (`TCP_QUICKACK` before every read): what a client
+    /// that sets `TCP_NODELAY` would see from any server.
+    pub fn start(quick_ack: bool) -> anyhow::Result<Self> {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -53,7 +56,7 @@ impl Sink {
                     if let Ok(Ok((stream, _))) = accepted {
                         let (m, b) = (m.clone(), b.clone());
                         tokio::spawn(async move {
-                            let _ = session(stream, m, b).await;
+                            let _ = session(stream, m, b, quick_ack).await;
                         });
                     }
                 }
@@ -82,12 +85,36 @@ impl Drop for Sink {
     }
 }
 
+/// `TCP_QUICKACK` on: the next segments are acknowledged at once (Linux clears it again by
+/// itself, so it is set before every read).
+fn quick_ack(fd: std::os::fd::RawFd) {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor owned by the session, and a c_int option value.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 async fn session(
     stream: TcpStream,
     messages: Arc<AtomicU64>,
     bytes: Arc<AtomicU64>,
+    quick: bool,
 ) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
     stream.set_nodelay(true)?;
+    let fd = stream.as_raw_fd();
+    let arm = || {
+        if quick {
+            quick_ack(fd);
+        }
+    };
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
     write
@@ -96,6 +123,7 @@ async fn session(
     let mut line = Vec::with_capacity(1024);
     loop {
         line.clear();
+        arm();
         if read.read_until(b'\n', &mut line).await? == 0 {
             return Ok(());
         }
@@ -113,6 +141,7 @@ async fn session(
                 let mut size = 0u64;
                 loop {
                     line.clear();
+                    arm();
                     if read.read_until(b'\n', &mut line).await? == 0 {
                         return Ok(());
                     }
@@ -142,7 +171,7 @@ mod tests {
 
     #[test]
     fn accepts_and_counts_a_message() {
-        let sink = Sink::start().unwrap();
+        let sink = Sink::start(true).unwrap();
         let stream = std::net::TcpStream::connect(sink.addr).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut w = stream;

@@ -36,7 +36,7 @@ async fn count(db: &Database, sql: &str) -> anyhow::Result<i64> {
 }
 
 /// Loads councils `from..to` (`loaders` at a time, each in its own transaction).
-async fn add_councils(
+pub async fn add_councils(
     db: &Database,
     from: usize,
     to: usize,
@@ -77,11 +77,26 @@ pub struct SweepRun {
     pub peak_mib: f64,
     pub organisations: usize,
     pub messages: usize,
+    pub statements: u64,
+    pub cpu_seconds: f64,
 }
 
-fn sweep_child(bin: &Path, url: &str, at: DateTime<Utc>) -> anyhow::Result<SweepRun> {
+fn sweep_child(
+    bin: &Path,
+    url: &str,
+    at: DateTime<Utc>,
+    parallel: usize,
+) -> anyhow::Result<SweepRun> {
     let output = Command::new(bin)
-        .args(["sweep-once", "--url", url, "--at", &at.to_rfc3339()])
+        .args([
+            "sweep-once",
+            "--url",
+            url,
+            "--at",
+            &at.to_rfc3339(),
+            "--parallel",
+        ])
+        .arg(parallel.to_string())
         .env("RUST_LOG", "warn")
         .output()
         .context("running pmf-bench sweep-once")?;
@@ -102,39 +117,92 @@ fn sweep_child(bin: &Path, url: &str, at: DateTime<Utc>) -> anyhow::Result<Sweep
         peak_mib: v["peak_mib"].as_f64().unwrap_or_default(),
         organisations: v["organisations"].as_u64().unwrap_or_default() as usize,
         messages: v["messages"].as_u64().unwrap_or_default() as usize,
+        statements: v["statements"].as_u64().unwrap_or_default(),
+        cpu_seconds: v["cpu_seconds"].as_f64().unwrap_or_default(),
     })
 }
 
 /// The child: every due sweep at `at`, committed, as `worker run` would do it (no delivery).
-pub async fn sweep_once(url: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
-    let db = Database::connect(url).await?;
-    let (transport, _) = worker::Transport::memory();
-    let composer = worker::Composer {
-        from: "Performance <performance@localhost>".parse()?,
-        reply_to: None,
-        public_url: "http://127.0.0.1:8080".into(),
+/// Every due sweep at `at`, committed: with `parallel` ≤ 1 exactly as `worker run` does it
+/// (`Worker::run_due_sweeps`: one council after another); otherwise the same per-council
+/// function (`pmf_store::reminders::sweep`, each council its own transaction and advisory
+/// lock) for `parallel` councils at a time: the change proposed in BENCHMARKS.md.
+pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow::Result<()> {
+    use pmf_store::{
+        OrganisationSettings,
+        entity::organisation,
+        reminders::{self, Mode},
     };
-    let w = worker::Worker::new(db, transport, composer);
+    use sea_orm::EntityTrait;
+    let db = Database::connect(url).await?;
     let rss_before = proc::status_mib(std::process::id(), "VmRSS").unwrap_or_default();
     let started = Instant::now();
-    let sweeps = w
-        .run_due_sweeps(at, pmf_store::reminders::Mode::Commit)
-        .await?;
+    let (organisations, messages) = if parallel <= 1 {
+        let (transport, _) = worker::Transport::memory();
+        let composer = worker::Composer {
+            from: "Performance <performance@localhost>".parse()?,
+            reply_to: None,
+            public_url: "http://127.0.0.1:8080".into(),
+        };
+        let w = worker::Worker::new(db.clone(), transport, composer);
+        let sweeps = w.run_due_sweeps(at, Mode::Commit).await?;
+        let messages: usize = sweeps.iter().map(|(_, o)| o.messages.len()).sum();
+        (sweeps.len(), messages)
+    } else {
+        let orgs: Vec<OrganisationSettings> = organisation::Entity::find()
+            .all(&db.conn)
+            .await?
+            .iter()
+            .map(OrganisationSettings::try_from)
+            .collect::<Result<_, _>>()?;
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let orgs = std::sync::Arc::new(orgs);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..parallel {
+            let (db, next, orgs) = (db.clone(), next.clone(), orgs.clone());
+            tasks.spawn(async move {
+                let (mut swept, mut messages) = (0, 0);
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(org) = orgs.get(i) else {
+                        return Ok::<_, anyhow::Error>((swept, messages));
+                    };
+                    let last = reminders::last_swept(&db.conn, org.id).await?;
+                    let Some(date) =
+                        pmf_core::sweep_due(at, org.time_zone, org.reminder_time, last)
+                    else {
+                        continue;
+                    };
+                    let outcome = reminders::sweep(&db, org, date, at, Mode::Commit).await?;
+                    swept += 1;
+                    messages += outcome.messages.len();
+                }
+            });
+        }
+        let (mut swept, mut messages) = (0, 0);
+        while let Some(joined) = tasks.join_next().await {
+            let (s, m) = joined??;
+            swept += s;
+            messages += m;
+        }
+        (swept, messages)
+    };
     let seconds = started.elapsed().as_secs_f64();
-    let messages: usize = sweeps.iter().map(|(_, o)| o.messages.len()).sum();
     let report = json!({
         "seconds": seconds,
         "peak_mib": proc::status_mib(std::process::id(), "VmHWM").unwrap_or_default(),
         "rss_before_mib": rss_before,
-        "organisations": sweeps.len(),
+        "organisations": organisations,
         "messages": messages,
+        "statements": db.statements_executed(),
+        "cpu_seconds": proc::cpu_seconds(std::process::id()).unwrap_or_default(),
     });
     println!("{report}");
     Ok(())
 }
 
 /// Forgets every sweep so the next scale starts from the same point.
-async fn reset_sweeps(db: &Database) -> anyhow::Result<()> {
+pub async fn reset_sweeps(db: &Database) -> anyhow::Result<()> {
     db.conn
         .execute_unprepared(
             "TRUNCATE notification_items, notifications, sweep_runs RESTART IDENTITY",
@@ -148,16 +216,17 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
     let db = bench.connect_migrated().await?;
     let server = pg::describe_server(&db).await;
     let mut table = Table::new(
-        "Reminder sweep, one worker, PostgreSQL",
+        "Reminder sweep on PostgreSQL: every council's daily sweep, one process",
         &[
             "councils",
-            "indicators",
             "values stored",
-            "outstanding items¹",
-            "Fri 7 Nov (DUE_SOON): time",
+            "how",
+            "Fri 7 Nov 08:00 (DUE_SOON)",
             "messages",
-            "Mon 10 Nov 08:00 (deadline): time",
+            "Mon 10 Nov 08:00 (deadline)",
             "messages",
+            "statements (Mon)",
+            "sweep CPU (Mon)",
             "peak RSS",
             "load avg",
         ],
@@ -174,52 +243,126 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
         loaded = scale;
         pg::analyze(&db).await?;
         println!("  loaded in {seconds:.0} s");
-        reset_sweeps(&db).await?;
         let values = count(&db, "SELECT count(*) AS n FROM measurements").await?;
-        let indicators = count(&db, "SELECT count(*) AS n FROM indicators").await?;
-        let load_average = proc::load_average();
-        let friday = sweep_child(me, &bench.url, data::due_soon_morning())?;
-        println!(
-            "  DUE_SOON sweep: {:.2} s, {} messages, peak {:.0} MiB",
-            friday.seconds, friday.messages, friday.peak_mib
-        );
-        let monday = sweep_child(me, &bench.url, data::deadline_morning())?;
-        anyhow::ensure!(
-            friday.organisations == scale && monday.organisations == scale,
-            "expected {scale} councils swept, got {} and {}",
-            friday.organisations,
-            monday.organisations
-        );
-        println!(
-            "  deadline sweep: {:.2} s, {} messages, peak {:.0} MiB",
-            monday.seconds, monday.messages, monday.peak_mib
-        );
-        let outstanding = count(
-            &db,
-            "SELECT count(DISTINCT (item_kind, item_id, period)) AS n FROM notification_items WHERE stage <> 'DIGEST'",
-        )
-        .await?;
-        table.row(vec![
-            scale.to_string(),
-            indicators.to_string(),
-            values.to_string(),
-            outstanding.to_string(),
-            report::secs(friday.seconds),
-            friday.messages.to_string(),
-            report::secs(monday.seconds),
-            monday.messages.to_string(),
-            report::mib(friday.peak_mib.max(monday.peak_mib)),
-            load_average.map_or("?".into(), |l| format!("{l:.2}")),
-        ]);
+        for (how, parallel) in [
+            ("worker as it is (one council after another)", 1),
+            ("proposal: 4 councils at a time", 4),
+        ] {
+            reset_sweeps(&db).await?;
+            // Let autovacuum and the checkpointer settle after the load or the last run.
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            let load_average = proc::load_average();
+            let friday = sweep_child(me, &bench.url, data::due_soon_morning(), parallel)?;
+            let monday = sweep_child(me, &bench.url, data::deadline_morning(), parallel)?;
+            anyhow::ensure!(
+                friday.organisations == scale && monday.organisations == scale,
+                "expected {scale} councils swept, got {} and {}",
+                friday.organisations,
+                monday.organisations
+            );
+            println!(
+                "  {how}: Friday {:.2} s ({} messages), Monday {:.2} s ({} messages, {} statements), peak {:.0} MiB",
+                friday.seconds,
+                friday.messages,
+                monday.seconds,
+                monday.messages,
+                monday.statements,
+                monday.peak_mib
+            );
+            table.row(vec![
+                scale.to_string(),
+                values.to_string(),
+                how.into(),
+                report::secs(friday.seconds),
+                friday.messages.to_string(),
+                report::secs(monday.seconds),
+                monday.messages.to_string(),
+                monday.statements.to_string(),
+                report::secs(monday.cpu_seconds),
+                report::mib(friday.peak_mib.max(monday.peak_mib)),
+                load_average.map_or("?".into(), |l| format!("{l:.2}")),
+            ]);
+        }
     }
     println!("{}", table.render());
-    println!("¹ distinct (item, period) pairs that were reminded or escalated by the two sweeps.");
-    if let Some(last) = table.rows.last() {
+    if let Some(last) = table.rows.iter().rev().find(|r| r[2].starts_with("worker")) {
         println!(
-            "Target at 400 councils: ≤ 2 s and ≤ 200 MB per sweep (see the last row: {} / {}).",
-            last[6], last[8]
+            "Target at 400 councils: ≤ 2 s and ≤ 200 MB per sweep; measured at {} councils: {} and {}.",
+            last[0], last[5], last[9]
         );
     }
+    // Where the time goes, on the largest data set, after the Friday sweep.
+    reset_sweeps(&db).await?;
+    sweep_child(me, &bench.url, data::due_soon_morning(), 4)?;
+    println!(
+        "{}",
+        phases(&bench.url, data::deadline_morning()).await?.render()
+    );
     println!("Server: {server}.");
     Ok(())
+}
+
+/// Where a sweep's time goes: `deadlines::between` (what is due and what is missing, the
+/// sweep's read side) for every council, against the whole sweep (run as a dry run, so it
+/// can be repeated: everything it writes is rolled back).
+pub async fn phases(url: &str, at: DateTime<Utc>) -> anyhow::Result<Table> {
+    use pmf_store::{OrganisationSettings, entity::organisation};
+    use sea_orm::EntityTrait;
+    let db = Database::connect(url).await?;
+    let orgs: Vec<OrganisationSettings> = organisation::Entity::find()
+        .all(&db.conn)
+        .await?
+        .iter()
+        .map(OrganisationSettings::try_from)
+        .collect::<Result<_, _>>()?;
+    let date = at.date_naive();
+    let from = date - chrono::Days::new(3 * 366);
+    let to = date + chrono::Days::new(3);
+    let me = std::process::id();
+    let cpu = || proc::cpu_seconds(me).unwrap_or_default();
+    let mut t = Table::new(
+        &format!("Where a sweep's time goes ({} councils, {at})", orgs.len()),
+        &[
+            "phase",
+            "wall",
+            "CPU of this process",
+            "statements",
+            "items",
+        ],
+    );
+    let (started, c, s) = (Instant::now(), cpu(), db.statements_executed());
+    let mut items = 0;
+    let mut missing = 0;
+    for org in &orgs {
+        let due = pmf_store::deadlines::between(&db, org, from, to, None).await?;
+        items += due.len();
+        missing += due.iter().filter(|i| i.missing.is_some()).count();
+    }
+    t.row(vec![
+        "deadlines::between, every council".into(),
+        report::secs(started.elapsed().as_secs_f64()),
+        report::secs(cpu() - c),
+        (db.statements_executed() - s).to_string(),
+        format!("{items} due, {missing} missing"),
+    ]);
+    let (transport, _) = worker::Transport::memory();
+    let composer = worker::Composer {
+        from: "Performance <performance@localhost>".parse()?,
+        reply_to: None,
+        public_url: "http://127.0.0.1:8080".into(),
+    };
+    let w = worker::Worker::new(db.clone(), transport, composer);
+    let (started, c, s) = (Instant::now(), cpu(), db.statements_executed());
+    let sweeps = w
+        .run_due_sweeps(at, pmf_store::reminders::Mode::DryRun)
+        .await?;
+    let messages: usize = sweeps.iter().map(|(_, o)| o.messages.len()).sum();
+    t.row(vec![
+        "whole sweep (dry run: written, then rolled back)".into(),
+        report::secs(started.elapsed().as_secs_f64()),
+        report::secs(cpu() - c),
+        (db.statements_executed() - s).to_string(),
+        format!("{messages} messages"),
+    ]);
+    Ok(t)
 }
