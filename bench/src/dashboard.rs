@@ -362,6 +362,8 @@ pub struct Measured {
     pub server_cpu_ms_per_request: Option<f64>,
     pub peak_rss_mib: Option<f64>,
     pub load_average: Option<f64>,
+    /// CPU seconds that compilers (someone else's build) took during the measurement.
+    pub foreign_cpu: f64,
 }
 
 /// Runs the load against a server process `pid` (for CPU and RSS) at each client count.
@@ -388,6 +390,7 @@ async fn measure(
         .await;
         let cpu_before = pid.and_then(proc::cpu_seconds);
         let sampler = pid.map(RssSampler::start);
+        let interference = proc::Interference::start();
         let result = load::run(
             &client,
             target,
@@ -398,6 +401,7 @@ async fn measure(
         )
         .await;
         let peak_rss_mib = sampler.map(RssSampler::finish);
+        let foreign_cpu = interference.finish();
         let cpu = match (cpu_before, pid.and_then(proc::cpu_seconds)) {
             (Some(a), Some(b)) if result.completed > 0 => {
                 Some((b - a) * 1000.0 / result.completed as f64)
@@ -420,6 +424,7 @@ async fn measure(
             server_cpu_ms_per_request: cpu,
             peak_rss_mib,
             load_average,
+            foreign_cpu,
         });
     }
     Ok(out)
@@ -559,6 +564,7 @@ fn run_pgbench(opts: &Options, database_url: &str) -> anyhow::Result<Vec<Measure
         std::fs::create_dir_all(&log_dir)?;
         let load_average = proc::load_average();
         let seconds = opts.max_seconds.clamp(1, 60);
+        let interference = proc::Interference::start();
         let output = Command::new("pgbench")
             .args([
                 "-n",
@@ -575,6 +581,7 @@ fn run_pgbench(opts: &Options, database_url: &str) -> anyhow::Result<Vec<Measure
             .current_dir(&log_dir)
             .output()
             .context("running pgbench (Debian package postgresql-client)")?;
+        let foreign_cpu = interference.finish();
         let stdout = String::from_utf8_lossy(&output.stdout);
         anyhow::ensure!(
             output.status.success(),
@@ -613,6 +620,7 @@ fn run_pgbench(opts: &Options, database_url: &str) -> anyhow::Result<Vec<Measure
             server_cpu_ms_per_request: None,
             peak_rss_mib: None,
             load_average,
+            foreign_cpu,
         });
     }
     Ok(out)
@@ -730,7 +738,8 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
             "server CPU/request",
             "server RSS peak",
             "ours ÷ this",
-            "load avg",
+            "load avg before",
+            "others' build CPU",
         ],
     );
     let ours_at = |clients: usize| {
@@ -758,6 +767,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
                 report::ratio(ours_rps, m.result.rps)
             },
             m.load_average.map_or("?".into(), |l| format!("{l:.2}")),
+            format!("{:.1} s", m.foreign_cpu),
         ]
     };
     for m in &ours {

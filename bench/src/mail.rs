@@ -103,6 +103,7 @@ struct Run {
     cpu_ms_per_message: Option<f64>,
     avg_kb: f64,
     load_average: Option<f64>,
+    foreign_cpu: f64,
     bounded: bool,
 }
 
@@ -151,6 +152,7 @@ async fn deliver(
         })
     };
     let load_average = proc::load_average();
+    let interference = proc::Interference::start();
     let cpu_before = proc::cpu_seconds(std::process::id());
     let started = Instant::now();
     let (sent, failed) = match mode {
@@ -217,6 +219,7 @@ async fn deliver(
         }
     };
     let seconds = started.elapsed().as_secs_f64();
+    let foreign_cpu = interference.finish();
     timer.abort();
     let cpu = proc::cpu_seconds(std::process::id())
         .zip(cpu_before)
@@ -238,6 +241,7 @@ async fn deliver(
         cpu_ms_per_message: cpu.map(|c| c * 1000.0 / sent.max(1) as f64),
         avg_kb,
         load_average,
+        foreign_cpu,
         bounded: stop.load(Ordering::SeqCst),
     })
 }
@@ -313,7 +317,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
             "harness CPU/message",
             "avg size",
             "target ≥ 500/s",
-            "load avg",
+            "load avg before",
+            "others' build CPU",
         ],
     );
     for r in &runs {
@@ -334,6 +339,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
             format!("{:.1} kB", r.avg_kb),
             report::met(rate >= 500.0),
             r.load_average.map_or("?".into(), |l| format!("{l:.2}")),
+            format!("{:.1} s", r.foreign_cpu),
         ]);
     }
     println!("{}", t.render());

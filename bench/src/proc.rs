@@ -218,6 +218,89 @@ impl RssSampler {
     }
 }
 
+/// Programs whose CPU use during a measurement means someone else was building.
+const FOREIGN: &[&str] = &[
+    "rustc",
+    "cargo",
+    "cc1",
+    "cc1plus",
+    "ld",
+    "collect2",
+    "clippy-driver",
+    "rust-analyzer",
+    "cc",
+    "as",
+];
+
+/// CPU seconds used so far by each running process named in `FOREIGN`.
+fn foreign_cpu() -> std::collections::HashMap<u32, f64> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(comm) = std::fs::read_to_string(format!("/proc/{pid}/comm")) else {
+            continue;
+        };
+        if FOREIGN.contains(&comm.trim())
+            && let Some(cpu) = cpu_seconds(pid)
+        {
+            out.insert(pid, cpu);
+        }
+    }
+    out
+}
+
+/// Watches, twice a second, how much CPU compilers and linkers (someone else's build)
+/// take while a measurement runs: the figure that says whether it was disturbed.
+pub struct Interference {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<f64>>,
+}
+
+impl Interference {
+    pub fn start() -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut last = foreign_cpu();
+            let mut total = 0.0;
+            loop {
+                let done = flag.load(std::sync::atomic::Ordering::Relaxed);
+                let now = foreign_cpu();
+                for (pid, cpu) in &now {
+                    total += (cpu - last.get(pid).copied().unwrap_or(0.0)).max(0.0);
+                }
+                last = now;
+                if done {
+                    return total;
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+        Self {
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// CPU seconds other builds used since `start`.
+    pub fn finish(mut self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.handle
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or(0.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

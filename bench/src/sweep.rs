@@ -228,7 +228,8 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
             "statements (Mon)",
             "sweep CPU (Mon)",
             "peak RSS",
-            "load avg",
+            "load avg before",
+            "others' build CPU",
         ],
     );
     let mut loaded = 0;
@@ -252,8 +253,10 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
             // Let autovacuum and the checkpointer settle after the load or the last run.
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
             let load_average = proc::load_average();
+            let interference = proc::Interference::start();
             let friday = sweep_child(me, &bench.url, data::due_soon_morning(), parallel)?;
             let monday = sweep_child(me, &bench.url, data::deadline_morning(), parallel)?;
+            let foreign_cpu = interference.finish();
             anyhow::ensure!(
                 friday.organisations == scale && monday.organisations == scale,
                 "expected {scale} councils swept, got {} and {}",
@@ -281,6 +284,7 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
                 report::secs(monday.cpu_seconds),
                 report::mib(friday.peak_mib.max(monday.peak_mib)),
                 load_average.map_or("?".into(), |l| format!("{l:.2}")),
+                format!("{foreign_cpu:.1} s"),
             ]);
         }
     }
