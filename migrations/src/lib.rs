@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_schema;
 mod m20261201_000001_notification_items;
+mod m20261222_000001_outbox_claim_index;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_schema::Migration),
             Box::new(m20261201_000001_notification_items::Migration),
+            Box::new(m20261222_000001_outbox_claim_index::Migration),
         ]
     }
 }
