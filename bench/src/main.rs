@@ -113,6 +113,19 @@ enum Cmd {
         #[arg(long)]
         at: chrono::DateTime<chrono::Utc>,
     },
+    /// The load generator alone, against any running server: POST `--body` to `--url`.
+    Load {
+        #[arg(long)]
+        url: String,
+        /// A JSON file to send.
+        #[arg(long)]
+        body: PathBuf,
+        /// `name: value`, as many as needed.
+        #[arg(long)]
+        header: Vec<String>,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
     /// (internal) one round of due sweeps in this process; prints a JSON line.
     #[command(hide = true)]
     SweepOnce {
@@ -253,6 +266,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::SweepPhases { url, at } => {
             println!("{}", sweep::phases(url, *at).await?.render());
+            Ok(())
+        }
+        Cmd::Load {
+            url,
+            body,
+            header,
+            load,
+        } => {
+            let mut headers = Vec::new();
+            for h in header {
+                let (k, v) = h
+                    .split_once(':')
+                    .ok_or_else(|| anyhow::anyhow!("--header {h:?}: write it as `name: value`"))?;
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+            let target = load::Target {
+                url: url.clone(),
+                body: std::sync::Arc::new(std::fs::read(body)?),
+                headers,
+            };
+            load::send(&load::client(1)?, &target).await?;
+            for &clients in &load.clients {
+                let r = load::run(
+                    &load::client(clients)?,
+                    &target,
+                    clients,
+                    2 * clients,
+                    load.requests,
+                    std::time::Duration::from_secs(load.max_seconds),
+                )
+                .await;
+                println!(
+                    "{clients} clients: {:.1} req/s, p50 {}, p99 {}, {} requests, {} errors",
+                    r.rps,
+                    report::ms(r.p50),
+                    report::ms(r.p99),
+                    r.completed,
+                    r.errors
+                );
+            }
             Ok(())
         }
         Cmd::SweepOnce { url, at, parallel } => sweep::sweep_once(url, *at, *parallel).await,
