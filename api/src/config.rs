@@ -13,6 +13,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Load the demo council into an empty database on start.
     pub demo_data: bool,
+    /// Bytes of answers the response cache may hold (0: no cache).
+    pub response_cache_bytes: usize,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -58,6 +60,17 @@ impl Config {
                 });
             }
         };
+        let cache_text = get("PMF_RESPONSE_CACHE_MB", "64");
+        let response_cache_bytes = match cache_text.parse::<usize>() {
+            Ok(mb) if mb <= 4096 => mb * 1024 * 1024,
+            _ => {
+                return Err(ConfigError {
+                    name: "PMF_RESPONSE_CACHE_MB",
+                    value: cache_text,
+                    reason: "expected a whole number of megabytes from 0 (no cache) to 4096".into(),
+                });
+            }
+        };
         Ok(Self {
             database_url,
             listen,
@@ -65,6 +78,7 @@ impl Config {
             log_format,
             request_timeout_secs,
             demo_data,
+            response_cache_bytes,
         })
     }
 }
@@ -89,6 +103,13 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.response_cache_bytes, 64 * 1024 * 1024);
+        assert_eq!(
+            config(&[("PMF_RESPONSE_CACHE_MB", "0")])
+                .unwrap()
+                .response_cache_bytes,
+            0
+        );
     }
 
     #[test]
@@ -107,5 +128,13 @@ mod tests {
             config(&[("PUBLIC_URL", "example.org")]).unwrap_err().name,
             "PUBLIC_URL"
         );
+        for wrong in ["-1", "lots", "4097"] {
+            assert_eq!(
+                config(&[("PMF_RESPONSE_CACHE_MB", wrong)])
+                    .unwrap_err()
+                    .name,
+                "PMF_RESPONSE_CACHE_MB"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@ use async_graphql::{
     Pos,
     dataloader::{DataLoader, HashMapCache},
     http::GraphiQLSource,
+    parser::types::{DocumentOperations, OperationType},
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
@@ -22,6 +23,7 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use crate::{
     error::ApiError,
     graphql::{AppSchema, RequestContext, Scope, build_schema, loaders::OrgLoader},
+    response_cache::{CacheKey, ResponseCache},
 };
 
 /// Largest request body accepted.
@@ -33,6 +35,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
     pub public_url: String,
+    /// Answers to queries until the council's data changes; `None` when switched off.
+    pub response_cache: Option<Arc<ResponseCache>>,
 }
 
 impl AppState {
@@ -42,9 +46,19 @@ impl AppState {
             clock,
             schema: build_schema(),
             public_url,
+            response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
         }
     }
+
+    /// A response cache of `bytes` (none at 0).
+    pub fn with_response_cache(mut self, bytes: usize) -> Self {
+        self.response_cache = (bytes > 0).then(|| Arc::new(ResponseCache::new(bytes)));
+        self
+    }
 }
+
+/// The response cache's size unless `PMF_RESPONSE_CACHE_MB` says otherwise.
+pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
@@ -136,10 +150,12 @@ pub async fn resolve_scope_with(
             .one(&state.db.conn)
             .await?
             .ok_or_else(|| unauthenticated("this token's organisation no longer exists"))?;
+        let data_version = org.data_version;
         let org = OrganisationSettings::try_from(&org)?;
         return Ok(Some(Scope {
             org,
             user: Some(user),
+            data_version,
         }));
     }
     let slug = match headers.get("x-organisation") {
@@ -150,8 +166,13 @@ pub async fn resolve_scope_with(
         let org = admin::find_organisation(&state.db.conn, slug)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("no organisation with slug {slug:?}")))?;
+        let data_version = org.data_version;
         let org = OrganisationSettings::try_from(&org)?;
-        return Ok(Some(Scope { org, user: None }));
+        return Ok(Some(Scope {
+            org,
+            user: None,
+            data_version,
+        }));
     }
     Ok(None)
 }
@@ -207,14 +228,80 @@ async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> axum::response::Response {
     let scope = match resolve_scope(&state, &headers).await {
         Ok(scope) => scope,
         Err(e) => {
             let mut error = e.to_graphql().into_server_error(Pos::default());
             error.locations.clear();
-            return async_graphql::Response::from_errors(vec![error]).into();
+            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
+                .into_response();
         }
     };
-    execute(&state, scope, request.into_inner()).await.into()
+    let request = request.into_inner();
+    let kind = operation_kind(&request);
+    let cache_key = match (&state.response_cache, &scope, kind) {
+        (Some(_), Some(scope), Some(OperationType::Query)) => CacheKey::new(scope, &request),
+        _ => None,
+    };
+    if let (Some(cache), Some(key)) = (&state.response_cache, &cache_key)
+        && let Some(answer) = cache.get(key)
+    {
+        return graphql_json(answer);
+    }
+    let organisation_id = scope.as_ref().map(|s| s.org.id);
+    let response = execute(&state, scope, request).await;
+    if kind == Some(OperationType::Mutation)
+        && let Some(organisation_id) = organisation_id
+    {
+        // Whatever the mutation did (or did not) change, answers read before it are out of
+        // date now, in every API process.
+        if let Err(e) = pmf_store::touch_organisation(&state.db.conn, organisation_id).await {
+            tracing::error!(error = %e, organisation_id, "could not move the council's data version on after a mutation");
+            if let Some(cache) = &state.response_cache {
+                cache.clear();
+            }
+        }
+    }
+    match (&state.response_cache, cache_key) {
+        (Some(cache), Some(key)) if response.errors.is_empty() => {
+            match serde_json::to_vec(&response) {
+                Ok(answer) => {
+                    let answer = axum::body::Bytes::from(answer);
+                    cache.insert(key, answer.clone());
+                    graphql_json(answer)
+                }
+                Err(_) => GraphQLResponse::from(response).into_response(),
+            }
+        }
+        _ => GraphQLResponse::from(response).into_response(),
+    }
+}
+
+/// The kind of the operation a request will run, or `None` when the document does not parse
+/// or does not name one (execution then reports why).
+fn operation_kind(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name.as_str()).map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+/// A serialised GraphQL answer, as `GraphQLResponse` would send it.
+fn graphql_json(answer: axum::body::Bytes) -> axum::response::Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/graphql-response+json",
+        )],
+        answer,
+    )
+        .into_response()
 }

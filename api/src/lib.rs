@@ -6,6 +6,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod report;
+pub mod response_cache;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -56,6 +57,12 @@ impl Server {
             state: AppState::new(db, clock, public_url),
             request_timeout,
         })
+    }
+
+    /// A response cache of `bytes` (none at 0) instead of the default.
+    pub fn with_response_cache(mut self, bytes: usize) -> Self {
+        self.state = self.state.with_response_cache(bytes);
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -82,7 +82,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 config.public_url.clone(),
                 Duration::from_secs(config.request_timeout_secs),
             )
-            .await?;
+            .await?
+            .with_response_cache(config.response_cache_bytes);
             let addr = server.local_addr();
             tracing::info!(%addr, "listening");
             println!(

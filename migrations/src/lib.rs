@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_schema;
 mod m20261201_000001_notification_items;
 mod m20261222_000001_outbox_claim_index;
+mod m20261229_000001_organisation_data_version;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_schema::Migration),
             Box::new(m20261201_000001_notification_items::Migration),
             Box::new(m20261222_000001_outbox_claim_index::Migration),
+            Box::new(m20261229_000001_organisation_data_version::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 mod e2e {
     pub mod alerts;
     pub mod browser;
+    pub mod cache;
     pub mod contract;
     pub mod fixtures;
     pub mod operations;

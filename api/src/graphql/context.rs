@@ -16,6 +16,8 @@ use crate::error::{GqlResult, gql};
 pub struct Scope {
     pub org: OrganisationSettings,
     pub user: Option<user::Model>,
+    /// The council's data version when the request began (the response cache's key).
+    pub data_version: i64,
 }
 
 impl Scope {

@@ -90,6 +90,7 @@ pub async fn bootstrap(
                 reminder_time: Set("08:00".into()),
                 amber_alerts: Set(false),
                 created_at: Set(now),
+                data_version: Set(0),
                 ..Default::default()
             }
             .insert(&txn)

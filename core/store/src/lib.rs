@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod audit;
+pub mod data_version;
 pub mod db;
 pub mod deadlines;
 pub mod demo;
@@ -19,6 +20,7 @@ pub mod settings;
 pub mod testing;
 pub mod tokens;
 
+pub use data_version::touch_organisation;
 pub use db::{Database, DbKind};
 pub use error::StoreError;
 pub use settings::OrganisationSettings;

@@ -46,6 +46,8 @@ pub async fn issue<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
+    // The council's token list (`apiTokens`) has changed.
+    crate::touch_organisation(db, user.organisation_id).await?;
     Ok((row, secret))
 }
 
@@ -97,6 +99,8 @@ pub async fn authenticate<C: ConnectionTrait>(
             .filter(api_token::Column::Id.eq(token.id))
             .exec(db)
             .await?;
+        // `apiTokens` shows the last use.
+        crate::touch_organisation(db, token.organisation_id).await?;
     }
     Ok(Ok((token, user)))
 }

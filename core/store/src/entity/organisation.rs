@@ -13,6 +13,8 @@ pub struct Model {
     pub reminder_time: String,
     pub amber_alerts: bool,
     pub created_at: DateTimeUtc,
+    /// Moves on with every change the council's queries can show (the API's response cache).
+    pub data_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,36 @@
+//! A council's data version: one number that moves on with every change its queries can
+//! show. Readers (the API's response cache) compare it; writers move it on with
+//! [`touch_organisation`], inside their own transaction where they have one.
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+
+use crate::{StoreError, entity::organisation};
+
+/// Moves the council's data version on: whatever was read before is now out of date.
+pub async fn touch_organisation<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+) -> Result<(), StoreError> {
+    organisation::Entity::update_many()
+        .col_expr(
+            organisation::Column::DataVersion,
+            Expr::col(organisation::Column::DataVersion).add(1),
+        )
+        .filter(organisation::Column::Id.eq(organisation_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The council's data version now.
+pub async fn data_version<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .map(|o| o.data_version))
+}
