@@ -12,10 +12,12 @@
 //! loses none. The price is the one duplicate SMTP cannot rule out: a worker that dies after
 //! the server accepted a message but before the row was marked `SENT` sends it again after
 //! the lease (with the same `Message-ID`, so most mail systems fold the two).
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TryInsertResult,
     sea_query::{Expr, LockBehavior, LockType},
 };
 
@@ -82,19 +84,14 @@ pub struct NewMessage {
     pub status: &'static str,
 }
 
-/// Adds a message unless one with the same dedupe key exists. `Ok(None)` means it already
-/// existed: never an error, so the caller's transaction (an officer's write) goes on.
-pub async fn enqueue<C: ConnectionTrait>(
-    db: &C,
-    message: NewMessage,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, StoreError> {
-    let row = notification::ActiveModel {
+/// The outbox row of a new message, due now.
+fn new_row(message: NewMessage, now: DateTime<Utc>) -> notification::ActiveModel {
+    notification::ActiveModel {
         organisation_id: Set(message.organisation_id),
         recipient_id: Set(message.recipient_id),
         recipient_email: Set(message.recipient_email),
         kind: Set(message.kind.to_string()),
-        dedupe_key: Set(message.dedupe_key.clone()),
+        dedupe_key: Set(message.dedupe_key),
         subject: Set(message.subject),
         body_text: Set(message.body_text),
         body_html: Set(message.body_html),
@@ -107,7 +104,61 @@ pub async fn enqueue<C: ConnectionTrait>(
         message_id: Set(None),
         created_at: Set(now),
         ..Default::default()
-    };
+    }
+}
+
+/// Rows written by one multi-row `INSERT`: well inside both databases' limits on bound
+/// parameters (SQLite's 32,766; PostgreSQL's 65,535) at 16 columns a row.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Adds messages none of which may exist yet (a sweep's digests, whose keys carry the
+/// sweep's date): a few statements however many there are, instead of one each. Returns
+/// their ids in the order given. A dedupe key already in the outbox fails the whole call
+/// (and so rolls the caller back), as it does a second sweep of the same day.
+pub async fn enqueue_all<C: ConnectionTrait>(
+    db: &C,
+    messages: Vec<NewMessage>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let keys: Vec<String> = messages.iter().map(|m| m.dedupe_key.clone()).collect();
+    let mut rows = messages.into_iter().map(|m| new_row(m, now)).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        notification::Entity::insert_many(chunk).exec(db).await?;
+    }
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(crate::results::IN_LIST_CHUNK) {
+        for (id, key) in notification::Entity::find()
+            .select_only()
+            .columns([notification::Column::Id, notification::Column::DedupeKey])
+            .filter(notification::Column::DedupeKey.is_in(chunk.iter().cloned()))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+        {
+            ids.insert(key, id);
+        }
+    }
+    keys.iter()
+        .map(|k| {
+            ids.get(k).copied().ok_or_else(|| {
+                StoreError::Db(sea_orm::DbErr::Custom(format!(
+                    "{k} was written to the outbox but cannot be read back"
+                )))
+            })
+        })
+        .collect()
+}
+
+/// Adds a message unless one with the same dedupe key exists. `Ok(None)` means it already
+/// existed: never an error, so the caller's transaction (an officer's write) goes on.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    message: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    let key = message.dedupe_key.clone();
+    let row = new_row(message, now);
     let result = notification::Entity::insert(row)
         .on_conflict_do_nothing_on([notification::Column::DedupeKey])
         .exec(db)
@@ -115,7 +166,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(match result {
         TryInsertResult::Inserted(r) => Some(r.last_insert_id),
         TryInsertResult::Conflicted | TryInsertResult::Empty => {
-            tracing::debug!(key = %message.dedupe_key, "already in the outbox");
+            tracing::debug!(%key, "already in the outbox");
             None
         }
     })
@@ -311,8 +362,12 @@ pub async fn record_items<C: ConnectionTrait>(
     db: &C,
     items: Vec<notification_item::ActiveModel>,
 ) -> Result<(), StoreError> {
-    for item in items {
-        item.insert(db).await?;
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let chunk: Vec<_> = items.by_ref().take(ROWS_PER_INSERT).collect();
+        notification_item::Entity::insert_many(chunk)
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

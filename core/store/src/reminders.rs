@@ -281,52 +281,49 @@ async fn reminders(
         }
     }
 
-    let mut ids = Vec::new();
+    // Every digest in one go, then what each covers: a few statements a council.
+    let mut messages = Vec::with_capacity(digests.len());
+    let mut covered = Vec::with_capacity(digests.len());
     for (recipient, lines) in digests {
         let Some(user) = users.get(&recipient) else {
             continue;
         };
         let only_lines: Vec<ReminderLine> = lines.iter().map(|(l, _, _)| l.clone()).collect();
         let m = messages::reminder_digest(&org.name, &user.name, &only_lines, date);
-        let key = format!("reminder:{}:{date}:u{recipient}", org.id);
-        let id = outbox::enqueue(
-            txn,
-            NewMessage {
-                organisation_id: org.id,
-                recipient_id: Some(recipient),
-                recipient_email: user.email.clone(),
-                kind: outbox::KIND_REMINDER,
-                dedupe_key: key.clone(),
-                subject: m.subject,
-                body_text: m.text,
-                body_html: m.html,
-                status: outbox::PENDING,
-            },
-            now,
-        )
-        .await?
-        .ok_or_else(|| {
-            StoreError::Db(sea_orm::DbErr::Custom(format!(
-                "{key} is already in the outbox"
-            )))
-        })?;
-        let markers = lines
-            .iter()
-            .map(|(line, kind, item_id)| notification_item::ActiveModel {
-                organisation_id: Set(org.id),
-                notification_id: Set(id),
-                item_kind: Set(kind.to_string()),
-                item_id: Set(*item_id),
-                period: Set(line.period.to_string()),
-                stage: Set(line.stage.key()),
-                recipient_id: Set(recipient),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .collect();
-        outbox::record_items(txn, markers).await?;
-        ids.push(id);
+        messages.push(NewMessage {
+            organisation_id: org.id,
+            recipient_id: Some(recipient),
+            recipient_email: user.email.clone(),
+            kind: outbox::KIND_REMINDER,
+            dedupe_key: format!("reminder:{}:{date}:u{recipient}", org.id),
+            subject: m.subject,
+            body_text: m.text,
+            body_html: m.html,
+            status: outbox::PENDING,
+        });
+        covered.push((recipient, lines));
     }
+    let ids = outbox::enqueue_all(txn, messages, now).await?;
+    let markers = ids
+        .iter()
+        .zip(&covered)
+        .flat_map(|(&id, (recipient, lines))| {
+            lines.iter().map(
+                move |(line, kind, item_id)| notification_item::ActiveModel {
+                    organisation_id: Set(org.id),
+                    notification_id: Set(id),
+                    item_kind: Set(kind.to_string()),
+                    item_id: Set(*item_id),
+                    period: Set(line.period.to_string()),
+                    stage: Set(line.stage.key()),
+                    recipient_id: Set(*recipient),
+                    created_at: Set(now),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    outbox::record_items(txn, markers).await?;
     Ok(ids)
 }
 
