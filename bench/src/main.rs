@@ -133,7 +133,8 @@ enum Cmd {
         url: String,
         #[arg(long)]
         at: chrono::DateTime<chrono::Utc>,
-        #[arg(long, default_value_t = 1)]
+        /// Councils at a time; 0: exactly as the worker does it.
+        #[arg(long, default_value_t = 0)]
         parallel: usize,
     },
 }

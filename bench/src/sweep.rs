@@ -122,11 +122,11 @@ fn sweep_child(
     })
 }
 
-/// The child: every due sweep at `at`, committed, as `worker run` would do it (no delivery).
-/// Every due sweep at `at`, committed: with `parallel` ≤ 1 exactly as `worker run` does it
-/// (`Worker::run_due_sweeps`: one council after another); otherwise the same per-council
-/// function (`pmf_store::reminders::sweep`, each council its own transaction and advisory
-/// lock) for `parallel` councils at a time: the change proposed in BENCHMARKS.md.
+/// The child: every due sweep at `at`, committed (no delivery). With `parallel` 0 exactly as
+/// `worker run` does it (`Worker::run_due_sweeps`: `worker::SWEEPS_AT_ONCE` councils at a
+/// time on PostgreSQL); otherwise the same per-council function
+/// (`pmf_store::reminders::sweep`, each council its own transaction and advisory lock) for
+/// `parallel` councils at a time (1: as the worker did before).
 pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow::Result<()> {
     use pmf_store::{
         OrganisationSettings,
@@ -137,7 +137,7 @@ pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow
     let db = Database::connect(url).await?;
     let rss_before = proc::status_mib(std::process::id(), "VmRSS").unwrap_or_default();
     let started = Instant::now();
-    let (organisations, messages) = if parallel <= 1 {
+    let (organisations, messages) = if parallel == 0 {
         let (transport, _) = worker::Transport::memory();
         let composer = worker::Composer {
             from: "Performance <performance@localhost>".parse()?,
@@ -246,8 +246,8 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
         println!("  loaded in {seconds:.0} s");
         let values = count(&db, "SELECT count(*) AS n FROM measurements").await?;
         for (how, parallel) in [
-            ("worker as it is (one council after another)", 1),
-            ("proposal: 4 councils at a time", 4),
+            ("worker (4 councils at a time)", 0),
+            ("one council after another", 1),
         ] {
             reset_sweeps(&db).await?;
             // Let autovacuum and the checkpointer settle after the load or the last run.
@@ -297,7 +297,7 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
     }
     // Where the time goes, on the largest data set, after the Friday sweep.
     reset_sweeps(&db).await?;
-    sweep_child(me, &bench.url, data::due_soon_morning(), 4)?;
+    sweep_child(me, &bench.url, data::due_soon_morning(), 0)?;
     println!(
         "{}",
         phases(&bench.url, data::deadline_morning()).await?.render()

@@ -19,7 +19,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use pmf_core::{Clock, FixedClock};
 use pmf_store::{
-    Database, OrganisationSettings, StoreError,
+    Database, DbKind, OrganisationSettings, StoreError,
     entity::{notification, organisation},
     outbox::{self, DeliveryPolicy, Failure},
     reminders::{self, Mode, SweepOutcome},
@@ -30,6 +30,10 @@ pub use config::{Config, ConfigError};
 pub use mail::{Composer, Transport};
 
 /// Everything a worker needs: the database, where mail goes, and how.
+/// Councils swept at once on PostgreSQL (on two cores, four keeps both busy while each
+/// sweep waits on the database; see BENCHMARKS.md, part 3).
+pub const SWEEPS_AT_ONCE: usize = 4;
+
 #[derive(Debug, Clone)]
 pub struct Worker {
     pub db: Database,
@@ -126,20 +130,55 @@ impl Worker {
         now: DateTime<Utc>,
         mode: Mode,
     ) -> Result<SweepResults, StoreError> {
-        let mut out = Vec::new();
-        let mut failed = Vec::new();
+        // Councils are independent (each sweep is its own transaction under its own advisory
+        // lock), so on PostgreSQL several are swept at once; SQLite has one writer anyway.
+        let at_once = match self.db.kind {
+            DbKind::Postgres => SWEEPS_AT_ONCE,
+            DbKind::Sqlite => 1,
+        };
+        let mut due = Vec::new();
         for org in self.organisations().await? {
             let last = reminders::last_swept(&self.db.conn, org.id).await?;
-            let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last)
-            else {
-                continue;
-            };
-            match reminders::sweep(&self.db, &org, date, now, mode).await {
-                Ok(outcome) => out.push((org.slug.clone(), outcome)),
-                Err(e) => {
+            if let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last) {
+                due.push((org, date));
+            }
+        }
+        let mut results: Vec<Option<Result<SweepOutcome, StoreError>>> = Vec::new();
+        results.resize_with(due.len(), || None);
+        let due = Arc::new(due);
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut sweepers = tokio::task::JoinSet::new();
+        for _ in 0..at_once.min(due.len()) {
+            let (db, due, next) = (self.db.clone(), Arc::clone(&due), Arc::clone(&next));
+            sweepers.spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some((org, date)) = due.get(i) else {
+                        return done;
+                    };
+                    done.push((i, reminders::sweep(&db, org, *date, now, mode).await));
+                }
+            });
+        }
+        while let Some(joined) = sweepers.join_next().await {
+            let done = joined.map_err(|e| {
+                StoreError::Db(sea_orm::DbErr::Custom(format!("a sweep task stopped: {e}")))
+            })?;
+            for (i, result) in done {
+                results[i] = Some(result);
+            }
+        }
+        let mut out = Vec::new();
+        let mut failed = Vec::new();
+        for ((org, date), result) in due.iter().zip(results) {
+            match result {
+                Some(Ok(outcome)) => out.push((org.slug.clone(), outcome)),
+                Some(Err(e)) => {
                     tracing::error!(organisation = %org.slug, %date, "daily sweep failed: {e}");
                     failed.push((org.slug.clone(), e.to_string()));
                 }
+                None => failed.push((org.slug.clone(), "not swept".into())),
             }
         }
         Ok((out, failed))
