@@ -87,10 +87,10 @@ fn digests(
 /// How a run delivered.
 #[derive(Clone, Copy)]
 enum Mode {
-    /// `Worker::deliver_due`: the worker as it is, one message at a time.
+    /// `Worker::deliver_due`: the worker as it is (`outbox::IN_FLIGHT` messages in flight).
     Worker,
     /// The worker's own steps (claim, compose, send, mark sent) with `n` messages in flight
-    /// over a pool of `n` connections: the change proposed in BENCHMARKS.md.
+    /// over a pool of `n` connections (1: as the worker delivered before).
     InFlight(usize),
 }
 
@@ -264,28 +264,28 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
     let mut runs = Vec::new();
     for (label, quick_ack, mode, max_seconds) in [
         (
-            "worker as it is; sink with Linux's delayed ACK (like a Postfix relay)",
+            "worker (32 in flight); sink with Linux's delayed ACK (like a Postfix relay)",
             false,
             Mode::Worker,
+            120,
+        ),
+        (
+            "worker (32 in flight); sink that ACKs at once (as if lettre set TCP_NODELAY)",
+            true,
+            Mode::Worker,
+            120,
+        ),
+        (
+            "one at a time (the worker before); delayed-ACK sink",
+            false,
+            Mode::InFlight(1),
             30,
         ),
         (
-            "worker as it is; sink that ACKs at once (as if lettre set TCP_NODELAY)",
+            "one at a time; sink that ACKs at once",
             true,
-            Mode::Worker,
-            120,
-        ),
-        (
-            "proposal: 32 in flight over 32 pooled connections; delayed-ACK sink",
-            false,
-            Mode::InFlight(32),
-            120,
-        ),
-        (
-            "proposal: 32 in flight; sink that ACKs at once",
-            true,
-            Mode::InFlight(32),
-            120,
+            Mode::InFlight(1),
+            60,
         ),
     ] {
         requeue(&db, now).await?;

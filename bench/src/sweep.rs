@@ -146,7 +146,7 @@ pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow
         };
         let w = worker::Worker::new(db.clone(), transport, composer);
         let sweeps = w.run_due_sweeps(at, Mode::Commit).await?;
-        let messages: usize = sweeps.iter().map(|(_, o)| o.messages.len()).sum();
+        let messages: usize = sweeps.iter().map(|(_, o)| o.queued).sum();
         (sweeps.len(), messages)
     } else {
         let orgs: Vec<OrganisationSettings> = organisation::Entity::find()
@@ -175,7 +175,7 @@ pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow
                     };
                     let outcome = reminders::sweep(&db, org, date, at, Mode::Commit).await?;
                     swept += 1;
-                    messages += outcome.messages.len();
+                    messages += outcome.queued;
                 }
             });
         }
@@ -360,7 +360,7 @@ pub async fn phases(url: &str, at: DateTime<Utc>) -> anyhow::Result<Table> {
     let sweeps = w
         .run_due_sweeps(at, pmf_store::reminders::Mode::DryRun)
         .await?;
-    let messages: usize = sweeps.iter().map(|(_, o)| o.messages.len()).sum();
+    let messages: usize = sweeps.iter().map(|(_, o)| o.queued).sum();
     t.row(vec![
         "whole sweep (dry run: written, then rolled back)".into(),
         report::secs(started.elapsed().as_secs_f64()),

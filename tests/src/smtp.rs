@@ -235,7 +235,11 @@ impl SmtpSink {
         };
         std::thread::spawn(move || {
             let mut server = Server::new(handler);
-            server.with_name("sink.test").with_tcp_listener(listener);
+            // As many connections at once as a worker pools (a relay such as Postfix takes 100).
+            server
+                .with_name("sink.test")
+                .with_num_threads(64)
+                .with_tcp_listener(listener);
             // The error type is not Send: report it here.
             if let Err(e) = server.serve() {
                 eprintln!("SMTP sink stopped: {e}");

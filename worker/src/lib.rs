@@ -17,6 +17,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, stream::FuturesUnordered};
 use pmf_core::{Clock, FixedClock};
 use pmf_store::{
     Database, DbKind, OrganisationSettings, StoreError,
@@ -42,6 +43,14 @@ pub struct Worker {
     pub policy: DeliveryPolicy,
 }
 
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivered {
+    Sent,
+    Failed,
+    Dead,
+}
+
 /// What one delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -52,6 +61,16 @@ pub struct DeliveryReport {
     pub dead: usize,
     /// Claimed but given back unsent because the worker was stopping.
     pub released: usize,
+}
+
+impl DeliveryReport {
+    fn count(&mut self, delivered: Delivered) {
+        match delivered {
+            Delivered::Sent => self.sent += 1,
+            Delivered::Failed => self.failed += 1,
+            Delivered::Dead => self.dead += 1,
+        }
+    }
 }
 
 /// A message as it would be sent (`--dry-run`).
@@ -185,7 +204,10 @@ impl Worker {
     }
 
     /// Delivers every due outbox row, batch by batch, until none is left or `stop` is set
-    /// (checked between messages: the message in flight is always finished).
+    /// (checked before each message is started: messages in flight are always finished, the
+    /// rest of the batch is released at once). Up to `policy.in_flight` messages are on
+    /// their way at a time, over the SMTP transport's pooled connections: one at a time, a
+    /// relay's round trips (and its delayed ACKs) cap delivery at a few dozen a second.
     pub async fn deliver_due(
         &self,
         clock: &dyn Clock,
@@ -198,7 +220,13 @@ impl Worker {
             .into_iter()
             .map(|o| (o.id, o.name))
             .collect();
-        'batches: loop {
+        let council = |row: &notification::Model| {
+            councils
+                .get(&row.organisation_id)
+                .map_or("", String::as_str)
+        };
+        let in_flight_at_most = self.policy.in_flight.max(1);
+        loop {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
@@ -206,17 +234,30 @@ impl Worker {
             if rows.is_empty() {
                 break;
             }
-            for (i, row) in rows.iter().enumerate() {
-                if stop.load(Ordering::SeqCst) {
-                    let rest: Vec<i64> = rows[i..].iter().map(|r| r.id).collect();
-                    outbox::release(&self.db, &rest).await?;
-                    report.released += rest.len();
-                    break 'batches;
+            let mut waiting = rows.iter();
+            let mut in_flight = FuturesUnordered::new();
+            let mut stopped = false;
+            loop {
+                while in_flight.len() < in_flight_at_most && !stopped {
+                    if stop.load(Ordering::SeqCst) {
+                        stopped = true;
+                        break;
+                    }
+                    match waiting.next() {
+                        Some(row) => in_flight.push(self.deliver_one(row, council(row), clock)),
+                        None => break,
+                    }
                 }
-                let council = councils
-                    .get(&row.organisation_id)
-                    .map_or("", String::as_str);
-                self.deliver_one(row, council, clock, &mut report).await?;
+                match in_flight.next().await {
+                    Some(delivered) => report.count(delivered?),
+                    None => break,
+                }
+            }
+            if stopped {
+                let rest: Vec<i64> = waiting.map(|r| r.id).collect();
+                outbox::release(&self.db, &rest).await?;
+                report.released += rest.len();
+                break;
             }
         }
         Ok(report)
@@ -227,8 +268,7 @@ impl Worker {
         row: &notification::Model,
         council: &str,
         clock: &dyn Clock,
-        report: &mut DeliveryReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Delivered, StoreError> {
         let message_id = self.composer.message_id(row);
         let result = match self.composer.compose(row, council) {
             Ok(message) => self.transport.send(message).await,
@@ -241,7 +281,6 @@ impl Worker {
         match result {
             Ok(ack) => {
                 outbox::mark_sent(&self.db, row.id, row.attempts, &message_id, now).await?;
-                report.sent += 1;
                 tracing::info!(
                     notification = row.id,
                     kind = %row.kind,
@@ -250,13 +289,13 @@ impl Worker {
                     attempt = row.attempts + 1,
                     "sent: {ack}"
                 );
+                Ok(Delivered::Sent)
             }
             Err(e) => {
                 match outbox::mark_failed(&self.db, row, &e.message, e.permanent, now, &self.policy)
                     .await?
                 {
                     Failure::Retry(at) => {
-                        report.failed += 1;
                         tracing::warn!(
                             notification = row.id,
                             kind = %row.kind,
@@ -266,9 +305,9 @@ impl Worker {
                             "not sent, will retry: {}",
                             e.message
                         );
+                        Ok(Delivered::Failed)
                     }
                     Failure::Dead => {
-                        report.dead += 1;
                         tracing::error!(
                             notification = row.id,
                             kind = %row.kind,
@@ -277,11 +316,11 @@ impl Worker {
                             "not sent, given up (DEAD): {}",
                             e.message
                         );
+                        Ok(Delivered::Dead)
                     }
                 }
             }
         }
-        Ok(())
     }
 
     /// `worker tick --at`: every sweep due at `at`, then delivery of everything due, all as

@@ -57,7 +57,7 @@ pub struct SendError {
 }
 
 impl Transport {
-    /// SMTP through a small connection pool, from lettre's URL form (`smtp://host:port`,
+    /// SMTP through a pool of `outbox::IN_FLIGHT` connections, from lettre's URL form (`smtp://host:port`,
     /// `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host`).
     pub fn smtp(url: &str) -> Result<Self, ConfigError> {
         check_smtp_url(url)?;
@@ -71,7 +71,7 @@ impl Transport {
             .timeout(Some(SMTP_TIMEOUT))
             .pool_config(
                 PoolConfig::new()
-                    .max_size(4)
+                    .max_size(pmf_store::outbox::IN_FLIGHT as u32)
                     .idle_timeout(Duration::from_secs(60)),
             )
             .build();

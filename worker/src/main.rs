@@ -78,9 +78,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             for (slug, outcome) in &report.sweeps {
                 println!(
                     "sweep {slug} {}: {:?}, {} message(s)",
-                    outcome.date,
-                    outcome.status,
-                    outcome.messages.len()
+                    outcome.date, outcome.status, outcome.queued
                 );
             }
             if dry_run {

@@ -58,6 +58,11 @@ pub enum SweepStatus {
 pub struct SweepOutcome {
     pub status: SweepStatus,
     pub date: NaiveDate,
+    /// Messages the sweep put in the outbox (or, in a dry run, would have).
+    pub queued: usize,
+    /// In a dry run, those messages as they would have been written (rolled back since);
+    /// after a committed sweep, empty: they are in the outbox, and a worker sweeping many
+    /// councils should not hold every council's messages in memory.
     pub messages: Vec<notification::Model>,
 }
 
@@ -121,15 +126,16 @@ pub async fn sweep(
     now: DateTime<Utc>,
     mode: Mode,
 ) -> Result<SweepOutcome, StoreError> {
-    let outcome = |status, messages| SweepOutcome {
+    let outcome = |status, messages: Vec<notification::Model>, queued| SweepOutcome {
         status,
         date,
+        queued,
         messages,
     };
     let txn = db.begin_write().await?;
     if !try_lock(&txn, org.id).await? {
         txn.rollback().await?;
-        return Ok(outcome(SweepStatus::Busy, vec![]));
+        return Ok(outcome(SweepStatus::Busy, vec![], 0));
     }
     let done = sweep_run::Entity::find()
         .filter(sweep_run::Column::OrganisationId.eq(org.id))
@@ -139,7 +145,7 @@ pub async fn sweep(
         .await?;
     if done.is_some() {
         txn.rollback().await?;
-        return Ok(outcome(SweepStatus::AlreadyDone, vec![]));
+        return Ok(outcome(SweepStatus::AlreadyDone, vec![], 0));
     }
 
     let users: HashMap<i64, user::Model> = user::Entity::find()
@@ -165,12 +171,13 @@ pub async fn sweep(
         txn.rollback().await?;
         return match e.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                Ok(outcome(SweepStatus::AlreadyDone, vec![]))
+                Ok(outcome(SweepStatus::AlreadyDone, vec![], 0))
             }
             _ => Err(e.into()),
         };
     }
-    let messages = if ids.is_empty() {
+    let queued = ids.len();
+    let messages = if ids.is_empty() || mode == Mode::Commit {
         vec![]
     } else {
         notification::Entity::find()
@@ -183,11 +190,11 @@ pub async fn sweep(
     tracing::info!(
         organisation = org.id,
         %date,
-        messages = messages.len(),
+        messages = queued,
         dry_run = mode == Mode::DryRun,
         "daily sweep"
     );
-    Ok(outcome(SweepStatus::Done, messages))
+    Ok(outcome(SweepStatus::Done, messages, queued))
 }
 
 fn item_key(item: &DeadlineItem) -> Option<(&'static str, i64)> {

@@ -825,3 +825,108 @@ async fn the_sweep_follows_the_local_reminder_time_across_the_clock_change() {
     assert!(r.sweeps.is_empty());
     c.app.stop().await;
 }
+
+/// `n` messages waiting in the outbox of a new council, due at `now`.
+async fn backlog(app: &TestApp, n: usize, now: DateTime<Utc>) {
+    app.bootstrap(COUNCIL, "test", "admin@test.example").await;
+    let org = pmf_store::admin::find_organisation(&app.db.conn, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    for i in 0..n {
+        outbox::enqueue(
+            &app.db.conn,
+            outbox::NewMessage {
+                organisation_id: org.id,
+                recipient_id: None,
+                recipient_email: format!("officer{i}@test.example"),
+                kind: outbox::KIND_REMINDER,
+                dedupe_key: format!("backlog:{i}"),
+                subject: format!("Backlog message {i}"),
+                body_text: "text".into(),
+                body_html: "<p>html</p>".into(),
+                status: outbox::PENDING,
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_backlog_goes_out_many_at_a_time_each_message_once() {
+    let app = TestApp::builder().start().await;
+    let now = eight("2025-11-10");
+    backlog(&app, 150, now).await;
+    let sink = SmtpSink::start();
+    // Two workers, each with batches smaller than the backlog and several messages in flight.
+    let policy = DeliveryPolicy {
+        batch: 20,
+        in_flight: 8,
+        ..DeliveryPolicy::default()
+    };
+    let mut a = worker(&app, &sink.url());
+    let mut b = worker(&app, &sink.url());
+    a.policy = policy;
+    b.policy = policy;
+    b.db = pmf_store::Database::connect(&app.fresh.url).await.unwrap();
+    let clock = pmf_core::FixedClock::new(now);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (ra, rb) = tokio::join!(a.deliver_due(&clock, &stop), b.deliver_due(&clock, &stop));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 150, "{ra:?} {rb:?}");
+    let received = sink.wait_for(150).await;
+    let mut subjects: Vec<String> = received.iter().map(Received::subject).collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 150, "every message once");
+    let unsent = notification::Entity::find()
+        .filter(notification::Column::Status.ne(outbox::SENT))
+        .count(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_stopping_worker_finishes_what_is_in_flight_and_gives_the_rest_back() {
+    let app = TestApp::builder().start().await;
+    let now = eight("2025-11-10");
+    backlog(&app, 60, now).await;
+    let sink = SmtpSink::start();
+    let mut w = worker(&app, &sink.url());
+    w.policy = DeliveryPolicy {
+        batch: 60,
+        in_flight: 4,
+        ..DeliveryPolicy::default()
+    };
+    let clock = pmf_core::FixedClock::new(now);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    // Asked to stop once a few messages have arrived, wherever delivery is then.
+    let stopper = async {
+        while sink.messages().len() < 5 {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let (report, ()) = tokio::join!(w.deliver_due(&clock, &stop), stopper);
+    let report = report.unwrap();
+    assert!(report.sent >= 5 && report.released > 0, "{report:?}");
+    assert_eq!(report.sent + report.released, 60, "{report:?}");
+    let rows = notification::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .unwrap();
+    let sent = rows.iter().filter(|r| r.status == outbox::SENT).count();
+    assert_eq!(sent, report.sent);
+    // What was given back is due again at once, for this worker or another.
+    for r in rows.iter().filter(|r| r.status != outbox::SENT) {
+        assert_eq!(r.status, outbox::PENDING);
+        assert_eq!(r.locked_until, None, "released, not left under a lease");
+    }
+    assert_eq!(sink.wait_for(report.sent).await.len(), report.sent);
+    app.stop().await;
+}
