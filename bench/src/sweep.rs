@@ -306,7 +306,7 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where a sweep's time goes: `deadlines::between` (what is due and what is missing, the
+/// Where a sweep's time goes: `deadlines::outstanding` (what is due and still missing, the
 /// sweep's read side) for every council, against the whole sweep (run as a dry run, so it
 /// can be repeated: everything it writes is rolled back).
 pub async fn phases(url: &str, at: DateTime<Utc>) -> anyhow::Result<Table> {
@@ -338,16 +338,16 @@ pub async fn phases(url: &str, at: DateTime<Utc>) -> anyhow::Result<Table> {
     let mut items = 0;
     let mut missing = 0;
     for org in &orgs {
-        let due = pmf_store::deadlines::between(&db, org, from, to, None).await?;
+        let due = pmf_store::deadlines::outstanding(&db, org, from, to).await?;
         items += due.len();
         missing += due.iter().filter(|i| i.missing.is_some()).count();
     }
     t.row(vec![
-        "deadlines::between, every council".into(),
+        "deadlines::outstanding, every council".into(),
         report::secs(started.elapsed().as_secs_f64()),
         report::secs(cpu() - c),
         (db.statements_executed() - s).to_string(),
-        format!("{items} due, {missing} missing"),
+        format!("{items} outstanding ({missing} missing)"),
     ]);
     let (transport, _) = worker::Transport::memory();
     let composer = worker::Composer {

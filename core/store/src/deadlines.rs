@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use crate::{
     Database, OrganisationSettings, StoreError,
     entity::{action, action_update, deadline_extension, indicator, plan, priority},
-    results::{EvaluationInputs, IndicatorRules},
+    results::{EvaluationInputs, IndicatorRules, stored_period},
 };
 
 /// What an incomplete item still lacks.
@@ -91,6 +91,34 @@ pub async fn between(
     to: NaiveDate,
     owner: Option<i64>,
 ) -> Result<Vec<DeadlineItem>, StoreError> {
+    due(db, org, from, to, owner, Keep::All).await
+}
+
+/// Those of [`between`] that are not complete: what the reminder sweep chases. (The complete
+/// ones, most of them, are never built.)
+pub async fn outstanding(
+    db: &Database,
+    org: &OrganisationSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DeadlineItem>, StoreError> {
+    due(db, org, from, to, None, Keep::Outstanding).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    All,
+    Outstanding,
+}
+
+async fn due(
+    db: &Database,
+    org: &OrganisationSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+    owner: Option<i64>,
+    keep: Keep,
+) -> Result<Vec<DeadlineItem>, StoreError> {
     let conn = &db.conn;
     let fy = org.fy_start;
     let spans = plan_spans(conn, org).await?;
@@ -101,14 +129,18 @@ pub async fn between(
         .all(conn)
         .await?
     {
+        // Stored periods are matched as written (canonical text only), as before.
+        let Some(period) = stored_period(&e.period) else {
+            continue;
+        };
         if let Some(id) = e.indicator_id {
-            ext_indicator.insert((id, e.period.clone()), e.due_date);
+            ext_indicator.insert((id, period), e.due_date);
         }
         if let Some(id) = e.action_id {
-            ext_action.insert((id, e.period), e.due_date);
+            ext_action.insert((id, period), e.due_date);
         }
     }
-    let due = |period: &Period, ext: Option<&NaiveDate>| match ext {
+    let due_on = |period: &Period, ext: Option<&NaiveDate>| match ext {
         Some(d) => (*d, true),
         None => (pmf_core::due_date(period, org.deadline_day, fy), false),
     };
@@ -131,8 +163,7 @@ pub async fn between(
             .as_deref()
             .and_then(|p| Period::parse(p).ok());
         for period in pmf_core::expected_periods(rules.frequency, span.start, span.end, first, fy) {
-            let (due_date, extended) =
-                due(&period, ext_indicator.get(&(row.id, period.to_string())));
+            let (due_date, extended) = due_on(&period, ext_indicator.get(&(row.id, period)));
             if (from..=to).contains(&due_date) {
                 asked.push((row, period, due_date, extended));
             }
@@ -143,6 +174,14 @@ pub async fn between(
     let mut items = Vec::with_capacity(asked.len());
     for (row, period, due_date, extended) in asked {
         let evaluation = inputs.evaluate(row, period, org)?;
+        let missing = match evaluation.completeness {
+            Completeness::Complete => None,
+            Completeness::MissingValue => Some(Missing::Value),
+            Completeness::MissingCommentary => Some(Missing::Commentary),
+        };
+        if keep == Keep::Outstanding && missing.is_none() {
+            continue;
+        }
         items.push(DeadlineItem {
             indicator_id: Some(row.id),
             action_id: None,
@@ -151,11 +190,7 @@ pub async fn between(
             period,
             due_date,
             extended,
-            missing: match evaluation.completeness {
-                Completeness::Complete => None,
-                Completeness::MissingValue => Some(Missing::Value),
-                Completeness::MissingCommentary => Some(Missing::Commentary),
-            },
+            missing,
             owner_id: row.owner_id,
             priority_id: row.priority_id,
         });
@@ -192,11 +227,14 @@ pub async fn between(
         for period in
             pmf_core::expected_periods(Frequency::Quarterly, span.start, end, Some(first), fy)
         {
-            let (due_date, extended) = due(&period, ext_action.get(&(row.id, period.to_string())));
+            let (due_date, extended) = due_on(&period, ext_action.get(&(row.id, period)));
             if !(from..=to).contains(&due_date) {
                 continue;
             }
             let done = updated.contains(&(row.id, period.to_string()));
+            if keep == Keep::Outstanding && done {
+                continue;
+            }
             items.push(DeadlineItem {
                 indicator_id: None,
                 action_id: Some(row.id),

@@ -18,7 +18,7 @@
 //! not already sent; their active line manager gets `ESCALATION` from three days after the
 //! due date, once. Items of inactive owners are not chased (the performance team reassigns
 //! them). Completed items, retired indicators and extensions are already accounted for by
-//! [`deadlines::between`].
+//! [`deadlines::outstanding`].
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -218,11 +218,7 @@ async fn reminders(
         .checked_sub_days(Days::new(LOOKBACK_DAYS))
         .unwrap_or(date);
     let to = date.checked_add_days(Days::new(3)).unwrap_or(date);
-    let items: Vec<DeadlineItem> = deadlines::between(db, org, from, to, None)
-        .await?
-        .into_iter()
-        .filter(|i| i.missing.is_some())
-        .collect();
+    let items: Vec<DeadlineItem> = deadlines::outstanding(db, org, from, to).await?;
     if items.is_empty() {
         return Ok(vec![]);
     }

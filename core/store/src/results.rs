@@ -124,7 +124,7 @@ type StoredRow = (
 /// A stored period column, parsed. Only the canonical text (what `Period`'s `Display`
 /// writes, and so what every write stores) is accepted: any other spelling matched nothing
 /// when rows were looked up by their text, and still matches nothing.
-fn stored_period(text: &str) -> Option<Period> {
+pub(crate) fn stored_period(text: &str) -> Option<Period> {
     let period = Period::parse(text).ok()?;
     let b = text.as_bytes();
     // "YYYY-NN" and "YYYY-YY Qn" that parse are canonical; anything else is compared.
