@@ -33,6 +33,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `WORKER_DELIVERY_SECS`: how often `worker run` delivers the outbox (default 5).
     pub delivery_every_secs: u32,
+    /// `SMTP_CONNECTIONS`: connections to the relay, and so messages on their way at once
+    /// (default `outbox::IN_FLIGHT`, 32; Exchange Online's SMTP submission takes only 3).
+    pub smtp_connections: usize,
 }
 
 fn mailbox(name: &'static str, text: &str) -> Result<Mailbox, ConfigError> {
@@ -104,6 +107,18 @@ impl Config {
                 });
             }
         };
+        let connections =
+            get("SMTP_CONNECTIONS").unwrap_or_else(|| pmf_store::outbox::IN_FLIGHT.to_string());
+        let smtp_connections = match connections.trim().parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(ConfigError {
+                    name: "SMTP_CONNECTIONS",
+                    value: connections,
+                    reason: "expected a whole number of connections from 1 to 100".into(),
+                });
+            }
+        };
         Ok(Self {
             database_url,
             mail,
@@ -112,6 +127,7 @@ impl Config {
             public_url,
             log_format,
             delivery_every_secs,
+            smtp_connections,
         })
     }
 }
@@ -141,6 +157,21 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(c.reply_to.is_none());
         assert_eq!(c.delivery_every_secs, 5);
+        assert_eq!(c.smtp_connections, 32);
+    }
+
+    #[test]
+    fn smtp_connections_are_a_whole_number_from_1_to_100() {
+        assert_eq!(
+            config(&[("SMTP_CONNECTIONS", "3")])
+                .unwrap()
+                .smtp_connections,
+            3
+        );
+        for wrong in ["0", "101", "many", "-2"] {
+            let e = config(&[("SMTP_CONNECTIONS", wrong)]).unwrap_err();
+            assert_eq!(e.name, "SMTP_CONNECTIONS", "{wrong}");
+        }
     }
 
     #[test]

@@ -117,7 +117,10 @@ impl Worker {
         let db = Database::connect(&config.database_url).await?;
         db.migrate().await?;
         let transport = Transport::from_config(config)?;
-        Ok(Self::new(db, transport, Composer::from_config(config)))
+        let mut worker = Self::new(db, transport, Composer::from_config(config));
+        // As many messages on their way as there are connections to carry them.
+        worker.policy.in_flight = config.smtp_connections;
+        Ok(worker)
     }
 
     async fn organisations(&self) -> Result<Vec<OrganisationSettings>, StoreError> {

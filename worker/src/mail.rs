@@ -57,9 +57,14 @@ pub struct SendError {
 }
 
 impl Transport {
-    /// SMTP through a pool of `outbox::IN_FLIGHT` connections, from lettre's URL form (`smtp://host:port`,
-    /// `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host`).
+    /// SMTP through a pool of `outbox::IN_FLIGHT` connections, from lettre's URL form
+    /// (`smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host`).
     pub fn smtp(url: &str) -> Result<Self, ConfigError> {
+        Self::smtp_with(url, pmf_store::outbox::IN_FLIGHT)
+    }
+
+    /// SMTP through a pool of at most `connections` connections.
+    pub fn smtp_with(url: &str, connections: usize) -> Result<Self, ConfigError> {
         check_smtp_url(url)?;
         let builder =
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| ConfigError {
@@ -71,7 +76,7 @@ impl Transport {
             .timeout(Some(SMTP_TIMEOUT))
             .pool_config(
                 PoolConfig::new()
-                    .max_size(pmf_store::outbox::IN_FLIGHT as u32)
+                    .max_size(u32::try_from(connections.max(1)).unwrap_or(u32::MAX))
                     .idle_timeout(Duration::from_secs(60)),
             )
             .build();
@@ -102,7 +107,7 @@ impl Transport {
 
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
         match &config.mail {
-            MailTarget::Smtp(url) => Self::smtp(url),
+            MailTarget::Smtp(url) => Self::smtp_with(url, config.smtp_connections),
             MailTarget::Files(dir) => Self::files(dir),
         }
     }
