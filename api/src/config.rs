@@ -18,6 +18,7 @@ pub struct Config {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const MIB: usize = 1024 * 1024;
 pub use pmf_store::process::DEFAULT_PUBLIC_URL;
 
 impl Config {
@@ -37,17 +38,13 @@ impl Config {
         })?;
         let public_url = pmf_store::process::public_url(lookup("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(lookup("LOG_FORMAT"))?;
-        let timeout_text = get("PMF_REQUEST_TIMEOUT_SECS", "30");
-        let request_timeout_secs = match timeout_text.parse::<u64>() {
-            Ok(n) if (1..=600).contains(&n) => n,
-            _ => {
-                return Err(ConfigError {
-                    name: "PMF_REQUEST_TIMEOUT_SECS",
-                    value: timeout_text,
-                    reason: "expected a whole number of seconds from 1 to 600".into(),
-                });
-            }
-        };
+        let request_timeout_secs = pmf_store::process::whole_number(
+            "PMF_REQUEST_TIMEOUT_SECS",
+            lookup("PMF_REQUEST_TIMEOUT_SECS"),
+            30,
+            1..=600,
+            "seconds",
+        )?;
         let demo_text = get("PMF_DEMO_DATA", "true");
         let demo_data = match demo_text.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => true,
@@ -60,17 +57,13 @@ impl Config {
                 });
             }
         };
-        let cache_text = get("PMF_RESPONSE_CACHE_MB", "64");
-        let response_cache_bytes = match cache_text.parse::<usize>() {
-            Ok(mb) if mb <= 4096 => mb * 1024 * 1024,
-            _ => {
-                return Err(ConfigError {
-                    name: "PMF_RESPONSE_CACHE_MB",
-                    value: cache_text,
-                    reason: "expected a whole number of megabytes from 0 (no cache) to 4096".into(),
-                });
-            }
-        };
+        let response_cache_bytes = pmf_store::process::whole_number(
+            "PMF_RESPONSE_CACHE_MB",
+            lookup("PMF_RESPONSE_CACHE_MB"),
+            crate::http::DEFAULT_RESPONSE_CACHE_BYTES / MIB,
+            0..=4096,
+            "megabytes",
+        )? * MIB;
         Ok(Self {
             database_url,
             listen,

@@ -238,16 +238,22 @@ async fn graphql(
                 .into_response();
         }
     };
-    let request = request.into_inner();
-    let kind = operation_kind(&request);
-    let cache_key = match (&state.response_cache, &scope, kind) {
-        (Some(_), Some(scope), Some(OperationType::Query)) => CacheKey::new(scope, &request),
+    let mut request = request.into_inner();
+    // Only answers to queries are ever stored, so a stored answer is looked up before the
+    // document is even parsed.
+    let mut cache_key = match (&state.response_cache, &scope) {
+        (Some(_), Some(scope)) => CacheKey::new(scope, &request),
         _ => None,
     };
     if let (Some(cache), Some(key)) = (&state.response_cache, &cache_key)
         && let Some(answer) = cache.get(key)
     {
         return graphql_json(answer);
+    }
+    // Parsed once: execution reuses the document the request now holds.
+    let kind = operation_kind(&mut request);
+    if kind != Some(OperationType::Query) {
+        cache_key = None;
     }
     let organisation_id = scope.as_ref().map(|s| s.org.id);
     let response = execute(&state, scope, request).await;
@@ -263,26 +269,23 @@ async fn graphql(
             }
         }
     }
-    match (&state.response_cache, cache_key) {
-        (Some(cache), Some(key)) if response.errors.is_empty() => {
-            match serde_json::to_vec(&response) {
-                Ok(answer) => {
-                    let answer = axum::body::Bytes::from(answer);
-                    cache.insert(key, answer.clone());
-                    graphql_json(answer)
-                }
-                Err(_) => GraphQLResponse::from(response).into_response(),
-            }
-        }
-        _ => GraphQLResponse::from(response).into_response(),
+    if let (Some(cache), Some(key)) = (&state.response_cache, cache_key)
+        && response.errors.is_empty()
+        && let Ok(answer) = serde_json::to_vec(&response)
+    {
+        let answer = axum::body::Bytes::from(answer);
+        cache.insert(key, answer.clone());
+        return graphql_json(answer);
     }
+    GraphQLResponse::from(response).into_response()
 }
 
 /// The kind of the operation a request will run, or `None` when the document does not parse
 /// or does not name one (execution then reports why).
-fn operation_kind(request: &async_graphql::Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    match (&document.operations, &request.operation_name) {
+fn operation_kind(request: &mut async_graphql::Request) -> Option<OperationType> {
+    let operation_name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => {
             ops.get(name.as_str()).map(|op| op.node.ty)

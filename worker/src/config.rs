@@ -96,29 +96,20 @@ impl Config {
             .transpose()?;
         let public_url = pmf_store::process::public_url(get("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(get("LOG_FORMAT"))?;
-        let every = get("WORKER_DELIVERY_SECS").unwrap_or_else(|| "5".into());
-        let delivery_every_secs = match every.trim().parse::<u32>() {
-            Ok(n) if (1..=59).contains(&n) => n,
-            _ => {
-                return Err(ConfigError {
-                    name: "WORKER_DELIVERY_SECS",
-                    value: every,
-                    reason: "expected a whole number of seconds from 1 to 59".into(),
-                });
-            }
-        };
-        let connections =
-            get("SMTP_CONNECTIONS").unwrap_or_else(|| pmf_store::outbox::IN_FLIGHT.to_string());
-        let smtp_connections = match connections.trim().parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => n,
-            _ => {
-                return Err(ConfigError {
-                    name: "SMTP_CONNECTIONS",
-                    value: connections,
-                    reason: "expected a whole number of connections from 1 to 100".into(),
-                });
-            }
-        };
+        let delivery_every_secs = pmf_store::process::whole_number(
+            "WORKER_DELIVERY_SECS",
+            get("WORKER_DELIVERY_SECS"),
+            5,
+            1..=59,
+            "seconds",
+        )?;
+        let smtp_connections = pmf_store::process::whole_number(
+            "SMTP_CONNECTIONS",
+            get("SMTP_CONNECTIONS"),
+            pmf_store::outbox::IN_FLIGHT,
+            1..=100,
+            "connections",
+        )?;
         Ok(Self {
             database_url,
             mail,

@@ -30,11 +30,11 @@ use sea_orm::EntityTrait;
 pub use config::{Config, ConfigError};
 pub use mail::{Composer, Transport};
 
-/// Everything a worker needs: the database, where mail goes, and how.
 /// Councils swept at once on PostgreSQL (on two cores, four keeps both busy while each
 /// sweep waits on the database; see BENCHMARKS.md, part 3).
 pub const SWEEPS_AT_ONCE: usize = 4;
 
+/// Everything a worker needs: the database, where mail goes, and how.
 #[derive(Debug, Clone)]
 pub struct Worker {
     pub db: Database,
@@ -165,8 +165,6 @@ impl Worker {
                 due.push((org, date));
             }
         }
-        let mut results: Vec<Option<Result<SweepOutcome, StoreError>>> = Vec::new();
-        results.resize_with(due.len(), || None);
         let due = Arc::new(due);
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut sweepers = tokio::task::JoinSet::new();
@@ -183,24 +181,24 @@ impl Worker {
                 }
             });
         }
+        let mut results = Vec::with_capacity(due.len());
         while let Some(joined) = sweepers.join_next().await {
-            let done = joined.map_err(|e| {
+            results.extend(joined.map_err(|e| {
                 StoreError::Db(sea_orm::DbErr::Custom(format!("a sweep task stopped: {e}")))
-            })?;
-            for (i, result) in done {
-                results[i] = Some(result);
-            }
+            })?);
         }
+        // In the organisations' order, whichever sweeper took each.
+        results.sort_by_key(|(i, _)| *i);
         let mut out = Vec::new();
         let mut failed = Vec::new();
-        for ((org, date), result) in due.iter().zip(results) {
+        for (i, result) in results {
+            let (org, date) = &due[i];
             match result {
-                Some(Ok(outcome)) => out.push((org.slug.clone(), outcome)),
-                Some(Err(e)) => {
+                Ok(outcome) => out.push((org.slug.clone(), outcome)),
+                Err(e) => {
                     tracing::error!(organisation = %org.slug, %date, "daily sweep failed: {e}");
                     failed.push((org.slug.clone(), e.to_string()));
                 }
-                None => failed.push((org.slug.clone(), "not swept".into())),
             }
         }
         Ok((out, failed))

@@ -23,14 +23,3 @@ pub async fn touch_organisation<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
-
-/// The council's data version now.
-pub async fn data_version<C: ConnectionTrait>(
-    db: &C,
-    organisation_id: i64,
-) -> Result<Option<i64>, StoreError> {
-    Ok(organisation::Entity::find_by_id(organisation_id)
-        .one(db)
-        .await?
-        .map(|o| o.data_version))
-}

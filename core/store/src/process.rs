@@ -32,6 +32,35 @@ impl LogFormat {
     }
 }
 
+/// A whole-number setting `name` within `range` (`default` when unset); `unit` says what it
+/// counts in the error ("seconds", "connections").
+pub fn whole_number<T>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            name,
+            reason: format!(
+                "expected a whole number of {unit} from {} to {}",
+                range.start(),
+                range.end()
+            ),
+            value: text,
+        }),
+    }
+}
+
 /// `DATABASE_URL`: SQLite (the default) or PostgreSQL.
 pub fn database_url(value: Option<String>) -> Result<String, ConfigError> {
     let url = value.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());

@@ -13,8 +13,12 @@ const LATEST: &str = r#"query($ref: String!) {
   indicator(ref: $ref) { title result(period: "2025-10") { actual status commentary } }
 }"#;
 
-/// A second API process on the same database, with its own response cache.
-async fn second_api(app: &TestApp) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+/// A second API process on the same database, with a response cache of its own of
+/// `cache_bytes` (none at 0).
+async fn second_api(
+    app: &TestApp,
+    cache_bytes: usize,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let server = api::Server::bind(
         "127.0.0.1:0".parse().expect("address"),
         app.db.clone(),
@@ -23,7 +27,8 @@ async fn second_api(app: &TestApp) -> (SocketAddr, tokio::sync::oneshot::Sender<
         Duration::from_secs(30),
     )
     .await
-    .expect("bind");
+    .expect("bind")
+    .with_response_cache(cache_bytes);
     let addr = server.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.serve(async {
@@ -102,7 +107,7 @@ async fn a_repeated_query_reads_nothing_but_who_asks() {
 async fn a_change_is_seen_at_once_by_every_api_process() {
     let app = TestApp::builder().start().await;
     let (token, indicator) = council(&app).await;
-    let (other_addr, stop_other) = second_api(&app).await;
+    let (other_addr, stop_other) = second_api(&app, api::http::DEFAULT_RESPONSE_CACHE_BYTES).await;
     // Both processes have the answer cached.
     for addr in [app.addr, other_addr] {
         let answer = ask(&app.client, addr, &token, "1.0").await;
@@ -188,5 +193,24 @@ async fn a_new_token_shows_in_the_token_list_at_once() {
         before["apiTokens"].as_array().map(|t| t.len() + 1),
         "{before} then {after}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_cache_off_every_answer_is_computed() {
+    let app = TestApp::builder().start().await;
+    let (token, _) = council(&app).await;
+    let (uncached, stop) = second_api(&app, 0).await;
+    let mut statements = Vec::new();
+    for _ in 0..3 {
+        let before = app.db.statements_executed();
+        let answer = ask(&app.client, uncached, &token, "1.0").await;
+        assert_eq!(answer["result"]["actual"], json!(95.0));
+        statements.push(app.db.statements_executed() - before);
+    }
+    // The indicator is read every time, not only the token (as a cached answer would).
+    assert!(statements.iter().all(|&n| n > 4), "{statements:?}");
+    assert_eq!(statements[1], statements[2], "{statements:?}");
+    let _ = stop.send(());
     app.stop().await;
 }
