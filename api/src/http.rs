@@ -22,7 +22,9 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::{
     error::ApiError,
-    graphql::{AppSchema, RequestContext, Scope, build_schema, loaders::OrgLoader},
+    graphql::{
+        AppSchema, RequestContext, Scope, build_schema, context::SharedContext, loaders::OrgLoader,
+    },
     response_cache::{CacheKey, ResponseCache},
 };
 
@@ -201,6 +203,7 @@ pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext
         public_url: state.public_url.clone(),
         db: state.db.clone(),
         loader,
+        not_cacheable: Default::default(),
     }
 }
 
@@ -211,8 +214,21 @@ pub async fn execute(
     scope: Option<Scope>,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let context = request_context(state, scope);
-    let mut response = state.schema.execute(request.data(context)).await;
+    execute_with_cacheability(state, scope, request).await.0
+}
+
+/// `execute`, and whether the answer may be kept by the response cache (no resolver said it
+/// shows something that changes without the data version moving, such as `lastUsedAt`).
+async fn execute_with_cacheability(
+    state: &AppState,
+    scope: Option<Scope>,
+    request: async_graphql::Request,
+) -> (async_graphql::Response, bool) {
+    let context = Arc::new(request_context(state, scope));
+    let mut response = state
+        .schema
+        .execute(request.data(SharedContext(context.clone())))
+        .await;
     // Parse, validation and limit errors come from async-graphql without a code: they are
     // all the client's to fix.
     for error in &mut response.errors {
@@ -221,7 +237,7 @@ pub async fn execute(
             extensions.set("code", "BAD_USER_INPUT");
         }
     }
-    response
+    (response, context.cacheable())
 }
 
 async fn graphql(
@@ -255,21 +271,11 @@ async fn graphql(
     if kind != Some(OperationType::Query) {
         cache_key = None;
     }
-    let organisation_id = scope.as_ref().map(|s| s.org.id);
-    let response = execute(&state, scope, request).await;
-    if kind == Some(OperationType::Mutation)
-        && let Some(organisation_id) = organisation_id
-    {
-        // Whatever the mutation did (or did not) change, answers read before it are out of
-        // date now, in every API process.
-        if let Err(e) = pmf_store::touch_organisation(&state.db.conn, organisation_id).await {
-            tracing::error!(error = %e, organisation_id, "could not move the council's data version on after a mutation");
-            if let Some(cache) = &state.response_cache {
-                cache.clear();
-            }
-        }
-    }
+    // A mutation moved the council's data version on inside its own transaction: nothing
+    // is left to do here for answers read before it to be out of date.
+    let (response, cacheable) = execute_with_cacheability(&state, scope, request).await;
     if let (Some(cache), Some(key)) = (&state.response_cache, cache_key)
+        && cacheable
         && response.errors.is_empty()
         && let Ok(answer) = serde_json::to_vec(&response)
     {

@@ -1,5 +1,8 @@
 //! Who is asking, for which council, and the request's loaders.
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use async_graphql::{
     Context,
@@ -33,10 +36,30 @@ pub struct RequestContext {
     pub public_url: String,
     pub db: pmf_store::Database,
     pub loader: Option<DataLoader<OrgLoader, HashMapCache>>,
+    /// Set by a resolver whose answer changes without the data version moving on.
+    pub not_cacheable: AtomicBool,
 }
 
+impl RequestContext {
+    /// Whether the answer may be kept by the response cache.
+    pub fn cacheable(&self) -> bool {
+        !self.not_cacheable.load(Ordering::Relaxed)
+    }
+}
+
+/// The request context as the schema holds it (shared with the HTTP layer, which reads
+/// [`RequestContext::cacheable`] after execution).
+#[derive(Clone)]
+pub struct SharedContext(pub Arc<RequestContext>);
+
 pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestContext {
-    ctx.data_unchecked::<RequestContext>()
+    &ctx.data_unchecked::<SharedContext>().0
+}
+
+/// Marks the answer as one the response cache must not keep: it shows something that
+/// changes without the council's data version moving on (a token's last use).
+pub fn do_not_cache(ctx: &Context<'_>) {
+    request(ctx).not_cacheable.store(true, Ordering::Relaxed);
 }
 
 /// The scope, or UNAUTHENTICATED when the caller named no organisation.

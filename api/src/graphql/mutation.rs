@@ -5,12 +5,11 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::NaiveDate;
 use pmf_core::{Email, Frequency as CoreFrequency, Period, Role as CoreRole};
 use pmf_store::{
-    OrganisationSettings, audit,
+    OrganisationSettings, UnitOfWork, audit,
     entity::{action, action_update, deadline_extension, indicator, plan, priority, target, user},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 
 use super::{
@@ -312,8 +311,11 @@ const REGISTER: &[CoreRole] = &[CoreRole::Admin];
 /// Roles that may create actions and set targets.
 pub const SENIOR: &[CoreRole] = &[CoreRole::Admin, CoreRole::Executive];
 
-async fn begin(ctx: &Context<'_>) -> GqlResult<DatabaseTransaction> {
-    Ok(request(ctx).db.begin_write().await?)
+/// A unit of work for the caller's council: committing it moves the council's data version
+/// on in the same transaction.
+pub async fn begin(ctx: &Context<'_>) -> GqlResult<UnitOfWork> {
+    let org = &scope(ctx)?.org;
+    Ok(UnitOfWork::begin(&request(ctx).db, org.id).await?)
 }
 
 async fn user_in_org<C: ConnectionTrait>(
@@ -983,7 +985,7 @@ impl ContractMutations {
 /// transaction: who, when, what, before (none for a creation) and after.
 #[allow(clippy::too_many_arguments)]
 pub async fn audit_write<B: serde::Serialize, A: serde::Serialize>(
-    txn: &DatabaseTransaction,
+    txn: &UnitOfWork,
     org: &OrganisationSettings,
     actor: &user::Model,
     now: chrono::DateTime<chrono::Utc>,
@@ -1011,7 +1013,7 @@ pub async fn audit_write<B: serde::Serialize, A: serde::Serialize>(
 }
 
 async fn audit_create<T: serde::Serialize>(
-    txn: &DatabaseTransaction,
+    txn: &UnitOfWork,
     org: &OrganisationSettings,
     actor: &user::Model,
     now: chrono::DateTime<chrono::Utc>,

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use pmf_core::{Email, Role as CoreRole};
 use pmf_store::{
-    OrganisationSettings, audit,
+    OrganisationSettings, UnitOfWork, audit,
     entity::{
         action, api_token, audit_entry, exception_recipient, indicator, objective, organisation,
         plan, priority, user,
@@ -12,8 +12,7 @@ use pmf_store::{
     tokens,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{
@@ -64,7 +63,7 @@ fn maybe_text(
 }
 
 async fn maybe_user(
-    txn: &DatabaseTransaction,
+    txn: &UnitOfWork,
     org: &OrganisationSettings,
     field: &str,
     value: &MaybeUndefined<ID>,
@@ -259,7 +258,7 @@ impl RegisterMutations {
     ) -> GqlResult<IndicatorObj> {
         let actor = require_role(ctx, SENIOR, "edit indicators")?;
         let org = &scope(ctx)?.org;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = find_indicator(&txn, org, parse_id(&input.id, "indicator")?).await?;
         check_version("indicator", before.version, input.expected_version)?;
         let mut am: indicator::ActiveModel = before.clone().into();
@@ -397,7 +396,7 @@ impl RegisterMutations {
     async fn update_plan(&self, ctx: &Context<'_>, input: UpdatePlanInput) -> GqlResult<PlanObj> {
         let actor = require_role(ctx, ADMIN, "edit plans")?;
         let org = &scope(ctx)?.org;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = find_plan(&txn, org, parse_id(&input.id, "plan")?).await?;
         check_version("plan", before.version, input.expected_version)?;
         let mut am: plan::ActiveModel = before.clone().into();
@@ -468,7 +467,7 @@ impl RegisterMutations {
     ) -> GqlResult<PriorityObj> {
         let actor = require_role(ctx, ADMIN, "edit priorities")?;
         let org = &scope(ctx)?.org;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = find_priority(&txn, org, parse_id(&input.id, "priority")?).await?;
         check_version("priority", before.version, input.expected_version)?;
         let mut am: priority::ActiveModel = before.clone().into();
@@ -522,7 +521,7 @@ impl RegisterMutations {
         let org = &scope(ctx)?.org;
         let title = required_text("title", &input.title, MAX_TITLE)?;
         let code = optional_text("code", input.code.as_deref(), 32)?;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let priority = find_priority(&txn, org, parse_id(&input.priority_id, "priority")?).await?;
         let row = objective::ActiveModel {
             organisation_id: Set(org.id),
@@ -560,7 +559,7 @@ impl RegisterMutations {
         let actor = require_role(ctx, ADMIN, "edit objectives")?;
         let org = &scope(ctx)?.org;
         let id = parse_id(&input.id, "objective")?;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = objective::Entity::find_by_id(id)
             .filter(objective::Column::OrganisationId.eq(org.id))
             .one(&txn)
@@ -603,7 +602,7 @@ impl RegisterMutations {
         let actor = require_owner_write(ctx, existing.owner_id, "action")
             .await?
             .clone();
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = find_action(&txn, &org, existing.id).await?;
         check_version("action", before.version, input.expected_version)?;
         let mut am: action::ActiveModel = before.clone().into();
@@ -692,7 +691,7 @@ impl RegisterMutations {
                 "only an ADMIN may change other users, roles, e-mails or line managers",
             ));
         }
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = user::Entity::find_by_id(id)
             .filter(user::Column::OrganisationId.eq(org.id))
             .one(&txn)
@@ -764,7 +763,7 @@ impl RegisterMutations {
         if id == actor.id && !active {
             return Err(gql::bad_input("you cannot deactivate yourself"));
         }
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = user::Entity::find_by_id(id)
             .filter(user::Column::OrganisationId.eq(org.id))
             .one(&txn)
@@ -804,7 +803,7 @@ impl RegisterMutations {
         if expires_at.is_some_and(|e| e.0 <= now) {
             return Err(gql::bad_input("expiresAt must be in the future"));
         }
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let (row, secret) = tokens::issue(&txn, me, &name, expires_at.map(|e| e.0), now).await?;
         let mut shown = row.clone();
         shown.token_hash = String::new();
@@ -835,7 +834,7 @@ impl RegisterMutations {
         let me = signed_in(ctx)?;
         let org = &scope(ctx)?.org;
         let id = parse_id(&id, "API token")?;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = api_token::Entity::find_by_id(id)
             .filter(api_token::Column::OrganisationId.eq(org.id))
             .one(&txn)
@@ -866,7 +865,7 @@ impl RegisterMutations {
     ) -> GqlResult<OrganisationObj> {
         let actor = require_role(ctx, ADMIN, "change the council's settings")?;
         let org = &scope(ctx)?.org;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = organisation::Entity::find_by_id(org.id)
             .one(&txn)
             .await?
@@ -927,7 +926,7 @@ impl RegisterMutations {
     ) -> GqlResult<Vec<UserObj>> {
         let actor = require_role(ctx, ADMIN, "set exception recipients")?;
         let org = &scope(ctx)?.org;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let priority = find_priority(&txn, org, parse_id(&priority_id, "priority")?).await?;
         let mut users = Vec::new();
         for id in &user_ids {
@@ -994,7 +993,7 @@ impl RegisterMutations {
     ) -> GqlResult<IndicatorObj> {
         let org = &scope(ctx)?.org;
         let now = request(ctx).now;
-        let txn = request(ctx).db.begin_write().await?;
+        let txn = super::mutation::begin(ctx).await?;
         let before = find_indicator(&txn, org, parse_id(&id, "indicator")?).await?;
         if before.lifecycle == to {
             return Err(gql::bad_input(format!(
@@ -1063,6 +1062,8 @@ impl RegisterQueries {
     /// API tokens: your own, or everyone's in the council for an ADMIN. Secrets are never shown.
     async fn api_tokens(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiToken>> {
         let me = signed_in(ctx)?;
+        // `lastUsedAt` moves without the data version (token use is not a change).
+        super::context::do_not_cache(ctx);
         let org = &scope(ctx)?.org;
         let mut q = api_token::Entity::find().filter(api_token::Column::OrganisationId.eq(org.id));
         if role_of(me)? != CoreRole::Admin {

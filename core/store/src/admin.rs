@@ -1,10 +1,10 @@
 //! Operations behind `api bootstrap` and `api token` (SPEC §8).
 use chrono::{DateTime, Utc};
 use pmf_core::{Email, Role, Slug};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::{
-    Database, StoreError,
+    Database, StoreError, UnitOfWork,
     entity::{organisation, user},
     tokens,
 };
@@ -77,7 +77,7 @@ pub async fn bootstrap(
     admin_name: &str,
     now: DateTime<Utc>,
 ) -> Result<Bootstrapped, AdminError> {
-    let txn = db.conn.begin().await?;
+    let mut txn = UnitOfWork::begin_unscoped(db).await?;
     let (organisation, created_organisation) = match find_organisation(&txn, slug.as_str()).await? {
         Some(org) => (org, false),
         None => {
@@ -98,6 +98,7 @@ pub async fn bootstrap(
             (org, true)
         }
     };
+    txn.changes(organisation.id);
     let (admin, created_admin) =
         match find_user_by_email(&txn, organisation.id, admin_email).await? {
             Some(u) if u.role != Role::Admin.as_str() => {
@@ -158,6 +159,8 @@ pub async fn issue_token(
     if !user.active {
         return Err(AdminError::Inactive(user.email));
     }
-    let (_, token) = tokens::issue(&db.conn, &user, name, None, now).await?;
+    let txn = UnitOfWork::begin(db, org.id).await?;
+    let (_, token) = tokens::issue(&txn, &user, name, None, now).await?;
+    txn.commit().await?;
     Ok((user, token))
 }

@@ -19,8 +19,9 @@ pub mod results;
 pub mod settings;
 pub mod testing;
 pub mod tokens;
+pub mod unit_of_work;
 
-pub use data_version::touch_organisation;
 pub use db::{Database, DbKind};
 pub use error::StoreError;
 pub use settings::OrganisationSettings;
+pub use unit_of_work::UnitOfWork;

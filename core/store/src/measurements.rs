@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use crate::{
-    Database, OrganisationSettings, StoreError, audit,
+    Database, OrganisationSettings, StoreError, UnitOfWork, audit,
     entity::{indicator, measurement},
     results::{PeriodEvaluation, evaluate_many},
 };
@@ -53,13 +53,14 @@ pub async fn record(
     actor_id: i64,
     now: DateTime<Utc>,
 ) -> Result<PeriodEvaluation, RecordError> {
-    let txn = db.begin_write().await?;
+    let txn = UnitOfWork::begin(db, org.id).await?;
     let recorded = record_in(&txn, org, row, period, change, actor_id, now).await?;
     txn.commit().await?;
     Ok(recorded.after)
 }
 
-/// `record` inside a caller's transaction.
+/// `record` inside a caller's unit of work (or transaction that moves the council's data
+/// version on).
 pub async fn record_in<C: ConnectionTrait>(
     txn: &C,
     org: &OrganisationSettings,

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use sha2::{Digest, Sha256};
 
 use crate::{
-    StoreError,
+    StoreError, UnitOfWork,
     entity::{api_token, user},
 };
 
@@ -24,9 +24,10 @@ pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Issues a token for `user` and returns the secret, which is never stored.
-pub async fn issue<C: ConnectionTrait>(
-    db: &C,
+/// Issues a token for `user` and returns the secret, which is never stored. In a unit of
+/// work: the council's token list (`apiTokens`) changes.
+pub async fn issue(
+    db: &UnitOfWork,
     user: &user::Model,
     name: &str,
     expires_at: Option<DateTime<Utc>>,
@@ -46,8 +47,6 @@ pub async fn issue<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    // The council's token list (`apiTokens`) has changed.
-    crate::touch_organisation(db, user.organisation_id).await?;
     Ok((row, secret))
 }
 
@@ -86,7 +85,9 @@ pub async fn authenticate<C: ConnectionTrait>(
         return Ok(Err(TokenRefusal::UserInactive));
     }
     // Record the last use at most once a minute: a dashboard polling every second must not
-    // turn every read into a write.
+    // turn every read into a write. This does not move the council's data version (twenty
+    // councillors on the dashboard would flush its answers twenty times a minute): answers
+    // that show `lastUsedAt` are never kept by the response cache instead.
     if token
         .last_used_at
         .is_none_or(|at| now - at > chrono::Duration::seconds(60))
@@ -99,8 +100,6 @@ pub async fn authenticate<C: ConnectionTrait>(
             .filter(api_token::Column::Id.eq(token.id))
             .exec(db)
             .await?;
-        // `apiTokens` shows the last use.
-        crate::touch_organisation(db, token.organisation_id).await?;
     }
     Ok(Ok((token, user)))
 }

@@ -214,3 +214,177 @@ async fn with_the_cache_off_every_answer_is_computed() {
     let _ = stop.send(());
     app.stop().await;
 }
+
+/// The council's data version as stored.
+async fn data_version(app: &TestApp) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    pmf_store::entity::organisation::Entity::find()
+        .filter(pmf_store::entity::organisation::Column::Slug.eq("test"))
+        .one(&app.db.conn)
+        .await
+        .expect("read the council")
+        .expect("the council")
+        .data_version
+}
+
+/// The stored October value of the test council's indicator.
+async fn stored_october(app: &TestApp, indicator: &str) -> Option<f64> {
+    use pmf_store::entity::measurement;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    measurement::Entity::find()
+        .filter(measurement::Column::IndicatorId.eq(indicator.parse::<i64>().expect("an id")))
+        .filter(measurement::Column::Period.eq("2025-10"))
+        .one(&app.db.conn)
+        .await
+        .expect("read the value")
+        .and_then(|m| m.value)
+}
+
+/// A future polled at most `polls` times, then dropped unfinished (`None`): what a client
+/// going away or the request timeout does to a request, at any one of its await points.
+struct PollAtMost<F: std::future::Future> {
+    inner: std::pin::Pin<Box<F>>,
+    polls: usize,
+}
+
+impl<F: std::future::Future> std::future::Future for PollAtMost<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        if self.polls == 0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.polls -= 1;
+        self.inner.as_mut().poll(cx).map(Some)
+    }
+}
+
+#[tokio::test]
+async fn a_mutation_dropped_right_after_its_commit_leaves_no_stale_answer() {
+    use tower::ServiceExt;
+    let app = TestApp::builder().start().await;
+    let (token, indicator) = council(&app).await;
+    let (other, stop_other) = second_api(&app, api::http::DEFAULT_RESPONSE_CACHE_BYTES).await;
+    // A third process whose requests this test cuts short, after 1, 2, 3 … polls: somewhere
+    // in that sequence the request is dropped after its transaction committed and before it
+    // answered. Whenever the change is in the database, the second process must show it.
+    let state = api::AppState::new(
+        app.db.clone(),
+        Arc::new(FixedClock::new(default_now())),
+        "http://dashboard.test".into(),
+    );
+    const SLOW_AFTER_COMMIT: &str = r#"mutation($input: RecordMeasurementInput!) {
+      recordMeasurement(input: $input) { status indicator { owner { name } priority { plan { title } } } }
+    }"#;
+    let mut committed_then_dropped = 0;
+    for polls in 1.. {
+        let value = 1000.0 + polls as f64;
+        // The second process holds the current answer in its cache.
+        ask(&app.client, other, &token, "1.0").await;
+        let body = json!({ "query": SLOW_AFTER_COMMIT, "variables": { "input": {
+            "indicatorId": indicator, "period": "2025-10", "value": value, "commentary": "c" } } });
+        let request = axum::http::Request::post("/graphql")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("a request");
+        let router = api::router(state.clone(), Duration::from_secs(30));
+        let finished = PollAtMost {
+            inner: Box::pin(router.oneshot(request)),
+            polls,
+        }
+        .await;
+        if stored_october(&app, &indicator).await == Some(value) {
+            let answer = ask(&app.client, other, &token, "1.0").await;
+            assert_eq!(
+                answer["result"]["actual"],
+                json!(value),
+                "committed after {polls} polls, but the other process answers from before"
+            );
+            if finished.is_none() {
+                committed_then_dropped += 1;
+            }
+        }
+        if finished.is_some() {
+            break;
+        }
+        assert!(polls < 100_000, "the mutation never finished");
+    }
+    assert!(
+        committed_then_dropped > 0,
+        "no request was dropped between its commit and its answer"
+    );
+    let _ = stop_other.send(());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn using_a_token_or_delivering_mail_does_not_move_the_data_version() {
+    let app = TestApp::builder().start().await;
+    let (token, _) = council(&app).await;
+    const TOKENS: &str = "{ apiTokens { name lastUsedAt } }";
+    let version = data_version(&app).await;
+    let mut last_used = Vec::new();
+    for _ in 0..5 {
+        // Past the once-a-minute threshold, so every use is recorded.
+        app.clock.advance(chrono::Duration::minutes(2));
+        let answer = app.data(Caller::Token(&token), TOKENS, json!({})).await;
+        last_used.push(answer["apiTokens"][0]["lastUsedAt"].clone());
+        ask(&app.client, app.addr, &token, "1.0").await;
+    }
+    assert_eq!(data_version(&app).await, version, "token use moved it");
+    // `lastUsedAt` is read fresh each time, not from a cached answer.
+    last_used.dedup();
+    assert_eq!(last_used.len(), 5, "{last_used:?}");
+    // A red September value, with the admin receiving the priority's exception alerts,
+    // queues an alert; delivering it changes no answer.
+    let ids = app
+        .data(
+            Caller::Token(&token),
+            r#"{ viewer { id } indicator(ref: "1.0") { id priority { id } } }"#,
+            json!({}),
+        )
+        .await;
+    app.data(
+        Caller::Token(&token),
+        "mutation($p: ID!, $u: [ID!]!) { setExceptionRecipients(priorityId: $p, userIds: $u) { id } }",
+        json!({ "p": ids["indicator"]["priority"]["id"], "u": [ids["viewer"]["id"]] }),
+    )
+    .await;
+    record(
+        &app,
+        &token,
+        &id(&ids["indicator"]["id"]),
+        "2025-09",
+        50.0,
+        Some("bad"),
+    )
+    .await;
+    let queued = pmf_store::outbox::due_query(app.clock_now() + chrono::Duration::hours(1))
+        .all(&app.db.conn)
+        .await
+        .expect("read the outbox");
+    assert!(!queued.is_empty(), "the red value queued no alert");
+    let (transport, sent) = worker::Transport::memory();
+    let composer = worker::Composer {
+        from: "Performance <performance@test.example>"
+            .parse()
+            .expect("address"),
+        reply_to: None,
+        public_url: "http://dashboard.test".into(),
+    };
+    let version = data_version(&app).await;
+    worker::Worker::new(app.db.clone(), transport, composer)
+        .tick(app.clock_now() + chrono::Duration::hours(1), false)
+        .await
+        .expect("deliver");
+    assert!(
+        !sent.lock().expect("mail").is_empty(),
+        "nothing was delivered"
+    );
+    assert_eq!(data_version(&app).await, version, "delivery moved it");
+    app.stop().await;
+}

@@ -1,4 +1,4 @@
-//! The GraphQL contract (`shared/schema.graphql`) holds in our schema, and every change to
+//! The GraphQL contract (`api/contract.graphql`) holds in our schema, and every change to
 //! our schema shows up in review as a snapshot diff.
 use std::collections::HashMap;
 
@@ -7,7 +7,7 @@ use async_graphql::parser::{
     types::{ServiceDocument, TypeKind, TypeSystemDefinition},
 };
 
-const CONTRACT: &str = include_str!("../../../../shared/schema.graphql");
+const CONTRACT: &str = include_str!("../../../api/contract.graphql");
 
 /// type name → (kind, member name → type and arguments as text)
 type Index = HashMap<String, (&'static str, HashMap<String, String>)>;
