@@ -30,13 +30,14 @@ pub use deadline::{
     effective_due_date, expected_periods,
 };
 pub use newtypes::{Email, EmailError, Slug, SlugError};
-pub use period::{Frequency, FyStart, Period, PeriodError};
+pub use period::{Frequency, FyStart, Period, PeriodError, PeriodKind};
 pub use reminder::{
     ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
     sweep_date, sweep_due,
 };
 pub use status::{
-    IndicatorStatus, Polarity, RatingRule, Tolerance, ToleranceError, indicator_status,
+    IndicatorStatus, Polarity, RatingRule, Tolerance, ToleranceError, ToleranceKind,
+    indicator_status,
 };
 pub use summary::{
     ActionCounts, ActionStatus, ActionUpdateRef, Delivery, IndicatorCounts, action_status_for,

@@ -53,17 +53,35 @@ pub enum ToleranceError {
     UnknownKind(String),
 }
 
+/// Whether a tolerance is a percentage of the target or an amount in the indicator's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum ToleranceKind {
+    /// A percentage of `|target|`, e.g. 5 for 5 %.
+    Relative,
+    /// An amount in the indicator's unit, e.g. 2 days.
+    Absolute,
+}
+
+string_enum!(ToleranceKind, "kind of tolerance", {
+    Relative => "RELATIVE",
+    Absolute => "ABSOLUTE",
+});
+
 /// How far off target an indicator may be before it turns RED (it is AMBER in between).
 ///
 /// SPEC §3: "tolerance (default 5 %, relative to target; or absolute in the unit)".
-/// Build with [`Tolerance::relative_pct`] / [`Tolerance::absolute`], which validate.
+/// Build with [`Tolerance::relative_pct`], [`Tolerance::absolute`], [`Tolerance::new`] or
+/// [`Tolerance::from_kind`], which validate: the representation is private, so a tolerance
+/// is always finite, never negative, and a relative one at most 100 %. Read it with
+/// [`Tolerance::kind`] and [`Tolerance::value`].
+///
+/// Serialised (serde) as `{"kind": "RELATIVE", "value": 5.0}`, validated when read.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "ToleranceRepr", into = "ToleranceRepr")]
-pub enum Tolerance {
-    /// A percentage of `|target|`, e.g. `5.0` for 5 %.
-    Relative(f64),
-    /// An amount in the indicator's unit, e.g. `2.0` days.
-    Absolute(f64),
+pub struct Tolerance {
+    kind: ToleranceKind,
+    value: f64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -82,8 +100,8 @@ impl TryFrom<ToleranceRepr> for Tolerance {
 impl From<Tolerance> for ToleranceRepr {
     fn from(t: Tolerance) -> Self {
         ToleranceRepr {
-            kind: t.kind().to_owned(),
-            value: t.value(),
+            kind: t.kind.as_str().to_owned(),
+            value: t.value,
         }
     }
 }
@@ -106,54 +124,67 @@ impl Tolerance {
         if pct > 100.0 {
             return Err(ToleranceError::OverHundredPercent(pct));
         }
-        Ok(Tolerance::Relative(pct))
+        Ok(Tolerance {
+            kind: ToleranceKind::Relative,
+            value: pct,
+        })
     }
 
     /// An absolute tolerance of `v` in the indicator's unit (finite, >= 0).
     pub fn absolute(v: f64) -> Result<Self, ToleranceError> {
-        Ok(Tolerance::Absolute(check_amount(v)?))
+        Ok(Tolerance {
+            kind: ToleranceKind::Absolute,
+            value: check_amount(v)?,
+        })
     }
 
-    /// Rebuilds a tolerance from its stored kind (`"RELATIVE"` / `"ABSOLUTE"`) and value.
+    /// A tolerance of the given kind: [`Tolerance::relative_pct`] or
+    /// [`Tolerance::absolute`].
+    pub fn new(kind: ToleranceKind, value: f64) -> Result<Self, ToleranceError> {
+        match kind {
+            ToleranceKind::Relative => Tolerance::relative_pct(value),
+            ToleranceKind::Absolute => Tolerance::absolute(value),
+        }
+    }
+
+    /// Rebuilds a tolerance from its stored kind (`"RELATIVE"` / `"ABSOLUTE"`, case and
+    /// surrounding whitespace ignored) and value.
     pub fn from_kind(kind: &str, value: f64) -> Result<Self, ToleranceError> {
-        let k = kind.trim();
-        if k.eq_ignore_ascii_case("RELATIVE") {
-            Tolerance::relative_pct(value)
-        } else if k.eq_ignore_ascii_case("ABSOLUTE") {
-            Tolerance::absolute(value)
-        } else {
-            Err(ToleranceError::UnknownKind(crate::value::shorten(kind)))
-        }
+        let kind = ToleranceKind::parse(kind)
+            .map_err(|_| ToleranceError::UnknownKind(crate::value::shorten(kind)))?;
+        Tolerance::new(kind, value)
     }
 
-    /// `"RELATIVE"` or `"ABSOLUTE"`.
-    pub const fn kind(&self) -> &'static str {
-        match self {
-            Tolerance::Relative(_) => "RELATIVE",
-            Tolerance::Absolute(_) => "ABSOLUTE",
-        }
+    /// Relative or absolute (`kind().as_str()` is the stored `"RELATIVE"` / `"ABSOLUTE"`).
+    pub const fn kind(&self) -> ToleranceKind {
+        self.kind
+    }
+
+    /// Whether the tolerance is a percentage of the target.
+    pub const fn is_relative(&self) -> bool {
+        matches!(self.kind, ToleranceKind::Relative)
     }
 
     /// The percentage (relative) or the amount (absolute).
     pub const fn value(&self) -> f64 {
-        match *self {
-            Tolerance::Relative(v) | Tolerance::Absolute(v) => v,
-        }
+        self.value
     }
 
     /// The tolerance as an amount in the unit for a given target; `None` for a relative
     /// tolerance on a target of 0 ("a target of 0 missed by any amount is an infinite gap").
-    /// Invalid values (negative, NaN) count as 0.
     pub fn amount_for(&self, target: f64) -> Option<f64> {
-        match *self {
-            Tolerance::Relative(pct) => {
-                if target == 0.0 {
-                    None
+        match self.kind {
+            ToleranceKind::Relative if target == 0.0 => None,
+            ToleranceKind::Relative => {
+                let amount = self.value * target.abs() / 100.0;
+                // pct × |target| overflows only for targets beyond 1e306; divide first there.
+                Some(if amount.is_finite() {
+                    amount
                 } else {
-                    Some((pct.max(0.0) * target.abs() / 100.0).max(0.0))
-                }
+                    target.abs() / 100.0 * self.value
+                })
             }
-            Tolerance::Absolute(v) => Some(v.max(0.0)),
+            ToleranceKind::Absolute => Some(self.value),
         }
     }
 }
@@ -161,7 +192,10 @@ impl Tolerance {
 impl Default for Tolerance {
     /// 5 % relative to the target (SPEC §3).
     fn default() -> Self {
-        Tolerance::Relative(5.0)
+        Tolerance {
+            kind: ToleranceKind::Relative,
+            value: 5.0,
+        }
     }
 }
 
@@ -240,7 +274,7 @@ const EPS_REL: f64 = 1e-12;
 ///
 /// Precondition: inputs are finite (the API rejects NaN and infinities). As a safeguard a
 /// non-finite actual counts as missing (NO_DATA) and a non-finite target as missing
-/// (NO_TARGET); invalid tolerances (negative, NaN) count as 0. Never panics.
+/// (NO_TARGET). Never panics.
 pub fn indicator_status(
     rule: &RatingRule,
     actual: Option<f64>,
@@ -267,7 +301,7 @@ pub fn indicator_status(
             IndicatorStatus::Red
         };
     };
-    let eps = EPS_REL * target.abs().max(if tol.is_finite() { tol } else { 0.0 });
+    let eps = EPS_REL * target.abs().max(tol);
     if gap <= eps {
         IndicatorStatus::Green
     } else if gap >= tol - eps {
@@ -452,25 +486,28 @@ pub(crate) mod tests {
             indicator_status(&hib(), Some(1.0), Some(f64::NEG_INFINITY)),
             NoTarget
         );
-        let r = rule(Polarity::HigherIsBetter, Tolerance::Relative(f64::NAN));
-        assert_eq!(st(&r, 99.0, 100.0), Red);
-        let r = rule(Polarity::HigherIsBetter, Tolerance::Absolute(-5.0));
-        assert_eq!(st(&r, 99.0, 100.0), Red);
-        let r = rule(Polarity::HigherIsBetter, Tolerance::Absolute(f64::INFINITY));
-        assert_eq!(st(&r, -1e300, 100.0), Amber);
+        // A relative tolerance on a huge target does not overflow to an infinite amount.
+        let r = rule(
+            Polarity::HigherIsBetter,
+            Tolerance::relative_pct(100.0).unwrap(),
+        );
+        assert_eq!(st(&r, 0.0, f64::MAX), Red);
+        assert_eq!(st(&r, f64::MAX / 2.0, f64::MAX), Amber);
         assert_eq!(st(&hib(), f64::MAX, -f64::MAX), Green);
         assert_eq!(st(&hib(), -f64::MAX, f64::MAX), Red);
     }
 
     #[test]
     fn tolerance_validation() {
-        assert_eq!(Tolerance::default(), Tolerance::Relative(5.0));
-        assert_eq!(Tolerance::relative_pct(5.0), Ok(Tolerance::Relative(5.0)));
-        assert_eq!(Tolerance::relative_pct(0.0), Ok(Tolerance::Relative(0.0)));
-        assert_eq!(
-            Tolerance::relative_pct(100.0),
-            Ok(Tolerance::Relative(100.0))
-        );
+        let rel = |v| Tolerance::relative_pct(v).unwrap();
+        let abs = |v| Tolerance::absolute(v).unwrap();
+        assert_eq!(Tolerance::default(), rel(5.0));
+        assert_eq!(Tolerance::default().kind(), ToleranceKind::Relative);
+        assert_eq!(Tolerance::default().value(), 5.0);
+        assert!(Tolerance::default().is_relative());
+        assert_eq!(rel(0.0).value(), 0.0);
+        assert_eq!(rel(100.0).value(), 100.0);
+        assert!(rel(-0.0).value().is_sign_positive());
         assert!(matches!(
             Tolerance::relative_pct(100.5),
             Err(ToleranceError::OverHundredPercent(_))
@@ -487,26 +524,28 @@ pub(crate) mod tests {
             Tolerance::absolute(f64::INFINITY),
             Err(ToleranceError::NotFinite(_))
         ));
-        assert_eq!(Tolerance::absolute(250.0), Ok(Tolerance::Absolute(250.0)));
+        assert_eq!(abs(250.0).value(), 250.0);
+        assert_eq!(abs(250.0).kind(), ToleranceKind::Absolute);
+        assert!(!abs(250.0).is_relative());
         assert!(Tolerance::absolute(-0.01).is_err());
-        assert_eq!(
-            Tolerance::from_kind("ABSOLUTE", 2.0),
-            Ok(Tolerance::Absolute(2.0))
-        );
-        assert_eq!(
-            Tolerance::from_kind("relative", 5.0),
-            Ok(Tolerance::Relative(5.0))
-        );
+        assert_eq!(Tolerance::from_kind("ABSOLUTE", 2.0), Ok(abs(2.0)));
+        assert_eq!(Tolerance::from_kind(" relative ", 5.0), Ok(rel(5.0)));
+        assert_eq!(Tolerance::new(ToleranceKind::Absolute, 2.0), Ok(abs(2.0)));
+        assert!(Tolerance::new(ToleranceKind::Relative, 101.0).is_err());
+        assert!(Tolerance::from_kind("ABSOLUTE", -1.0).is_err());
         let e = Tolerance::from_kind("PERCENT", 5.0).unwrap_err();
         assert!(e.to_string().contains("RELATIVE"), "{e}");
-        assert_eq!(Tolerance::Absolute(3.0).kind(), "ABSOLUTE");
-        assert_eq!(Tolerance::Relative(3.0).value(), 3.0);
+        assert_eq!(abs(3.0).kind().as_str(), "ABSOLUTE");
+        assert_eq!(rel(3.0).value(), 3.0);
         assert!(
             Tolerance::relative_pct(150.0)
                 .unwrap_err()
                 .to_string()
                 .contains("0 to 100")
         );
+        assert_eq!(rel(5.0).amount_for(-200.0), Some(10.0));
+        assert_eq!(rel(5.0).amount_for(0.0), None);
+        assert_eq!(abs(2.0).amount_for(0.0), Some(2.0));
     }
 
     #[test]
@@ -549,8 +588,8 @@ pub(crate) mod tests {
                 Just(Polarity::LowerIsBetter)
             ],
             prop_oneof![
-                (0.0f64..=100.0).prop_map(Tolerance::Relative),
-                (0.0f64..1e6).prop_map(Tolerance::Absolute),
+                (0.0f64..=100.0).prop_map(|v| Tolerance::relative_pct(v).unwrap()),
+                (0.0f64..1e6).prop_map(|v| Tolerance::absolute(v).unwrap()),
             ],
         )
             .prop_map(|(p, t)| rule(p, t))
