@@ -36,8 +36,8 @@ pub use reminder::{
     sweep_date, sweep_due,
 };
 pub use status::{
-    IndicatorStatus, Polarity, RatingRule, Tolerance, ToleranceError, ToleranceKind,
-    indicator_status,
+    DefaultTolerance, IndicatorStatus, OnTolerance, Polarity, RatingRule, RatingSettings,
+    Tolerance, ToleranceError, ToleranceKind, indicator_status,
 };
 pub use summary::{
     ActionCounts, ActionStatus, ActionUpdateRef, Delivery, IndicatorCounts, action_status_for,
@@ -83,6 +83,14 @@ mod tests {
         );
         assert_eq!(from_str::<Role>("VIEWER").unwrap(), Role::Viewer);
         assert_eq!(
+            from_str::<OnTolerance>("AMBER").unwrap(),
+            OnTolerance::Amber
+        );
+        assert_eq!(
+            from_str::<ToleranceKind>("ABSOLUTE").unwrap(),
+            ToleranceKind::Absolute
+        );
+        assert_eq!(
             from_str::<Trend>("NOT_COMPARABLE").unwrap(),
             Trend::NotComparable
         );
@@ -113,5 +121,8 @@ mod tests {
         assert!(de::<FyStart>(13u32).is_err());
         assert_eq!(de::<DeadlineDay>(10i64).unwrap().get(), 10);
         assert!(de::<DeadlineDay>(29u32).is_err());
+        assert_eq!(de::<DefaultTolerance>(7.5f64).unwrap().pct(), 7.5);
+        assert!(de::<DefaultTolerance>(-1.0f64).is_err());
+        assert!(de::<DefaultTolerance>(101.0f64).is_err());
     }
 }
