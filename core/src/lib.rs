@@ -1,5 +1,6 @@
 //! Domain types and rules of the council performance-management platform: periods,
-//! targets, RAG status, trend, summaries, deadlines, reminders, alerts and permissions.
+//! targets, RAG status, trend, summaries, deadlines, reminders, alerts, permissions and
+//! benchmarking.
 //!
 //! Everything here is a pure function over plain values (SPEC §4: "all in core, all pure"):
 //! no I/O, no database, and no wall clock except inside [`SystemClock`].
@@ -12,6 +13,7 @@ mod value;
 
 pub mod alert;
 pub mod auth;
+pub mod benchmark;
 pub mod clock;
 pub mod deadline;
 pub mod newtypes;
@@ -24,12 +26,17 @@ pub mod trend;
 
 pub use alert::{action_alert_due, alert_due};
 pub use auth::{Role, can_write};
+pub use benchmark::{
+    Benchmark, BenchmarkPosition, BenchmarkedIndicator, ComparatorPeriod, ComparatorValue,
+    OwnValue, PeriodLabelError, RankedValue, ValueSource, benchmark, benchmark_position,
+    comparator_period, parse_period_label,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deadline::{
     Completeness, DeadlineDay, DeadlineDayError, commentary_required, completeness, due_date,
     effective_due_date, expected_periods,
 };
-pub use newtypes::{Email, EmailError, Slug, SlugError};
+pub use newtypes::{AreaCode, AreaCodeError, Email, EmailError, Slug, SlugError};
 pub use period::{Frequency, FyStart, Period, PeriodError, PeriodKind};
 pub use reminder::{
     ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
@@ -117,6 +124,11 @@ mod tests {
         assert_eq!(from_str::<Email>(" A@B.UK ").unwrap().as_str(), "a@b.uk");
         assert!(from_str::<Email>("nope").is_err());
         assert!(from_str::<Slug>("-x-").is_err());
+        assert_eq!(
+            from_str::<AreaCode>(" e07000146").unwrap().as_str(),
+            "E07000146"
+        );
+        assert!(from_str::<AreaCode>("E0700014").is_err());
         assert_eq!(de::<FyStart>(7u32).unwrap().month(), 7);
         assert!(de::<FyStart>(13u32).is_err());
         assert_eq!(de::<DeadlineDay>(10i64).unwrap().get(), 10);

@@ -275,7 +275,7 @@ fn next_year_suffix(year: i32) -> u32 {
 }
 
 /// The month 1..=12 named `name` in full or by its first three letters, case ignored.
-pub(crate) fn month_by_name(name: &str) -> Option<u32> {
+fn month_by_name(name: &str) -> Option<u32> {
     MONTH_NAMES
         .iter()
         .position(|full| name.eq_ignore_ascii_case(full) || name.eq_ignore_ascii_case(&full[..3]))
