@@ -1,6 +1,6 @@
 //! Domain types and rules of the council performance-management platform: periods,
-//! targets, RAG status, trend, summaries, deadlines, reminders, alerts, permissions and
-//! benchmarking.
+//! targets, RAG status, trend, summaries, deadlines, reminders, alerts, permissions,
+//! benchmarking, and the rules for reading a council's spreadsheet cells.
 //!
 //! Everything here is a pure function over plain values (SPEC §4: "all in core, all pure"):
 //! no I/O, no database, and no wall clock except inside [`SystemClock`].
@@ -23,6 +23,7 @@ pub mod status;
 pub mod summary;
 pub mod target;
 pub mod trend;
+pub mod workbook;
 
 pub use alert::{action_alert_due, alert_due};
 pub use auth::{Role, can_write};
@@ -53,6 +54,11 @@ pub use summary::{
 pub use target::{ResolvedTarget, TargetSource, target_for_period};
 pub use trend::{Direction, Trend, comparison_period, trend};
 pub use value::UnknownValue;
+pub use workbook::{
+    Cell, CellError, DueDate, DueKind, header_matches, human_word, optional, parse_bool,
+    parse_date, parse_due_date, parse_integer, parse_optional_text, parse_period, parse_value,
+    parse_word,
+};
 
 #[cfg(test)]
 mod tests {
