@@ -319,10 +319,7 @@ pub fn dashboard_dataset(priorities: usize, indicators: usize, months: usize) ->
 }
 
 /// The last month of the dashboard data set: March 2026, the end of 2025-26.
-pub const DASHBOARD_LAST_MONTH: Period = Period::Month {
-    year: 2026,
-    month: 3,
-};
+pub const DASHBOARD_LAST_MONTH: Period = Period::month_opt(2026, 3).expect("a month");
 
 /// The deadline morning the sweep benchmark runs at: Monday 10 November 2025, 08:00 London
 /// (= UTC in November), when October's monthly values are due.

@@ -39,10 +39,7 @@ fn digests(
     for i in 0..n {
         let lines: Vec<ReminderLine> = (0..1 + rng.below(6))
             .map(|k| {
-                let period = Period::Month {
-                    year: 2025,
-                    month: 10,
-                };
+                let period = Period::month(2025, 10).expect("a month");
                 ReminderLine {
                     reference: format!("{}.{}", k % 6 + 1, i % 80 + 1),
                     title: format!("Indicator {} of officer {i}", k + 1),

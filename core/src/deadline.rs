@@ -15,7 +15,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::period::{Frequency, FyStart, Period, day_after, month_end};
+use crate::period::{Frequency, FyStart, Period, PeriodKind, day_after, month_end};
 use crate::status::IndicatorStatus;
 use crate::trend::Trend;
 use crate::value::string_enum;
@@ -97,14 +97,11 @@ impl From<DeadlineDay> for u8 {
 ///
 /// The date is not moved off weekends or bank holidays: the 10th on a Saturday is still the
 /// 10th. A deadline extension replaces this date ([`effective_due_date`]).
-///
-/// # Panics
-/// On an invalid period (see [`Period::is_valid`]).
 pub fn due_date(period: &Period, day: DeadlineDay, fy: FyStart) -> NaiveDate {
     let next_month_first = day_after(period.end_date(fy));
-    match period {
-        Period::Year { .. } => month_end(next_month_first),
-        Period::Quarter { .. } | Period::Month { .. } => next_month_first
+    match period.kind() {
+        PeriodKind::Year { .. } => month_end(next_month_first),
+        PeriodKind::Quarter { .. } | PeriodKind::Month { .. } => next_month_first
             .with_day0(u32::from(day.get()) - 1)
             .unwrap_or(next_month_first),
     }
@@ -134,9 +131,7 @@ pub fn expected_periods(
     first_period: Option<Period>,
     fy: FyStart,
 ) -> Vec<Period> {
-    let from = first_period
-        .filter(Period::is_valid)
-        .map_or(plan_start, |p| plan_start.max(p.start_date(fy)));
+    let from = first_period.map_or(plan_start, |p| plan_start.max(p.start_date(fy)));
     Period::periods_within(freq, from, plan_end, fy)
 }
 

@@ -1,5 +1,6 @@
 //! Domain types and rules of the council performance-management platform: periods,
-//! targets, RAG status, trend, summaries, deadlines, reminders, alerts and permissions.
+//! targets, RAG status, trend, summaries, deadlines, reminders, alerts, permissions,
+//! benchmarking, and the rules for reading a council's spreadsheet cells.
 //!
 //! Everything here is a pure function over plain values (SPEC §4: "all in core, all pure"):
 //! no I/O, no database, and no wall clock except inside [`SystemClock`].
@@ -12,6 +13,7 @@ mod value;
 
 pub mod alert;
 pub mod auth;
+pub mod benchmark;
 pub mod clock;
 pub mod deadline;
 pub mod newtypes;
@@ -21,22 +23,29 @@ pub mod status;
 pub mod summary;
 pub mod target;
 pub mod trend;
+pub mod workbook;
 
 pub use alert::{action_alert_due, alert_due};
 pub use auth::{Role, can_write};
+pub use benchmark::{
+    Benchmark, BenchmarkPosition, BenchmarkedIndicator, ComparatorPeriod, ComparatorValue,
+    OwnValue, PeriodLabelError, RankedValue, ValueSource, benchmark, benchmark_position,
+    comparator_period, parse_period_label,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deadline::{
     Completeness, DeadlineDay, DeadlineDayError, commentary_required, completeness, due_date,
     effective_due_date, expected_periods,
 };
-pub use newtypes::{Email, EmailError, Slug, SlugError};
-pub use period::{Frequency, FyStart, Period, PeriodError};
+pub use newtypes::{AreaCode, AreaCodeError, Email, EmailError, Slug, SlugError};
+pub use period::{Frequency, FyStart, Period, PeriodError, PeriodKind};
 pub use reminder::{
     ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
     sweep_date, sweep_due,
 };
 pub use status::{
-    IndicatorStatus, Polarity, RatingRule, Tolerance, ToleranceError, indicator_status,
+    DefaultTolerance, IndicatorStatus, OnTolerance, Polarity, RatingRule, RatingSettings,
+    Tolerance, ToleranceError, ToleranceKind, indicator_status,
 };
 pub use summary::{
     ActionCounts, ActionStatus, ActionUpdateRef, Delivery, IndicatorCounts, action_status_for,
@@ -45,6 +54,11 @@ pub use summary::{
 pub use target::{ResolvedTarget, TargetSource, target_for_period};
 pub use trend::{Direction, Trend, comparison_period, trend};
 pub use value::UnknownValue;
+pub use workbook::{
+    Cell, CellError, DueDate, DueKind, header_matches, human_word, optional, parse_bool,
+    parse_date, parse_due_date, parse_integer, parse_optional_text, parse_period, parse_value,
+    parse_word,
+};
 
 #[cfg(test)]
 mod tests {
@@ -82,6 +96,14 @@ mod tests {
         );
         assert_eq!(from_str::<Role>("VIEWER").unwrap(), Role::Viewer);
         assert_eq!(
+            from_str::<OnTolerance>("AMBER").unwrap(),
+            OnTolerance::Amber
+        );
+        assert_eq!(
+            from_str::<ToleranceKind>("ABSOLUTE").unwrap(),
+            ToleranceKind::Absolute
+        );
+        assert_eq!(
             from_str::<Trend>("NOT_COMPARABLE").unwrap(),
             Trend::NotComparable
         );
@@ -108,9 +130,17 @@ mod tests {
         assert_eq!(from_str::<Email>(" A@B.UK ").unwrap().as_str(), "a@b.uk");
         assert!(from_str::<Email>("nope").is_err());
         assert!(from_str::<Slug>("-x-").is_err());
+        assert_eq!(
+            from_str::<AreaCode>(" e07000146").unwrap().as_str(),
+            "E07000146"
+        );
+        assert!(from_str::<AreaCode>("E0700014").is_err());
         assert_eq!(de::<FyStart>(7u32).unwrap().month(), 7);
         assert!(de::<FyStart>(13u32).is_err());
         assert_eq!(de::<DeadlineDay>(10i64).unwrap().get(), 10);
         assert!(de::<DeadlineDay>(29u32).is_err());
+        assert_eq!(de::<DefaultTolerance>(7.5f64).unwrap().pct(), 7.5);
+        assert!(de::<DefaultTolerance>(-1.0f64).is_err());
+        assert!(de::<DefaultTolerance>(101.0f64).is_err());
     }
 }

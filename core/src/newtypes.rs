@@ -1,4 +1,4 @@
-//! Validated strings: e-mail addresses and URL slugs.
+//! Validated strings: e-mail addresses, URL slugs and area codes.
 
 use std::fmt;
 use std::str::FromStr;
@@ -187,6 +187,86 @@ impl From<Slug> for String {
     }
 }
 
+/// An input that is not an area code, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{input:?} is not an area code: {reason}")]
+pub struct AreaCodeError {
+    /// The rejected input (shortened when very long).
+    pub input: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// A GSS area code, the ONS's name for a council's area (e.g. `E07000146` for King's Lynn
+/// and West Norfolk): one ASCII letter and eight digits. Surrounding whitespace is ignored
+/// and the letter is upper-cased (`e07000146` → `E07000146`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
+pub struct AreaCode(String);
+
+impl AreaCode {
+    /// Validates and normalises `s`.
+    pub fn parse(s: &str) -> Result<Self, AreaCodeError> {
+        let t = s.trim();
+        let fail = |reason| AreaCodeError {
+            input: shorten(t),
+            reason,
+        };
+        if t.is_empty() {
+            return Err(fail("it is empty"));
+        }
+        match t.as_bytes() {
+            [letter, digits @ ..]
+                if letter.is_ascii_alphabetic()
+                    && digits.len() == 8
+                    && digits.iter().all(u8::is_ascii_digit) =>
+            {
+                Ok(AreaCode(t.to_ascii_uppercase()))
+            }
+            _ => Err(fail("write one letter and eight digits, such as E07000146")),
+        }
+    }
+
+    /// The code, upper case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AreaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for AreaCode {
+    type Err = AreaCodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AreaCode::parse(s)
+    }
+}
+
+impl AsRef<str> for AreaCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AreaCode {
+    type Error = AreaCodeError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        AreaCode::parse(&s)
+    }
+}
+
+impl From<AreaCode> for String {
+    fn from(a: AreaCode) -> String {
+        a.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,7 +336,47 @@ mod tests {
         assert!(Slug::parse(&"a".repeat(64)).is_err());
     }
 
+    #[test]
+    fn area_codes() {
+        let a = AreaCode::parse(" e07000146 ").unwrap();
+        assert_eq!(a.as_str(), "E07000146");
+        assert_eq!(a.to_string(), "E07000146");
+        assert_eq!(
+            "W06000015".parse::<AreaCode>().unwrap().as_str(),
+            "W06000015"
+        );
+        assert_eq!(String::from(a.clone()), "E07000146");
+        assert_eq!(AreaCode::try_from("E07000146".to_string()), Ok(a));
+        for (bad, why) in [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("E0700014", "one letter and eight digits"),
+            ("E070001466", "one letter and eight digits"),
+            ("07000146", "one letter and eight digits"),
+            ("EE0700014", "one letter and eight digits"),
+            ("E07 00146", "one letter and eight digits"),
+            ("É07000146", "one letter and eight digits"),
+            ("E0700014６", "one letter and eight digits"),
+            ("King's Lynn", "one letter and eight digits"),
+        ] {
+            let e = AreaCode::parse(bad).expect_err(bad);
+            assert!(e.to_string().contains(why), "{bad}: {e}");
+        }
+        assert_eq!(
+            AreaCode::parse("E123").unwrap_err().to_string(),
+            "\"E123\" is not an area code: write one letter and eight digits, such as E07000146"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn area_code_parse_is_idempotent(s in "\\PC{0,12}") {
+            if let Ok(a) = AreaCode::parse(&s) {
+                prop_assert_eq!(AreaCode::parse(a.as_str()), Ok(a.clone()));
+                prop_assert_eq!(a.as_str().len(), 9);
+            }
+        }
+
         #[test]
         fn email_parse_is_idempotent(s in "\\PC{0,40}") {
             if let Ok(e) = Email::parse(&s) {

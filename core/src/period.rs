@@ -144,14 +144,21 @@ impl From<FyStart> for u32 {
 /// calendar months and belong to whichever financial year contains them.
 ///
 /// Build values with [`Period::parse`], [`Period::year`], [`Period::quarter`],
-/// [`Period::month`] or [`Period::containing`]. The variants' fields are public for pattern
-/// matching; a value built by hand with a quarter outside 1–4 or a month outside 1–12 is
-/// invalid ([`Period::is_valid`]) and the date methods panic on it.
+/// [`Period::month`], [`Period::containing`] or `TryFrom<PeriodKind>`. The representation
+/// is private, so a quarter is always 1–4 and a month 1–12: every method is defined for
+/// every value. Read the parts with [`Period::kind`], a plain copy for pattern matching.
 ///
 /// Serialised (serde) as its text form, like the API and the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(into = "String", try_from = "String")]
-pub enum Period {
+pub struct Period(PeriodKind);
+
+/// The parts of a [`Period`], for pattern matching: `match period.kind() { … }`.
+///
+/// A plain copy: building one by hand gives no [`Period`]; `Period::try_from(kind)` checks
+/// it exactly as [`Period::quarter`] and [`Period::month`] do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodKind {
     /// A financial year, e.g. `2025-26` (1 Apr 2025 – 31 Mar 2026 for an April year).
     Year {
         /// Calendar year in which the financial year starts.
@@ -171,6 +178,41 @@ pub enum Period {
         /// 1..=12.
         month: u32,
     },
+}
+
+impl fmt::Debug for Period {
+    /// The parts, as [`PeriodKind`] prints them (`Quarter { start_year: 2025, quarter: 1 }`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl From<Period> for PeriodKind {
+    fn from(p: Period) -> PeriodKind {
+        p.0
+    }
+}
+
+impl TryFrom<PeriodKind> for Period {
+    type Error = PeriodError;
+    /// Checks the parts: quarter 1..=4, month 1..=12, and a year that can be written with
+    /// four digits (0..=9999); otherwise [`PeriodError::OutOfRange`].
+    fn try_from(kind: PeriodKind) -> Result<Self, Self::Error> {
+        let year_ok = |y: i32| (0..=9999).contains(&y);
+        let ok = match kind {
+            PeriodKind::Year { start_year } => year_ok(start_year),
+            PeriodKind::Quarter {
+                start_year,
+                quarter,
+            } => year_ok(start_year) && (1..=4).contains(&quarter),
+            PeriodKind::Month { year, month } => year_ok(year) && (1..=12).contains(&month),
+        };
+        if ok {
+            Ok(Period(kind))
+        } else {
+            Err(PeriodError::OutOfRange(format!("{kind:?}")))
+        }
+    }
 }
 
 const MONTH_NAMES: [&str; 12] = [
@@ -232,52 +274,56 @@ fn next_year_suffix(year: i32) -> u32 {
     year.wrapping_add(1).rem_euclid(100).unsigned_abs()
 }
 
+/// The month 1..=12 named `name` in full or by its first three letters, case ignored.
+fn month_by_name(name: &str) -> Option<u32> {
+    MONTH_NAMES
+        .iter()
+        .position(|full| name.eq_ignore_ascii_case(full) || name.eq_ignore_ascii_case(&full[..3]))
+        .map(|i| i as u32 + 1)
+}
+
 impl Period {
     /// The most periods [`Period::range`] lists at once (33 years of months).
     pub const MAX_RANGE: usize = 400;
 
     /// The financial year starting in `start_year`.
     pub const fn year(start_year: i32) -> Period {
-        Period::Year { start_year }
+        Period(PeriodKind::Year { start_year })
     }
 
-    /// Quarter `quarter` (1..=4) of the financial year starting in `start_year`.
+    /// Quarter `quarter` (1..=4) of the financial year starting in `start_year` (0..=9999).
     pub fn quarter(start_year: i32, quarter: u8) -> Result<Period, PeriodError> {
-        let p = Period::Quarter {
+        Period::try_from(PeriodKind::Quarter {
             start_year,
             quarter,
-        };
-        p.check()?;
-        Ok(p)
+        })
     }
 
-    /// The calendar month `month` (1..=12) of `year`.
+    /// The calendar month `month` (1..=12) of `year` (0..=9999).
     pub fn month(year: i32, month: u32) -> Result<Period, PeriodError> {
-        let p = Period::Month { year, month };
-        p.check()?;
-        Ok(p)
+        Period::try_from(PeriodKind::Month { year, month })
     }
 
-    /// Whether the parts are in range: quarter 1..=4, month 1..=12, and a year that can be
-    /// written as text (0..=9999). Values from [`Period::parse`] are always valid.
-    pub fn is_valid(&self) -> bool {
-        let year_ok = |y: i32| (0..=9999).contains(&y);
-        match *self {
-            Period::Year { start_year } => year_ok(start_year),
-            Period::Quarter {
-                start_year,
-                quarter,
-            } => year_ok(start_year) && (1..=4).contains(&quarter),
-            Period::Month { year, month } => year_ok(year) && (1..=12).contains(&month),
-        }
-    }
-
-    fn check(&self) -> Result<(), PeriodError> {
-        if self.is_valid() {
-            Ok(())
+    /// The calendar month `month` of `year`, or `None` when `month` is not 1..=12 or `year`
+    /// not 0..=9999: the same check as [`Period::month`], usable in a `const`
+    /// (`Period::month_opt(2026, 3).expect("a month")`).
+    pub const fn month_opt(year: i32, month: u32) -> Option<Period> {
+        if 0 <= year && year <= 9999 && 1 <= month && month <= 12 {
+            Some(Period(PeriodKind::Month { year, month }))
         } else {
-            Err(PeriodError::OutOfRange(format!("{self:?}")))
+            None
         }
+    }
+
+    /// The parts, for pattern matching:
+    ///
+    /// ```
+    /// # use pmf_core::{Period, PeriodKind};
+    /// let q = Period::parse("2025-26 Q2").unwrap();
+    /// assert!(matches!(q.kind(), PeriodKind::Quarter { start_year: 2025, quarter: 2 }));
+    /// ```
+    pub const fn kind(&self) -> PeriodKind {
+        self.0
     }
 
     /// Reads a period written in one of the accepted forms (surrounding whitespace ignored):
@@ -311,21 +357,15 @@ impl Period {
             let is_fy = second == next_year_suffix(year);
             if b.len() == 7 {
                 return if is_fy {
-                    Ok(Period::Year { start_year: year })
-                } else if (1..=12).contains(&second) {
-                    Ok(Period::Month {
-                        year,
-                        month: second,
-                    })
+                    Ok(Period::year(year))
                 } else {
-                    Err(invalid())
+                    Period::month_opt(year, second).ok_or_else(invalid)
                 };
             }
             return match &b[7..] {
-                [b' ', b'Q' | b'q', q @ b'1'..=b'4'] if is_fy => Ok(Period::Quarter {
-                    start_year: year,
-                    quarter: q - b'0',
-                }),
+                [b' ', b'Q' | b'q', q @ b'1'..=b'4'] if is_fy => {
+                    Period::quarter(year, q - b'0').map_err(|_| invalid())
+                }
                 _ => Err(invalid()),
             };
         }
@@ -333,127 +373,122 @@ impl Period {
         // "Jun 2025" / "June 2025"
         if let Some((name, year)) = t.split_once(' ') {
             let year = four_digits(year.as_bytes()).ok_or_else(invalid)?;
-            let month = MONTH_NAMES
-                .iter()
-                .position(|full| {
-                    name.eq_ignore_ascii_case(full) || name.eq_ignore_ascii_case(&full[..3])
-                })
-                .ok_or_else(invalid)?;
-            return Ok(Period::Month {
-                year,
-                month: month as u32 + 1,
-            });
+            let month = month_by_name(name).ok_or_else(invalid)?;
+            return Period::month_opt(year, month).ok_or_else(invalid);
         }
         Err(invalid())
     }
 
     /// Monthly, quarterly or annual.
     pub fn frequency(&self) -> Frequency {
-        match self {
-            Period::Year { .. } => Frequency::Annual,
-            Period::Quarter { .. } => Frequency::Quarterly,
-            Period::Month { .. } => Frequency::Monthly,
+        match self.0 {
+            PeriodKind::Year { .. } => Frequency::Annual,
+            PeriodKind::Quarter { .. } => Frequency::Quarterly,
+            PeriodKind::Month { .. } => Frequency::Monthly,
         }
     }
 
     /// The calendar year in which the financial year containing this period starts.
     /// SPEC: "`2025-06` — calendar month June 2025 (belongs to financial year 2025-26)".
     pub fn financial_year_start(&self, fy: FyStart) -> i32 {
-        match *self {
-            Period::Year { start_year } | Period::Quarter { start_year, .. } => start_year,
-            Period::Month { year, month } => {
+        match self.0 {
+            PeriodKind::Year { start_year } | PeriodKind::Quarter { start_year, .. } => start_year,
+            PeriodKind::Month { year, month } => {
                 if month >= fy.month() {
                     year
                 } else {
-                    year - 1
+                    year.saturating_sub(1)
                 }
             }
         }
     }
 
-    /// The financial year ([`Period::Year`]) containing this period.
+    /// The financial year ([`PeriodKind::Year`]) containing this period.
     pub fn financial_year(&self, fy: FyStart) -> Period {
-        Period::Year {
-            start_year: self.financial_year_start(fy),
-        }
+        Period::year(self.financial_year_start(fy))
     }
 
-    /// First and last day (inclusive), or `None` for an invalid period.
-    fn bounds(&self, fy: FyStart) -> Option<(NaiveDate, NaiveDate)> {
-        let (first, months) = match *self {
-            Period::Year { start_year } => (month_index(start_year, fy.month()), 12),
-            Period::Quarter {
+    /// The index of the period's first month (see `month_index`) and its length in months.
+    fn month_span(&self, fy: FyStart) -> (i64, i64) {
+        match self.0 {
+            PeriodKind::Year { start_year } => (month_index(start_year, fy.month()), 12),
+            PeriodKind::Quarter {
                 start_year,
                 quarter,
-            } => {
-                if !(1..=4).contains(&quarter) {
-                    return None;
-                }
-                (
-                    month_index(start_year, fy.month()) + 3 * (i64::from(quarter) - 1),
-                    3,
-                )
-            }
-            Period::Month { year, month } => {
-                if !(1..=12).contains(&month) {
-                    return None;
-                }
-                (month_index(year, month), 1)
-            }
-        };
+            } => (
+                month_index(start_year, fy.month()) + 3 * (i64::from(quarter) - 1),
+                3,
+            ),
+            PeriodKind::Month { year, month } => (month_index(year, month), 1),
+        }
+    }
+
+    /// First and last day (inclusive), or `None` when one lies outside chrono's calendar
+    /// (years beyond ±262,000).
+    fn bounds(&self, fy: FyStart) -> Option<(NaiveDate, NaiveDate)> {
+        let (first, months) = self.month_span(fy);
         let start = first_of_month_index(first)?;
         let end = last_of_month_index(first + months - 1)?;
         Some((start, end))
     }
 
-    fn expect_bounds(&self, fy: FyStart) -> (NaiveDate, NaiveDate) {
-        self.bounds(fy)
-            .unwrap_or_else(|| panic!("invalid period {self:?} (see Period::is_valid)"))
+    /// First and last day; a day beyond chrono's calendar (a year beyond ±262,000, which
+    /// only [`Period::year`], [`Period::containing`] or stepping at the calendar's very edge
+    /// can reach) is the calendar's first or last day.
+    fn saturating_bounds(&self, fy: FyStart) -> (NaiveDate, NaiveDate) {
+        let (first, months) = self.month_span(fy);
+        let clamp = |index: i64, day: Option<NaiveDate>| {
+            day.unwrap_or(if index < 0 {
+                NaiveDate::MIN
+            } else {
+                NaiveDate::MAX
+            })
+        };
+        let last = first + months - 1;
+        (
+            clamp(first, first_of_month_index(first)),
+            clamp(last, last_of_month_index(last)),
+        )
     }
 
     /// The first day of the period. Q1 is the first three months of the financial year.
-    ///
-    /// # Panics
-    /// On an invalid period (quarter not 1–4, month not 1–12), which `parse` never makes.
     pub fn start_date(&self, fy: FyStart) -> NaiveDate {
-        self.expect_bounds(fy).0
+        self.saturating_bounds(fy).0
     }
 
     /// The last day of the period (inclusive): 29 February for `2024-02`, 31 March for an
     /// April financial year.
-    ///
-    /// # Panics
-    /// On an invalid period (quarter not 1–4, month not 1–12), which `parse` never makes.
     pub fn end_date(&self, fy: FyStart) -> NaiveDate {
-        self.expect_bounds(fy).1
+        self.saturating_bounds(fy).1
     }
 
     /// Position on a line of periods of the same frequency (consecutive periods differ by 1).
     fn ordinal(&self) -> i64 {
-        match *self {
-            Period::Year { start_year } => i64::from(start_year),
-            Period::Quarter {
+        match self.0 {
+            PeriodKind::Year { start_year } => i64::from(start_year),
+            PeriodKind::Quarter {
                 start_year,
                 quarter,
             } => i64::from(start_year) * 4 + i64::from(quarter) - 1,
-            Period::Month { year, month } => month_index(year, month),
+            PeriodKind::Month { year, month } => month_index(year, month),
         }
     }
 
     fn from_ordinal(freq: Frequency, n: i64) -> Option<Period> {
-        Some(match freq {
-            Frequency::Annual => Period::Year {
+        // rem_euclid keeps the quarter in 1..=4 and the month in 1..=12.
+        Some(Period(match freq {
+            Frequency::Annual => PeriodKind::Year {
                 start_year: i32::try_from(n).ok()?,
             },
-            Frequency::Quarterly => Period::Quarter {
+            Frequency::Quarterly => PeriodKind::Quarter {
                 start_year: i32::try_from(n.div_euclid(4)).ok()?,
                 quarter: u8::try_from(n.rem_euclid(4) + 1).ok()?,
             },
-            Frequency::Monthly => Period::Month {
+            Frequency::Monthly => PeriodKind::Month {
                 year: i32::try_from(n.div_euclid(12)).ok()?,
                 month: u32::try_from(n.rem_euclid(12) + 1).ok()?,
             },
-        })
+        }))
     }
 
     fn step(&self, by: i64) -> Period {
@@ -474,22 +509,22 @@ impl Period {
     /// The same period one year earlier (`2025-26 Q2` → `2024-25 Q2`, `2025-06` →
     /// `2024-06`). Used for cumulative (year-to-date) trends, SPEC §4.4.
     pub fn same_period_last_year(&self) -> Period {
-        match *self {
-            Period::Year { start_year } => Period::Year {
+        Period(match self.0 {
+            PeriodKind::Year { start_year } => PeriodKind::Year {
                 start_year: start_year.saturating_sub(1),
             },
-            Period::Quarter {
+            PeriodKind::Quarter {
                 start_year,
                 quarter,
-            } => Period::Quarter {
+            } => PeriodKind::Quarter {
                 start_year: start_year.saturating_sub(1),
                 quarter,
             },
-            Period::Month { year, month } => Period::Month {
+            PeriodKind::Month { year, month } => PeriodKind::Month {
                 year: year.saturating_sub(1),
                 month,
             },
-        }
+        })
     }
 
     /// The period of frequency `freq` that contains `date`.
@@ -499,23 +534,23 @@ impl Period {
         } else {
             date.year() - 1
         };
-        match freq {
-            Frequency::Annual => Period::Year {
+        Period(match freq {
+            Frequency::Annual => PeriodKind::Year {
                 start_year: fy_start_year,
             },
             Frequency::Quarterly => {
                 let months_in = (date.month() + 12 - fy.month()) % 12;
-                Period::Quarter {
+                PeriodKind::Quarter {
                     start_year: fy_start_year,
                     // months_in is 0..12, so this is 1..=4
                     quarter: (months_in / 3 + 1) as u8,
                 }
             }
-            Frequency::Monthly => Period::Month {
+            Frequency::Monthly => PeriodKind::Month {
                 year: date.year(),
                 month: date.month(),
             },
-        }
+        })
     }
 
     /// Every period of `freq` that starts on or after `from` and ends on or before `to`, in
@@ -552,8 +587,6 @@ impl Period {
     /// `from` must not come after `to`, and at most [`Period::MAX_RANGE`] (400) periods are
     /// listed; otherwise an error says which rule was broken.
     pub fn range(from: Period, to: Period, fy: FyStart) -> Result<Vec<Period>, PeriodError> {
-        from.check()?;
-        to.check()?;
         if from.frequency() != to.frequency() {
             return Err(PeriodError::FrequencyMismatch {
                 from: from.to_string(),
@@ -591,9 +624,6 @@ impl Period {
     /// Defined as the `own` period containing this period's last day: a monthly indicator
     /// asked for `2025-26 Q1` → `2025-06`; an annual one → `2025-26`; a quarterly one asked
     /// for a year → its Q4. When `own` is this period's frequency, the period itself.
-    ///
-    /// # Panics
-    /// On an invalid period (see [`Period::is_valid`]).
     pub fn rating_period(&self, own: Frequency, fy: FyStart) -> Period {
         if own == self.frequency() {
             return *self;
@@ -605,20 +635,17 @@ impl Period {
     /// Q4 → 12, a month → its position 1..=12 in the financial year, a year → 12. The
     /// numerator of the pro-rata target (SPEC §4.2 "Q1 → ¼").
     pub fn months_elapsed_in_year(&self, fy: FyStart) -> u32 {
-        match *self {
-            Period::Year { .. } => 12,
-            Period::Quarter { quarter, .. } => 3 * u32::from(quarter),
-            Period::Month { month, .. } => (month + 12 - fy.month()) % 12 + 1,
+        match self.0 {
+            PeriodKind::Year { .. } => 12,
+            PeriodKind::Quarter { quarter, .. } => 3 * u32::from(quarter),
+            PeriodKind::Month { month, .. } => (month + 12 - fy.month()) % 12 + 1,
         }
     }
 
     /// `(end, start)`: sorts periods by the day they end, longer periods first among those
     /// that end together (`2025-26 Q1` before `2025-06`).
-    ///
-    /// # Panics
-    /// On an invalid period (see [`Period::is_valid`]).
     pub fn sort_key(&self, fy: FyStart) -> (NaiveDate, NaiveDate) {
-        let (start, end) = self.expect_bounds(fy);
+        let (start, end) = self.saturating_bounds(fy);
         (end, start)
     }
 
@@ -644,11 +671,11 @@ impl fmt::Display for Period {
     /// `YYYY-MM` form would read as a financial year (e.g. December 2011, see
     /// [`Period::parse`]) is written by name (`Dec 2011`) so that it parses back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Period::Year { start_year } => {
+        match self.0 {
+            PeriodKind::Year { start_year } => {
                 write!(f, "{start_year:04}-{:02}", next_year_suffix(start_year))
             }
-            Period::Quarter {
+            PeriodKind::Quarter {
                 start_year,
                 quarter,
             } => write!(
@@ -656,8 +683,8 @@ impl fmt::Display for Period {
                 "{start_year:04}-{:02} Q{quarter}",
                 next_year_suffix(start_year)
             ),
-            Period::Month { year, month } => {
-                if month == next_year_suffix(year) && (1..=12).contains(&month) {
+            PeriodKind::Month { year, month } => {
+                if month == next_year_suffix(year) {
                     write!(f, "{} {year:04}", &MONTH_NAMES[month as usize - 1][..3])
                 } else {
                     write!(f, "{year:04}-{month:02}")
@@ -714,28 +741,10 @@ pub(crate) mod tests {
 
     #[test]
     fn parses_the_three_forms_of_the_spec() {
-        assert_eq!(p("2025-26"), Period::Year { start_year: 2025 });
-        assert_eq!(
-            p("2025-26 Q1"),
-            Period::Quarter {
-                start_year: 2025,
-                quarter: 1
-            }
-        );
-        assert_eq!(
-            p("2025-26 Q4"),
-            Period::Quarter {
-                start_year: 2025,
-                quarter: 4
-            }
-        );
-        assert_eq!(
-            p("2025-06"),
-            Period::Month {
-                year: 2025,
-                month: 6
-            }
-        );
+        assert_eq!(p("2025-26"), Period::year(2025));
+        assert_eq!(p("2025-26 Q1"), Period::quarter(2025, 1).unwrap());
+        assert_eq!(p("2025-26 Q4"), Period::quarter(2025, 4).unwrap());
+        assert_eq!(p("2025-06"), Period::month(2025, 6).unwrap());
         assert_eq!("2025-26".parse::<Period>().unwrap(), p("2025-26"));
     }
 
@@ -748,54 +757,27 @@ pub(crate) mod tests {
 
     #[test]
     fn fy_across_a_century() {
-        assert_eq!(p("2099-00"), Period::Year { start_year: 2099 });
+        assert_eq!(p("2099-00"), Period::year(2099));
         assert_eq!(p("2099-00").to_string(), "2099-00");
         assert_eq!(p("1999-00 Q2").to_string(), "1999-00 Q2");
-        assert_eq!(
-            p("2099-01"),
-            Period::Month {
-                year: 2099,
-                month: 1
-            }
-        );
+        assert_eq!(p("2099-01"), Period::month(2099, 1).unwrap());
         assert!(Period::parse("2098-00").is_err());
     }
 
     #[test]
     fn fy_reading_wins_when_second_part_is_next_year() {
         // The documented ambiguity: "2011-12" is the financial year 2011-12 ...
-        assert_eq!(p("2011-12"), Period::Year { start_year: 2011 });
-        assert_eq!(p("2005-06"), Period::Year { start_year: 2005 });
+        assert_eq!(p("2011-12"), Period::year(2011));
+        assert_eq!(p("2005-06"), Period::year(2005));
         // ... whereas "2010-12" and "2025-12" are Decembers (12 is not 11 or 26).
-        assert_eq!(
-            p("2010-12"),
-            Period::Month {
-                year: 2010,
-                month: 12
-            }
-        );
-        assert_eq!(
-            p("2025-12"),
-            Period::Month {
-                year: 2025,
-                month: 12
-            }
-        );
+        assert_eq!(p("2010-12"), Period::month(2010, 12).unwrap());
+        assert_eq!(p("2025-12"), Period::month(2025, 12).unwrap());
         // December 2011 is written by name, and printed that way so it round-trips.
-        let dec_2011 = Period::Month {
-            year: 2011,
-            month: 12,
-        };
+        let dec_2011 = Period::month(2011, 12).unwrap();
         assert_eq!(dec_2011.to_string(), "Dec 2011");
         assert_eq!(p("Dec 2011"), dec_2011);
         assert_eq!(p("december 2011"), dec_2011);
-        assert_eq!(
-            p("Jun 2005"),
-            Period::Month {
-                year: 2005,
-                month: 6
-            }
-        );
+        assert_eq!(p("Jun 2005"), Period::month(2005, 6).unwrap());
         // Unambiguous months print numerically.
         assert_eq!(p("June 2025").to_string(), "2025-06");
     }
@@ -876,14 +858,85 @@ pub(crate) mod tests {
                 .to_string()
                 .contains("months 1 to 12")
         );
-        assert!(Period::year(2025).is_valid());
-        assert!(
-            !Period::Month {
-                year: 2025,
-                month: 0
+        assert_eq!(Period::month_opt(2025, 6), Some(p("2025-06")));
+        assert_eq!(Period::month_opt(2025, 0), None);
+        assert_eq!(Period::month_opt(2025, 13), None);
+        assert_eq!(Period::month_opt(10_000, 1), None);
+        assert_eq!(Period::month_opt(-1, 12), None);
+        const MARCH: Period = Period::month_opt(2026, 3).expect("a month");
+        assert_eq!(MARCH, p("2026-03"));
+    }
+
+    #[test]
+    fn kinds_are_read_only_views() {
+        assert_eq!(p("2025-26").kind(), PeriodKind::Year { start_year: 2025 });
+        assert_eq!(
+            p("2025-26 Q3").kind(),
+            PeriodKind::Quarter {
+                start_year: 2025,
+                quarter: 3
             }
-            .is_valid()
         );
+        assert_eq!(
+            PeriodKind::from(p("Dec 2011")),
+            PeriodKind::Month {
+                year: 2011,
+                month: 12
+            }
+        );
+        // A kind built by hand becomes a Period only through the same checks.
+        for (bad, why) in [
+            (
+                PeriodKind::Quarter {
+                    start_year: 2025,
+                    quarter: 7,
+                },
+                "quarters are 1 to 4",
+            ),
+            (
+                PeriodKind::Month {
+                    year: 2025,
+                    month: 0,
+                },
+                "months 1 to 12",
+            ),
+            (PeriodKind::Year { start_year: 10_000 }, "years 0 to 9999"),
+        ] {
+            let e = Period::try_from(bad).unwrap_err();
+            assert!(matches!(e, PeriodError::OutOfRange(_)), "{bad:?}");
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        assert_eq!(
+            Period::try_from(PeriodKind::Quarter {
+                start_year: 2025,
+                quarter: 4
+            }),
+            Ok(p("2025-26 Q4"))
+        );
+        // Debug prints the parts, as before the representation was made private.
+        assert_eq!(
+            format!("{:?}", p("2025-26 Q1")),
+            "Quarter { start_year: 2025, quarter: 1 }"
+        );
+    }
+
+    #[test]
+    fn years_beyond_the_calendar_do_not_panic() {
+        // `Period::year` takes any year; chrono's calendar ends around ±262,000, and the
+        // dates saturate there.
+        let far = Period::year(i32::MAX);
+        assert_eq!(far.start_date(APR), NaiveDate::MAX);
+        assert_eq!(far.end_date(APR), NaiveDate::MAX);
+        assert_eq!(Period::year(i32::MIN).start_date(APR), NaiveDate::MIN);
+        assert_eq!(far.next(APR), far);
+        assert!(!far.contains(NaiveDate::MAX, APR));
+        assert_eq!(
+            far.rating_period(Frequency::Monthly, APR).frequency(),
+            Frequency::Monthly
+        );
+        let edge = Period::containing(NaiveDate::MAX, Frequency::Annual, fy(12));
+        assert_eq!(edge.start_date(fy(12)), d(262_142, 12, 1));
+        assert_eq!(edge.end_date(fy(12)), NaiveDate::MAX);
     }
 
     #[test]
@@ -1109,23 +1162,11 @@ pub(crate) mod tests {
         // 400 months is allowed, 401 is not.
         // (not p("2000-01"): that is the financial year 2000-01)
         let from = p("Jan 2000");
-        let to400 = Period::Month {
-            year: 2033,
-            month: 4,
-        };
+        let to400 = Period::month(2033, 4).unwrap();
         assert_eq!(Period::range(from, to400, APR).unwrap().len(), 400);
         let e = Period::range(from, to400.next(APR), APR).unwrap_err();
         assert!(matches!(e, PeriodError::TooLong { count: 401, .. }));
         assert!(e.to_string().contains("at most 400"), "{e}");
-        let e = Period::range(
-            Period::Month {
-                year: 2025,
-                month: 0,
-            },
-            p("2025-06"),
-            APR,
-        );
-        assert!(matches!(e, Err(PeriodError::OutOfRange(_))));
     }
 
     #[test]
@@ -1170,13 +1211,6 @@ pub(crate) mod tests {
         assert!(p("2025-26 Q1").contains(d(2025, 4, 1), APR));
         assert!(p("2025-26 Q1").contains(d(2025, 6, 30), APR));
         assert!(!p("2025-26 Q1").contains(d(2025, 7, 1), APR));
-        assert!(
-            !Period::Month {
-                year: 2025,
-                month: 13
-            }
-            .contains(d(2025, 7, 1), APR)
-        );
     }
 
     // ---- properties ------------------------------------------------------------------------
@@ -1187,12 +1221,11 @@ pub(crate) mod tests {
 
     pub(crate) fn arb_period() -> impl Strategy<Value = Period> {
         prop_oneof![
-            (1900i32..2200).prop_map(|start_year| Period::Year { start_year }),
-            (1900i32..2200, 1u8..=4).prop_map(|(start_year, quarter)| Period::Quarter {
-                start_year,
-                quarter
-            }),
-            (1900i32..2200, 1u32..=12).prop_map(|(year, month)| Period::Month { year, month }),
+            (1900i32..2200).prop_map(Period::year),
+            (1900i32..2200, 1u8..=4)
+                .prop_map(|(start_year, quarter)| Period::quarter(start_year, quarter).unwrap()),
+            (1900i32..2200, 1u32..=12)
+                .prop_map(|(year, month)| Period::month(year, month).unwrap()),
         ]
     }
 

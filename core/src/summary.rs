@@ -178,11 +178,7 @@ pub struct ActionUpdateRef {
 /// The asked period is first mapped to a quarter with
 /// [`Period::rating_period`]`(Quarterly)` (a month → its quarter, a year → its Q4). Among the
 /// updates whose quarter ends on or before that quarter's end, the latest by quarter, then by
-/// `recorded_at`, wins. No such update → [`ActionStatus::NotStarted`]. Updates with an
-/// invalid period are ignored.
-///
-/// # Panics
-/// When `period` itself is invalid (see [`Period::is_valid`]).
+/// `recorded_at`, wins. No such update → [`ActionStatus::NotStarted`].
 pub fn action_status_for(
     period: &Period,
     updates: &[ActionUpdateRef],
@@ -191,7 +187,7 @@ pub fn action_status_for(
     let asked_end = period.rating_period(Frequency::Quarterly, fy).end_date(fy);
     updates
         .iter()
-        .filter(|u| u.quarter.is_valid() && u.quarter.end_date(fy) <= asked_end)
+        .filter(|u| u.quarter.end_date(fy) <= asked_end)
         .max_by_key(|u| (u.quarter.sort_key(fy), u.recorded_at))
         .map_or(ActionStatus::NotStarted, |u| u.status)
 }

@@ -1,9 +1,9 @@
 //! Shared machinery for the enums whose spelling is stored in the database and exposed
 //! through GraphQL (`"HIGHER_IS_BETTER"`, `"MONTHLY"`, `"NOT_STARTED"`, …).
 //!
-//! Every such enum gets `as_str()`, `parse()`, `FromStr`, `Display`, `ALL`, and serde
-//! (de)serialisation through the very same spelling, so the database, the API and JSON can
-//! never disagree.
+//! Every such enum gets `as_str()`, `parse()`, `FromStr`, `Display`, `ALL`, `SPELLINGS`,
+//! and serde (de)serialisation through the very same spelling, so the database, the API and
+//! JSON can never disagree.
 
 /// A string that is not one of the spellings of an enum (for example a database value that
 /// was edited by hand, or a typo in an import file).
@@ -40,7 +40,7 @@ pub(crate) fn shorten(s: &str) -> String {
     }
 }
 
-/// Implements `ALL`, `as_str`, `parse`, `FromStr`, `Display`, `From<T> for &'static str`
+/// Implements `ALL`, `SPELLINGS`, `as_str`, `parse`, `FromStr`, `Display`, `From<T> for &'static str`
 /// and `TryFrom<String>`/`TryFrom<&str>` for a fieldless enum. Combine with
 /// `#[serde(into = "&'static str", try_from = "String")]` on the enum so that serde uses the
 /// same spelling.
@@ -49,6 +49,10 @@ macro_rules! string_enum {
         impl $ty {
             /// Every value, in declaration order.
             pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// Every value with its API spelling, in declaration order (for
+            /// [`crate::workbook::parse_word`]).
+            pub const SPELLINGS: &'static [($ty, &'static str)] = &[$(($ty::$variant, $s)),+];
 
             /// The spelling used by the database and the GraphQL API.
             pub const fn as_str(&self) -> &'static str {

@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use pmf_core::{FyStart, Period};
+use pmf_core::{FyStart, Period, PeriodKind};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -248,7 +248,7 @@ impl Report {
             .updates
             .iter()
             .filter_map(|u| {
-                let period = Period::parse(&u.period).ok().filter(Period::is_valid)?;
+                let period = Period::parse(&u.period).ok()?;
                 let period_end = period.end_date(fy);
                 let created = DateTime::parse_from_rfc3339(&u.created_at).ok();
                 (period_end <= end).then_some(((period_end, created), u))
@@ -498,19 +498,19 @@ fn columns_for(period: Period, fy: FyStart) -> Result<(Period, Vec<Period>), Rep
         )
     };
     let year = period.financial_year_start(fy);
-    if !(1000..=9998).contains(&year) || !period.is_valid() {
+    if !(1000..=9998).contains(&year) {
         return Err(out_of_range());
     }
-    let (first, last) = match period {
-        Period::Year { start_year } => (
+    let (first, last) = match period.kind() {
+        PeriodKind::Year { start_year } => (
             Period::quarter(start_year, 1).map_err(|_| out_of_range())?,
             Period::quarter(start_year, 4).map_err(|_| out_of_range())?,
         ),
-        Period::Quarter { start_year, .. } => (
+        PeriodKind::Quarter { start_year, .. } => (
             Period::quarter(start_year, 1).map_err(|_| out_of_range())?,
             period,
         ),
-        Period::Month { .. } => (
+        PeriodKind::Month { .. } => (
             Period::containing(
                 Period::year(year).start_date(fy),
                 pmf_core::Frequency::Monthly,
@@ -526,10 +526,10 @@ fn columns_for(period: Period, fy: FyStart) -> Result<(Period, Vec<Period>), Rep
 
 /// Short column heading of a period: "Q2", "Jul 2025", "2025-26".
 pub fn column_label(period: &Period, fy: FyStart) -> String {
-    match period {
-        Period::Quarter { quarter, .. } => format!("Q{quarter}"),
-        Period::Month { .. } => period.start_date(fy).format("%b %Y").to_string(),
-        Period::Year { .. } => period.to_string(),
+    match period.kind() {
+        PeriodKind::Quarter { quarter, .. } => format!("Q{quarter}"),
+        PeriodKind::Month { .. } => period.start_date(fy).format("%b %Y").to_string(),
+        PeriodKind::Year { .. } => period.to_string(),
     }
 }
 

@@ -8,7 +8,7 @@ mod data;
 mod rng;
 
 use chrono::{Duration, NaiveDate};
-use pmf_core::{DeadlineDay, Frequency, FyStart, Period};
+use pmf_core::{DeadlineDay, Frequency, FyStart, Period, PeriodKind};
 
 use data::{ACTIONS, INDICATORS, IndicatorDef, PRIORITIES, USERS};
 use rng::Rng;
@@ -452,7 +452,7 @@ fn share_of_year(def: &IndicatorDef, period: Period, fy: FyStart) -> f64 {
     if !def.cumulative {
         return 1.0;
     }
-    if let (Some(profile), Period::Quarter { quarter, .. }) = (def.profile, period) {
+    if let (Some(profile), PeriodKind::Quarter { quarter, .. }) = (def.profile, period.kind()) {
         return profile[usize::from(quarter) - 1];
     }
     f64::from(period.months_elapsed_in_year(fy)) / 12.0

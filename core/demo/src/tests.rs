@@ -212,6 +212,7 @@ fn statuses_vary_realistically() {
             monitor_only: false,
             polarity: i.polarity.parse::<Polarity>().unwrap(),
             tolerance: Tolerance::relative_pct(i.tolerance_pct).unwrap(),
+            on_tolerance: pmf_core::OnTolerance::default(),
         };
         for m in d
             .measurements

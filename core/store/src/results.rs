@@ -45,6 +45,7 @@ impl IndicatorRules {
                 monitor_only: row.monitor_only,
                 polarity,
                 tolerance,
+                on_tolerance: pmf_core::OnTolerance::default(),
             },
         })
     }

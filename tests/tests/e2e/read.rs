@@ -678,6 +678,7 @@ async fn the_demo_dashboard_agrees_with_the_rules() {
                     polarity,
                     tolerance: Tolerance::relative_pct(i["tolerancePct"].as_f64().unwrap())
                         .unwrap(),
+                    on_tolerance: pmf_core::OnTolerance::default(),
                 };
                 let series = i["series"].as_array().unwrap();
                 assert_eq!(series.len(), 4);
