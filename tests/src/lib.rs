@@ -10,7 +10,10 @@ pub use pmf_store::testing::FreshDb;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+pub mod browser;
 pub mod smtp;
+
+pub use browser::Browser;
 
 /// The default "now" of the tests: a Sunday in the 2025-26 financial year.
 pub fn default_now() -> DateTime<Utc> {
