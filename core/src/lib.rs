@@ -16,6 +16,7 @@ pub mod clock;
 pub mod deadline;
 pub mod newtypes;
 pub mod period;
+pub mod present;
 pub mod reminder;
 pub mod status;
 pub mod summary;
