@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
-use pmf_store::db::redact_url;
+use pmf_process::redact_url;
 
-pub use pmf_store::process::{ConfigError, LogFormat, init_tracing};
+pub use pmf_process::{ConfigError, LogFormat, init_tracing};
 
 pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
-pub use pmf_store::process::DEFAULT_PUBLIC_URL;
+pub use pmf_process::DEFAULT_PUBLIC_URL;
 
 /// Where mail goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let database_url = pmf_store::process::database_url(get("DATABASE_URL"))?;
+        let database_url = pmf_process::database_url(get("DATABASE_URL"))?;
         let mail = match get("SMTP_URL") {
             Some(url) => {
                 let url = url.trim().to_string();
@@ -94,16 +94,16 @@ impl Config {
         let reply_to = get("MAIL_REPLY_TO")
             .map(|t| mailbox("MAIL_REPLY_TO", &t))
             .transpose()?;
-        let public_url = pmf_store::process::public_url(get("PUBLIC_URL"))?;
+        let public_url = pmf_process::public_url(get("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(get("LOG_FORMAT"))?;
-        let delivery_every_secs = pmf_store::process::whole_number(
+        let delivery_every_secs = pmf_process::whole_number(
             "WORKER_DELIVERY_SECS",
             get("WORKER_DELIVERY_SECS"),
             5,
             1..=59,
             "seconds",
         )?;
-        let smtp_connections = pmf_store::process::whole_number(
+        let smtp_connections = pmf_process::whole_number(
             "SMTP_CONNECTIONS",
             get("SMTP_CONNECTIONS"),
             pmf_store::outbox::IN_FLIGHT,

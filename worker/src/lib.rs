@@ -490,7 +490,7 @@ pub async fn run(
     Ok(())
 }
 
-pub use pmf_store::process::shutdown_signal;
+pub use pmf_process::shutdown_signal;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,8 @@ use lettre::{
     },
     transport::smtp::PoolConfig,
 };
-use pmf_store::{db::redact_url, entity::notification, messages::escape, outbox};
+use pmf_process::redact_url;
+use pmf_store::{entity::notification, messages::escape, outbox};
 
 use crate::config::{Config, ConfigError, MailTarget, check_smtp_url};
 

@@ -13,7 +13,6 @@ pub mod error;
 pub mod measurements;
 pub mod messages;
 pub mod outbox;
-pub mod process;
 pub mod reminders;
 pub mod results;
 pub mod settings;
