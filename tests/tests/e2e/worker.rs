@@ -46,6 +46,11 @@ pub fn worker(app: &TestApp, smtp_url: &str) -> Worker {
     Worker::new(app.db.clone(), transport, composer)
 }
 
+/// Text as HTML escapes it (a link in an `href`, say).
+pub fn escaped(text: &str) -> String {
+    minijinja::HtmlEscape(text).to_string()
+}
+
 /// A council whose plan starts in October 2025: director → manager → officer; another
 /// officer with no manager; a leaver (inactive) reporting to the manager. Monthly indicators
 /// with a 90 % target: M1, M2 (extended to 20 November for October), M3 owned by the officer;
