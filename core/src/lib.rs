@@ -27,8 +27,8 @@ pub use alert::{action_alert_due, alert_due};
 pub use auth::{Role, can_write};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deadline::{
-    Completeness, DeadlineDay, DeadlineDayError, commentary_required, completeness, due_date,
-    effective_due_date, expected_periods,
+    Completeness, DeadlineDay, DeadlineDayError, Missing, commentary_required, completeness,
+    due_date, effective_due_date, expected_periods,
 };
 pub use newtypes::{Email, EmailError, Slug, SlugError};
 pub use period::{Frequency, FyStart, Period, PeriodError};

@@ -3,22 +3,12 @@
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
-use pmf_process::redact_url;
 
-pub use pmf_process::{ConfigError, LogFormat, init_tracing};
+pub use pmf_mail::{MailTarget, check_smtp_url};
+pub use pmf_process::{ConfigError, DEFAULT_PUBLIC_URL, LogFormat, init_tracing};
 
 pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
-pub use pmf_process::DEFAULT_PUBLIC_URL;
-
-/// Where mail goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailTarget {
-    /// `SMTP_URL`, in lettre's URL form.
-    Smtp(String),
-    /// `.eml` files in this folder (`MAIL_DIR`), when no `SMTP_URL` is set.
-    Files(PathBuf),
-}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -46,26 +36,6 @@ fn mailbox(name: &'static str, text: &str) -> Result<Mailbox, ConfigError> {
             "expected an address such as \"Performance <performance@council.gov.uk>\" ({e})"
         ),
     })
-}
-
-/// Checks an `SMTP_URL` the way the transport will read it; the error shows the URL without
-/// its password.
-pub fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
-    let err = |reason: String| ConfigError {
-        name: "SMTP_URL",
-        value: redact_url(url),
-        reason,
-    };
-    let scheme_ok = url.starts_with("smtp://") || url.starts_with("smtps://");
-    if !scheme_ok {
-        return Err(err(
-            "expected smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST:465"
-                .into(),
-        ));
-    }
-    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
-        .map(|_| ())
-        .map_err(|e| err(format!("cannot be used: {e}")))
 }
 
 impl Config {

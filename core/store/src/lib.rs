@@ -11,7 +11,6 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod measurements;
-pub mod messages;
 pub mod outbox;
 pub mod reminders;
 pub mod results;
