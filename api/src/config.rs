@@ -1,7 +1,7 @@
 //! Settings from the environment (SPEC §8). A wrong value is refused with its name.
 use std::net::SocketAddr;
 
-pub use pmf_store::process::{ConfigError, LogFormat, init_tracing};
+pub use pmf_process::{ConfigError, LogFormat, init_tracing};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -19,7 +19,7 @@ pub struct Config {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 const MIB: usize = 1024 * 1024;
-pub use pmf_store::process::DEFAULT_PUBLIC_URL;
+pub use pmf_process::DEFAULT_PUBLIC_URL;
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -29,16 +29,16 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_string());
-        let database_url = pmf_store::process::database_url(lookup("DATABASE_URL"))?;
+        let database_url = pmf_process::database_url(lookup("DATABASE_URL"))?;
         let listen_text = get("PMF_LISTEN", DEFAULT_LISTEN);
         let listen = listen_text.parse().map_err(|_| ConfigError {
             name: "PMF_LISTEN",
             value: listen_text.clone(),
             reason: "expected an address and port such as 127.0.0.1:8080".into(),
         })?;
-        let public_url = pmf_store::process::public_url(lookup("PUBLIC_URL"))?;
+        let public_url = pmf_process::public_url(lookup("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(lookup("LOG_FORMAT"))?;
-        let request_timeout_secs = pmf_store::process::whole_number(
+        let request_timeout_secs = pmf_process::whole_number(
             "PMF_REQUEST_TIMEOUT_SECS",
             lookup("PMF_REQUEST_TIMEOUT_SECS"),
             30,
@@ -57,7 +57,7 @@ impl Config {
                 });
             }
         };
-        let response_cache_bytes = pmf_store::process::whole_number(
+        let response_cache_bytes = pmf_process::whole_number(
             "PMF_RESPONSE_CACHE_MB",
             lookup("PMF_RESPONSE_CACHE_MB"),
             crate::http::DEFAULT_RESPONSE_CACHE_BYTES / MIB,

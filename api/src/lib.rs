@@ -84,4 +84,4 @@ impl Server {
     }
 }
 
-pub use pmf_store::process::shutdown_signal;
+pub use pmf_process::shutdown_signal;

@@ -4,12 +4,8 @@ use std::{sync::atomic::AtomicBool, time::Instant};
 
 use chrono::Utc;
 use pmf_core::{FixedClock, Period, ReminderStage};
-use pmf_store::{
-    deadlines::Missing,
-    entity::notification,
-    messages::{self, ReminderLine},
-    outbox,
-};
+use pmf_mail::{Links, Page, ReminderLine};
+use pmf_store::{deadlines::Missing, entity::notification, outbox};
 use sea_orm::{ConnectionTrait, Set, Statement};
 
 use crate::{
@@ -52,12 +48,14 @@ fn digests(
                         Missing::Commentary
                     },
                     stage: ReminderStage::DueToday,
-                    path: messages::indicator_path((i * 10 + k) as i64),
+                    page: Page::Indicator((i * 10 + k) as i64),
                     owner_name: None,
                 }
             })
             .collect();
-        let m = messages::reminder_digest(council, &format!("Officer {i}"), &lines, today);
+        let m =
+            pmf_mail::reminder_digest(&links(), council, &format!("Officer {i}"), &lines, today)
+                .expect("the reminder template renders");
         rows.push(notification::ActiveModel {
             organisation_id: Set(organisation_id),
             recipient_id: Set(None),
@@ -120,11 +118,14 @@ async fn requeue(db: &pmf_store::Database, now: chrono::DateTime<Utc>) -> anyhow
 }
 
 fn composer() -> anyhow::Result<worker::Composer> {
-    Ok(worker::Composer {
-        from: "Performance <performance@council000.example>".parse()?,
-        reply_to: None,
-        public_url: "https://performance.council000.example".into(),
-    })
+    Ok(worker::Composer::new(
+        "Performance <performance@council000.example>".parse()?,
+        None,
+    ))
+}
+
+fn links() -> Links {
+    Links::new("https://performance.council000.example")
 }
 
 /// Delivers what is queued through a sink, for at most `max_seconds`.
@@ -154,7 +155,8 @@ async fn deliver(
     let started = Instant::now();
     let (sent, failed) = match mode {
         Mode::Worker => {
-            let w = worker::Worker::new(db.clone(), worker::Transport::smtp(&url)?, composer()?);
+            let transport = worker::Transport::smtp(&url, outbox::IN_FLIGHT)?;
+            let w = worker::Worker::new(db.clone(), transport, composer()?, links());
             let r = w.deliver_due(&clock, &stop).await?;
             (r.sent, r.failed + r.dead)
         }
@@ -163,7 +165,7 @@ async fn deliver(
                 AsyncSmtpTransport, AsyncTransport, Tokio1Executor, transport::smtp::PoolConfig,
             };
             let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)?
-                .timeout(Some(worker::mail::SMTP_TIMEOUT))
+                .timeout(Some(pmf_mail::SMTP_TIMEOUT))
                 .pool_config(PoolConfig::new().max_size(n as u32))
                 .build();
             let composer = composer()?;
@@ -192,11 +194,11 @@ async fn deliver(
                         let (mut ok, mut bad) = (0, 0);
                         while let Some(row) = rows.get(next.fetch_add(1, Ordering::Relaxed)) {
                             let message = composer
-                                .compose(row, "Council 000")
+                                .compose(&worker::outgoing(row), "Council 000")
                                 .map_err(anyhow::Error::msg)?;
                             match transport.send(message).await {
                                 Ok(_) => {
-                                    let id = composer.message_id(row);
+                                    let id = composer.message_id(row.organisation_id, row.id);
                                     outbox::mark_sent(&db, row.id, row.attempts, &id, now).await?;
                                     ok += 1;
                                 }

@@ -127,6 +127,11 @@ fn sweep_child(
 /// time on PostgreSQL); otherwise the same per-council function
 /// (`pmf_store::reminders::sweep`, each council its own transaction and advisory lock) for
 /// `parallel` councils at a time (1: as the worker did before).
+/// The dashboard the benchmark's messages link to.
+fn links() -> pmf_mail::Links {
+    pmf_mail::Links::new("http://127.0.0.1:8080")
+}
+
 pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow::Result<()> {
     use pmf_store::{
         OrganisationSettings,
@@ -139,12 +144,8 @@ pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow
     let started = Instant::now();
     let (organisations, messages) = if parallel == 0 {
         let (transport, _) = worker::Transport::memory();
-        let composer = worker::Composer {
-            from: "Performance <performance@localhost>".parse()?,
-            reply_to: None,
-            public_url: "http://127.0.0.1:8080".into(),
-        };
-        let w = worker::Worker::new(db.clone(), transport, composer);
+        let composer = worker::Composer::new("Performance <performance@localhost>".parse()?, None);
+        let w = worker::Worker::new(db.clone(), transport, composer, links());
         let sweeps = w.run_due_sweeps(at, Mode::Commit).await?;
         let messages: usize = sweeps.iter().map(|(_, o)| o.queued).sum();
         (sweeps.len(), messages)
@@ -173,7 +174,8 @@ pub async fn sweep_once(url: &str, at: DateTime<Utc>, parallel: usize) -> anyhow
                     else {
                         continue;
                     };
-                    let outcome = reminders::sweep(&db, org, date, at, Mode::Commit).await?;
+                    let outcome =
+                        reminders::sweep(&db, org, &links(), date, at, Mode::Commit).await?;
                     swept += 1;
                     messages += outcome.queued;
                 }
@@ -350,12 +352,8 @@ pub async fn phases(url: &str, at: DateTime<Utc>) -> anyhow::Result<Table> {
         format!("{items} outstanding ({missing} missing)"),
     ]);
     let (transport, _) = worker::Transport::memory();
-    let composer = worker::Composer {
-        from: "Performance <performance@localhost>".parse()?,
-        reply_to: None,
-        public_url: "http://127.0.0.1:8080".into(),
-    };
-    let w = worker::Worker::new(db.clone(), transport, composer);
+    let composer = worker::Composer::new("Performance <performance@localhost>".parse()?, None);
+    let w = worker::Worker::new(db.clone(), transport, composer, links());
     let (started, c, s) = (Instant::now(), cpu(), db.statements_executed());
     let sweeps = w
         .run_due_sweeps(at, pmf_store::reminders::Mode::DryRun)

@@ -135,6 +135,24 @@ pub fn expected_periods(
     Period::periods_within(freq, from, plan_end, fy)
 }
 
+/// What an incomplete item still lacks, for the reminders that chase it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum Missing {
+    /// No value for the period.
+    Value,
+    /// A value that needs commentary (AMBER, RED, or deteriorating without target).
+    Commentary,
+    /// No action update for the quarter.
+    Update,
+}
+
+string_enum!(Missing, "missing", {
+    Value => "VALUE",
+    Commentary => "COMMENTARY",
+    Update => "UPDATE",
+});
+
 /// Whether a value for a period is complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(into = "&'static str", try_from = "String")]

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod deadline;
 pub mod newtypes;
 pub mod period;
+pub mod present;
 pub mod reminder;
 pub mod status;
 pub mod summary;
@@ -34,8 +35,8 @@ pub use benchmark::{
 };
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use deadline::{
-    Completeness, DeadlineDay, DeadlineDayError, commentary_required, completeness, due_date,
-    effective_due_date, expected_periods,
+    Completeness, DeadlineDay, DeadlineDayError, Missing, commentary_required, completeness,
+    due_date, effective_due_date, expected_periods,
 };
 pub use newtypes::{AreaCode, AreaCodeError, Email, EmailError, Slug, SlugError};
 pub use period::{Frequency, FyStart, Period, PeriodError, PeriodKind};

@@ -15,6 +15,10 @@ pub mod smtp;
 
 pub use browser::Browser;
 
+/// The dashboard's address (`PUBLIC_URL`) of the api the tests start, and of their workers:
+/// the links in every message lead there.
+pub const PUBLIC_URL: &str = "http://dashboard.test";
+
 /// The default "now" of the tests: a Sunday in the 2025-26 financial year.
 pub fn default_now() -> DateTime<Utc> {
     "2025-11-16T12:00:00Z".parse().expect("valid time")
@@ -53,7 +57,7 @@ impl TestAppBuilder {
             "127.0.0.1:0".parse().expect("address"),
             db.clone(),
             clock.clone(),
-            "http://dashboard.test".into(),
+            PUBLIC_URL.into(),
             Duration::from_secs(30),
         )
         .await

@@ -7,6 +7,7 @@ mod e2e {
     pub mod contract;
     pub mod fixtures;
     pub mod operations;
+    pub mod presentation;
     pub mod read;
     pub mod report;
     pub mod worker;

@@ -3,22 +3,12 @@
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
-use pmf_store::db::redact_url;
 
-pub use pmf_store::process::{ConfigError, LogFormat, init_tracing};
+pub use pmf_mail::{MailTarget, check_smtp_url};
+pub use pmf_process::{ConfigError, DEFAULT_PUBLIC_URL, LogFormat, init_tracing};
 
 pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
 pub const DEFAULT_MAIL_DIR: &str = "./mail";
-pub use pmf_store::process::DEFAULT_PUBLIC_URL;
-
-/// Where mail goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailTarget {
-    /// `SMTP_URL`, in lettre's URL form.
-    Smtp(String),
-    /// `.eml` files in this folder (`MAIL_DIR`), when no `SMTP_URL` is set.
-    Files(PathBuf),
-}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,26 +38,6 @@ fn mailbox(name: &'static str, text: &str) -> Result<Mailbox, ConfigError> {
     })
 }
 
-/// Checks an `SMTP_URL` the way the transport will read it; the error shows the URL without
-/// its password.
-pub fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
-    let err = |reason: String| ConfigError {
-        name: "SMTP_URL",
-        value: redact_url(url),
-        reason,
-    };
-    let scheme_ok = url.starts_with("smtp://") || url.starts_with("smtps://");
-    if !scheme_ok {
-        return Err(err(
-            "expected smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST:465"
-                .into(),
-        ));
-    }
-    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
-        .map(|_| ())
-        .map_err(|e| err(format!("cannot be used: {e}")))
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -76,7 +46,7 @@ impl Config {
     /// Reads settings through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let database_url = pmf_store::process::database_url(get("DATABASE_URL"))?;
+        let database_url = pmf_process::database_url(get("DATABASE_URL"))?;
         let mail = match get("SMTP_URL") {
             Some(url) => {
                 let url = url.trim().to_string();
@@ -94,16 +64,16 @@ impl Config {
         let reply_to = get("MAIL_REPLY_TO")
             .map(|t| mailbox("MAIL_REPLY_TO", &t))
             .transpose()?;
-        let public_url = pmf_store::process::public_url(get("PUBLIC_URL"))?;
+        let public_url = pmf_process::public_url(get("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(get("LOG_FORMAT"))?;
-        let delivery_every_secs = pmf_store::process::whole_number(
+        let delivery_every_secs = pmf_process::whole_number(
             "WORKER_DELIVERY_SECS",
             get("WORKER_DELIVERY_SECS"),
             5,
             1..=59,
             "seconds",
         )?;
-        let smtp_connections = pmf_store::process::whole_number(
+        let smtp_connections = pmf_process::whole_number(
             "SMTP_CONNECTIONS",
             get("SMTP_CONNECTIONS"),
             pmf_store::outbox::IN_FLIGHT,

@@ -5,7 +5,6 @@
 //! Time is always passed in (a [`Clock`] or an instant), never read here, so every job can be
 //! run "as if" at any date.
 pub mod config;
-pub mod mail;
 
 use std::{
     collections::HashMap,
@@ -19,6 +18,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream::FuturesUnordered};
 use pmf_core::{Clock, FixedClock};
+use pmf_mail::{Links, Outgoing, SendError};
 use pmf_store::{
     Database, DbKind, OrganisationSettings, StoreError,
     entity::{notification, organisation},
@@ -28,18 +28,21 @@ use pmf_store::{
 use sea_orm::EntityTrait;
 
 pub use config::{Config, ConfigError};
-pub use mail::{Composer, Transport};
+pub use pmf_mail::{Composer, Transport};
 
 /// Councils swept at once on PostgreSQL (on two cores, four keeps both busy while each
 /// sweep waits on the database; see BENCHMARKS.md, part 3).
 pub const SWEEPS_AT_ONCE: usize = 4;
 
-/// Everything a worker needs: the database, where mail goes, and how.
+/// Everything a worker needs: the database, where mail goes, how, and where the dashboard
+/// its messages link to is.
 #[derive(Debug, Clone)]
 pub struct Worker {
     pub db: Database,
     pub transport: Transport,
     pub composer: Composer,
+    /// `PUBLIC_URL`: the sweeps' messages are rendered with their links complete.
+    pub links: Links,
     pub policy: DeliveryPolicy,
 }
 
@@ -102,12 +105,14 @@ pub struct TickReport {
 type SweepResults = (Vec<(String, SweepOutcome)>, Vec<(String, String)>);
 
 impl Worker {
-    /// A worker over `db` sending through `transport`, with the default retry policy.
-    pub fn new(db: Database, transport: Transport, composer: Composer) -> Self {
+    /// A worker over `db` sending through `transport`, its messages linking to the dashboard
+    /// at `links`, with the default retry policy.
+    pub fn new(db: Database, transport: Transport, composer: Composer, links: Links) -> Self {
         Self {
             db,
             transport,
             composer,
+            links,
             policy: DeliveryPolicy::default(),
         }
     }
@@ -116,8 +121,9 @@ impl Worker {
     pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
         let db = Database::connect(&config.database_url).await?;
         db.migrate().await?;
-        let transport = Transport::from_config(config)?;
-        let mut worker = Self::new(db, transport, Composer::from_config(config));
+        let transport = Transport::to(&config.mail, config.smtp_connections)?;
+        let composer = Composer::new(config.mail_from.clone(), config.reply_to.clone());
+        let mut worker = Self::new(db, transport, composer, Links::new(&config.public_url));
         // As many messages on their way as there are connections to carry them.
         worker.policy.in_flight = config.smtp_connections;
         Ok(worker)
@@ -170,6 +176,7 @@ impl Worker {
         let mut sweepers = tokio::task::JoinSet::new();
         for _ in 0..at_once.min(due.len()) {
             let (db, due, next) = (self.db.clone(), Arc::clone(&due), Arc::clone(&next));
+            let links = self.links.clone();
             sweepers.spawn(async move {
                 let mut done = Vec::new();
                 loop {
@@ -177,7 +184,10 @@ impl Worker {
                     let Some((org, date)) = due.get(i) else {
                         return done;
                     };
-                    done.push((i, reminders::sweep(&db, org, *date, now, mode).await));
+                    done.push((
+                        i,
+                        reminders::sweep(&db, org, &links, *date, now, mode).await,
+                    ));
                 }
             });
         }
@@ -270,10 +280,10 @@ impl Worker {
         council: &str,
         clock: &dyn Clock,
     ) -> Result<Delivered, StoreError> {
-        let message_id = self.composer.message_id(row);
-        let result = match self.composer.compose(row, council) {
+        let message_id = self.composer.message_id(row.organisation_id, row.id);
+        let result = match self.composer.compose(&outgoing(row), council) {
             Ok(message) => self.transport.send(message).await,
-            Err(reason) => Err(mail::SendError {
+            Err(reason) => Err(SendError {
                 message: reason,
                 permanent: true,
             }),
@@ -358,15 +368,26 @@ impl Worker {
     }
 
     fn preview(&self, row: &notification::Model, queued_before: bool) -> Preview {
-        let (subject, text, _) = self.composer.resolve(row);
         Preview {
             organisation_id: row.organisation_id,
             to: row.recipient_email.clone(),
             kind: row.kind.clone(),
-            subject,
-            text,
+            subject: row.subject.clone(),
+            text: row.body_text.clone(),
             queued_before,
         }
+    }
+}
+
+/// An outbox row as the e-mail to send: its bodies as they were rendered and stored.
+pub fn outgoing(row: &notification::Model) -> Outgoing<'_> {
+    Outgoing {
+        organisation_id: row.organisation_id,
+        id: row.id,
+        to: &row.recipient_email,
+        subject: &row.subject,
+        text: &row.body_text,
+        html: &row.body_html,
     }
 }
 
@@ -490,15 +511,12 @@ pub async fn run(
     Ok(())
 }
 
-pub use pmf_store::process::shutdown_signal;
+pub use pmf_process::shutdown_signal;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pmf_store::{
-        outbox::{NewMessage, PUBLIC_URL_PLACEHOLDER},
-        testing::FreshDb,
-    };
+    use pmf_store::{outbox::NewMessage, testing::FreshDb};
 
     async fn setup() -> (FreshDb, Database, i64) {
         let fresh = FreshDb::create().await;
@@ -526,8 +544,9 @@ mod tests {
             kind: outbox::KIND_ALERT,
             dedupe_key: key.into(),
             subject: "Fenland District Council: RED: 1.1 Test, 2025-10".into(),
-            body_text: format!("Open {PUBLIC_URL_PLACEHOLDER}/#/indicators/1"),
-            body_html: format!("<a href=\"{PUBLIC_URL_PLACEHOLDER}/#/indicators/1\">1.1</a>"),
+            // Sent as stored: text that looks like a placeholder is nobody's business.
+            body_text: "Open https://perf.fenland.example/#/indicators/1 ({{PUBLIC_URL}})".into(),
+            body_html: "<a href=\"https://perf.fenland.example/#/indicators/1\">1.1</a>".into(),
             status: outbox::PENDING,
         }
     }
@@ -550,12 +569,12 @@ mod tests {
             .await
             .unwrap();
         let (transport, sent) = Transport::memory();
-        let composer = Composer {
-            from: "Performance <performance@fenland.example>".parse().unwrap(),
-            reply_to: None,
-            public_url: "https://perf.fenland.example".into(),
-        };
-        let worker = Worker::new(db.clone(), transport, composer);
+        let composer = Composer::new(
+            "Performance <performance@fenland.example>".parse().unwrap(),
+            None,
+        );
+        let links = Links::new("https://perf.fenland.example");
+        let worker = Worker::new(db.clone(), transport, composer, links);
         let report = worker.tick(now, false).await.unwrap();
         assert_eq!((report.delivery.sent, report.delivery.dead), (1, 1));
         let sent = sent.lock().unwrap().clone();
@@ -564,7 +583,7 @@ mod tests {
         let raw = &sent[0].raw;
         assert!(raw.contains("Fenland District Council"), "{raw}");
         assert!(
-            raw.contains("https://perf.fenland.example/#/indicators/1"),
+            raw.contains("https://perf.fenland.example/#/indicators/1 ({{PUBLIC_URL}})"),
             "{raw}"
         );
         assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");

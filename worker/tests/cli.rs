@@ -75,11 +75,11 @@ async fn council_with_a_message(db: &FreshDb, queued_at: DateTime<Utc>) -> Datab
             kind: outbox::KIND_ALERT,
             dedupe_key: "cli-test".into(),
             subject: "Breckland Council: RED: 1.1 Test, 2025-10".into(),
-            body_text: format!("See {}/#/indicators/1", outbox::PUBLIC_URL_PLACEHOLDER),
-            body_html: format!(
-                "<p><a href=\"{}/#/indicators/1\">1.1</a></p>",
-                outbox::PUBLIC_URL_PLACEHOLDER
-            ),
+            // As rendered: links complete, sent as they are.
+            body_text: "See https://performance.breckland.example/#/indicators/1".into(),
+            body_html:
+                "<p><a href=\"https://performance.breckland.example/#/indicators/1\">1.1</a></p>"
+                    .into(),
             status: outbox::PENDING,
         },
         queued_at,

@@ -587,7 +587,9 @@ impl ContractMutations {
         let previous =
             pmf_store::alerts::previous_action_status(&txn, &org, existing.id, &period, update.id)
                 .await?;
-        pmf_store::alerts::on_action_update(&txn, &org, &after, &update, previous, now).await?;
+        let links = pmf_mail::Links::new(&request(ctx).public_url);
+        pmf_store::alerts::on_action_update(&txn, &org, &links, &after, &update, previous, now)
+            .await?;
         audit::record(
             &txn,
             audit::Change {
@@ -837,8 +839,10 @@ impl ContractMutations {
             no_value_reason,
             expected_version: input.expected_version,
         };
-        let outcome = pmf_store::measurements::record(db, &org, &row, period, change, actor.id, now)
-            .await
+        let links = pmf_mail::Links::new(&request(ctx).public_url);
+        let outcome =
+            pmf_store::measurements::record(db, &org, &links, &row, period, change, actor.id, now)
+                .await
             .map_err(|e| match e {
                 pmf_store::measurements::RecordError::Conflict { current } => gql::conflict(format!(
                     "this value was changed by someone else (version {current}); reload it and try again"

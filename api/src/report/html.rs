@@ -1,610 +1,736 @@
-//! The report as one printable, accessible HTML page: real tables with captions and header
+//! The report as one printable, accessible HTML page, rendered by minijinja from
+//! `api/templates/report/` (compiled into the binary): real tables with captions and header
 //! scopes, a text label beside every colour, headings in order, and print CSS for a clean A4
 //! document from the browser's "Save as PDF".
-use std::fmt::Write;
+//!
+//! This module turns the API's answer into what the page shows, every value, date, period
+//! and status written by [`pmf_core::present`]; the templates lay it out and escape it.
+use std::sync::OnceLock;
+
+use minijinja::{Environment, UndefinedBehavior, Value, syntax::SyntaxConfig, value::Serde};
+use pmf_core::{ActionStatus, Direction, IndicatorStatus, Trend, present};
+use serde::Serialize;
 
 use super::{
-    Report, Table, action_status_label, column_label, encode_component, exceptions_by_priority,
-    format_value, html_escape as esc, indicator_status_label, long_date, model::*, period_long,
-    status_class, target_date, trend_label,
+    Report, Table, encode_component, exceptions_by_priority, format_value, model::*,
+    report_path_text, target_date,
 };
 
-const STYLE: &str = r#"
-:root { --ink: #0b0c0c; --muted: #505a5f; --rule: #b1b4b6;
-  --red: #d4351c; --amber: #f47738; --green: #00703c; --blue: #1d70b8; --done: #4c2c92; --grey: #6f777b; }
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif; color: var(--ink);
-  line-height: 1.4; margin: 0 auto; max-width: 75rem; padding: 1rem 1.5rem 3rem; font-size: 15px; }
-h1 { font-size: 1.75rem; margin: .25rem 0 .5rem; }
-h2 { font-size: 1.35rem; margin: 2rem 0 .5rem; border-bottom: 3px solid var(--ink); padding-bottom: .2rem; }
-h3 { font-size: 1.1rem; margin: 1.25rem 0 .4rem; }
-p { margin: .3rem 0 .6rem; }
-.org { font-weight: bold; color: var(--muted); margin: 0; text-transform: uppercase; letter-spacing: .04em; font-size: .85rem; }
-.meta { color: var(--muted); }
-a { color: #1d70b8; }
-a:focus { outline: 3px solid #fd0; outline-offset: 0; background: #fd0; color: var(--ink); }
-nav.downloads { background: #f3f2f1; padding: .5rem .75rem; margin-bottom: 1rem; border-left: 4px solid var(--blue); }
-nav.downloads ul { display: inline; padding: 0; margin: 0; }
-nav.downloads li { display: inline; margin-right: .75rem; }
-table { border-collapse: collapse; width: 100%; margin: .25rem 0 1rem; font-size: .85rem; }
-caption { text-align: left; font-weight: bold; padding: .25rem 0; caption-side: top; }
-th, td { border: 1px solid var(--rule); padding: .3rem .4rem; vertical-align: top; text-align: left; }
-thead th { background: #f3f2f1; }
-tfoot th, tfoot td { font-weight: bold; background: #f3f2f1; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.text { white-space: pre-line; }
-.small { font-size: .88em; color: var(--muted); }
-.badge { display: inline-block; white-space: nowrap; font-weight: bold; padding: .05rem .35rem .05rem .25rem;
-  border: 1px solid currentColor; border-radius: 2px; }
-.badge::before { content: ""; display: inline-block; width: .7em; height: .7em; margin-right: .3em;
-  vertical-align: baseline; background: var(--sw, var(--grey)); border: 1px solid rgba(0,0,0,.4); }
-.badge.red { color: #8e2311; background: #f6d7d2; --sw: var(--red); }
-.badge.amber { color: #6e3619; background: #fcd6c3; --sw: var(--amber); }
-.badge.green { color: #005a30; background: #cce2d8; --sw: var(--green); }
-.badge.blue { color: #144e81; background: #d2e2f1; --sw: var(--blue); }
-.badge.completed { color: #3d2375; background: #dbd5e9; --sw: var(--done); }
-.badge.grey { color: #383f43; background: #eeefef; --sw: var(--grey); }
-.swatch { display: inline-block; width: .8em; height: .8em; border: 1px solid rgba(0,0,0,.4); vertical-align: baseline; margin-right: .25em; }
-.swatch.red { background: var(--red); } .swatch.amber { background: var(--amber); }
-.swatch.green { background: var(--green); } .swatch.blue { background: var(--blue); }
-.swatch.completed { background: var(--done); } .swatch.grey { background: var(--grey); }
-.change { display: block; margin-top: .2rem; font-size: .92em; text-decoration: none; white-space: nowrap; }
-.trend { white-space: nowrap; }
-.letter { font-size: .85em; color: var(--muted); margin-left: .2em; text-decoration: none; }
-table.indicators tbody th, table.actions tbody th, table.exceptions tbody th { white-space: nowrap; }
-table.indicators thead th:nth-child(2) { width: 20%; }
-table.indicators thead th:last-child { width: 24%; }
-table.exceptions { table-layout: fixed; }
-table.exceptions .badge { white-space: normal; }
-table.exceptions thead th:nth-child(1) { width: 7%; } table.exceptions thead th:nth-child(2) { width: 20%; }
-table.exceptions thead th:nth-child(3) { width: 11%; } table.exceptions thead th:nth-child(4) { width: 8%; }
-table.exceptions thead th:nth-child(5) { width: 8%; } table.exceptions thead th:nth-child(6) { width: 12%; }
-table.exceptions thead th:nth-child(7) { width: 21%; } table.exceptions thead th:nth-child(8) { width: 13%; }
-table.actions thead th:nth-child(2), table.actions thead th:nth-child(3) { width: 26%; }
-table.actions thead th:nth-child(4) { width: 18%; }
-.none { color: var(--muted); font-style: italic; }
-ul.contents { columns: 2; padding-left: 1.2rem; }
-@page { size: A4; margin: 14mm 11mm 16mm; }
-@media print {
-  body { max-width: none; padding: 0 2px; font-size: 9.5pt; }
-  thead th { white-space: normal; }
-  nav.downloads, .no-print { display: none !important; }
-  h1 { font-size: 17pt; } h2 { font-size: 13pt; margin-top: 0; } h3 { font-size: 11pt; }
-  table { font-size: 8pt; }
-  thead { display: table-header-group; }
-  tfoot { display: table-row-group; }
-  table.summary { break-inside: avoid; page-break-inside: avoid; }
-  tr, .badge { break-inside: avoid; page-break-inside: avoid; }
-  h2, h3, caption { break-after: avoid; page-break-after: avoid; }
-  section.priority, section#exceptions { break-before: page; page-break-before: always; }
-  a { color: inherit; text-decoration: none; }
-  ul.contents { columns: 1; }
-}
-"#;
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "report/report.html",
+        include_str!("../../templates/report/report.html"),
+    ),
+    (
+        "report/parts.html",
+        include_str!("../../templates/report/parts.html"),
+    ),
+    (
+        "report/report.css",
+        include_str!("../../templates/report/report.css"),
+    ),
+];
 
-fn badge(class: &str, label: &str) -> String {
-    format!(r#"<span class="badge {class}">{}</span>"#, esc(label))
-}
-
-fn text_or_none(text: Option<&str>, none: &str) -> String {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(t) => format!(r#"<span class="text">{}</span>"#, esc(t)),
-        None => format!(r#"<span class="none">{}</span>"#, esc(none)),
-    }
-}
-
-fn value_or_dash(value: Option<f64>, unit: &str, decimals: i32) -> String {
-    match value {
-        Some(v) => esc(&format_value(v, unit, decimals)),
-        None => r#"<span class="none" title="no value">–</span>"#.to_string(),
-    }
-}
-
-fn indicator_status_cell(status: &str, previous: Option<&str>) -> String {
-    let (label, letter) = indicator_status_label(status);
-    let mut out = badge(status_class(status), label);
-    if let Some(prev) = previous {
-        let (prev_label, prev_letter) = indicator_status_label(prev);
-        let _ = write!(
-            out,
-            r#"<abbr class="change" title="{} last period, {} now">{} → {}</abbr>"#,
-            esc(prev_label),
-            esc(label),
-            esc(prev_letter),
-            esc(letter)
+/// The report's templates: HTML escaped (the engine's default for `.html`), an unknown
+/// variable an error, block tags on lines of their own.
+fn environment() -> Result<&'static Environment<'static>, String> {
+    static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_syntax(
+            SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .map_err(|e| format!("{e:#}"))?,
         );
-    }
-    out
-}
-
-fn trend_cell(trend: &str, direction: Option<&str>) -> String {
-    let (arrow, words) = trend_label(trend, direction);
-    format!(
-        r#"<span class="trend"><span aria-hidden="true">{arrow}</span> {}</span>"#,
-        esc(words)
-    )
-}
-
-fn target_text(target: Option<f64>, pro_rata: bool, unit: &str, decimals: i32) -> String {
-    match target {
-        Some(t) => {
-            let mut s = esc(&format_value(t, unit, decimals));
-            if pro_rata {
-                s.push_str(r#" <span class="small">(pro-rata)</span>"#);
-            }
-            s
+        for &(name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| format!("{name}: {e:#}"))?;
         }
-        None => r#"<span class="none">none</span>"#.to_string(),
-    }
-}
-
-fn priority_anchor(id: &str) -> String {
-    format!("priority-{}", esc(id))
-}
-
-fn csv_link(report: &Report, table: Table) -> String {
-    format!(
-        "{}.csv?org={}&amp;table={}",
-        esc(&super::report_path_text(&report.plan.id, &report.period)),
-        esc(&encode_component(&report.org.slug)),
-        table.name()
-    )
+        Ok(env)
+    })
+    .as_ref()
+    .map_err(String::clone)
 }
 
 /// The whole page.
-pub fn render(report: &Report) -> String {
-    let mut h = String::with_capacity(64 * 1024);
-    let period = report.period.to_string();
-    let _ = writeln!(
-        h,
-        r#"<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{plan}: performance report {period} – {org}</title>
-<style>{STYLE}</style>
-</head>
-<body>"#,
-        plan = esc(&report.plan.title),
-        period = esc(&period),
-        org = esc(&report.org.name),
-    );
-    if report.public {
-        let _ = write!(
-            h,
-            r#"<nav class="downloads" aria-label="Downloads">Download as CSV: <ul>"#
-        );
-        for table in Table::ALL {
-            let _ = write!(
-                h,
-                r#"<li><a href="{}" download>{} table</a></li>"#,
-                csv_link(report, table),
-                table.name()
-            );
-        }
-        h.push_str(
-            "</ul> To keep a PDF, use your browser's Print and choose “Save as PDF”.</nav>\n",
-        );
+pub fn render(report: &Report) -> Result<String, String> {
+    let page = Value::from(Serde(page(report)));
+    environment()?
+        .get_template("report/report.html")
+        .and_then(|t| t.render(page))
+        .map_err(|e| format!("the report template did not render: {e:#}"))
+}
+
+#[derive(Serialize)]
+struct Page {
+    org: String,
+    plan: String,
+    period: String,
+    period_long: String,
+    generated: String,
+    public: bool,
+    csv_links: Vec<CsvLink>,
+    previous_year: String,
+    columns: Vec<Column>,
+    summary: SummaryView,
+    exceptions: Vec<ExceptionGroup>,
+    priorities: Vec<PriorityView>,
+}
+
+#[derive(Serialize)]
+struct CsvLink {
+    href: String,
+    name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Column {
+    period: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    field: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct SummaryRow {
+    id: String,
+    heading: String,
+    actions: Vec<Cell>,
+    indicators: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct SummaryView {
+    rows: Vec<SummaryRow>,
+    overall_actions: Vec<Cell>,
+    overall_indicators: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct ExceptionGroup {
+    id: String,
+    heading: String,
+    rows: Vec<ExceptionRow>,
+}
+
+#[derive(Serialize)]
+struct ExceptionRow {
+    kind: &'static str,
+    id: String,
+    reference: String,
+    title: String,
+    owner: Option<String>,
+    status: StatusView,
+    has_result: bool,
+    actual: Option<String>,
+    target: Option<TargetView>,
+    trend: TrendView,
+    commentary: Option<String>,
+    next_steps: Option<String>,
+    dates: String,
+}
+
+/// A status as a badge: its API code, CSS class and words; for an indicator also its letter
+/// and, when there was one, the change from last period ("A → R").
+#[derive(Serialize)]
+struct StatusView {
+    code: String,
+    class: &'static str,
+    label: &'static str,
+    change: Option<String>,
+    change_title: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LetterView {
+    label: &'static str,
+    letter: &'static str,
+}
+
+#[derive(Serialize)]
+struct TargetView {
+    text: String,
+    pro_rata: bool,
+}
+
+#[derive(Serialize)]
+struct TrendView {
+    arrow: &'static str,
+    words: &'static str,
+}
+
+#[derive(Serialize)]
+struct CountsLine {
+    indicators_green: u32,
+    indicators_amber: u32,
+    indicators_red: u32,
+    indicators_monitor_only: u32,
+    indicators_in_progress: u32,
+    actions_green: u32,
+    actions_amber: u32,
+    actions_red: u32,
+    actions_blue: u32,
+    actions_completed: u32,
+}
+
+#[derive(Serialize)]
+struct PriorityView {
+    id: String,
+    heading: String,
+    counts: CountsLine,
+    indicators: Vec<IndicatorRow>,
+    actions: Vec<ActionRow>,
+}
+
+#[derive(Serialize)]
+struct SeriesCell {
+    value: Option<String>,
+    status: Option<LetterView>,
+}
+
+#[derive(Serialize)]
+struct IndicatorRow {
+    id: String,
+    reference: String,
+    title: String,
+    owner: Option<String>,
+    annual: bool,
+    previous_year: Option<String>,
+    cells: Vec<SeriesCell>,
+    target: Option<TargetView>,
+    status: StatusView,
+    trend: TrendView,
+    commentary: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ActionRow {
+    id: String,
+    reference: String,
+    title: String,
+    description: Option<String>,
+    owner: Option<String>,
+    partnership: bool,
+    commentary: Option<String>,
+    update_period: Option<String>,
+    next_steps: Option<String>,
+    target_date: String,
+    completed: Option<String>,
+    estimated_completion: Option<String>,
+    status: StatusView,
+}
+
+/// Text worth showing: trimmed, and `None` when empty.
+fn text(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+}
+
+/// The CSS class of a status (indicator or action).
+fn status_class(code: &str) -> &'static str {
+    match code {
+        "RED" => "red",
+        "AMBER" => "amber",
+        "GREEN" => "green",
+        "BLUE" => "blue",
+        "COMPLETED" => "completed",
+        _ => "grey",
     }
-    let _ = writeln!(
-        h,
-        r#"<header>
-<p class="org">{org}</p>
-<h1>{plan}: quarterly performance report, {period}</h1>
-<p class="meta">Period: {period_long}. Produced {generated} from the performance register.{public}</p>
-</header>
-<main>"#,
-        org = esc(&report.org.name),
-        plan = esc(&report.plan.title),
-        period = esc(&period),
-        period_long = esc(&period_long(&report.period, report.fy)),
-        generated = esc(&report.generated_at.format("%-d %B %Y").to_string()),
-        public = if report.public {
-            " This is the public version: it shows published indicators only."
-        } else {
-            ""
+}
+
+fn letter(code: &str) -> LetterView {
+    match IndicatorStatus::parse(code) {
+        Ok(s) => LetterView {
+            label: present::indicator_status(s),
+            letter: present::indicator_status_letter(s),
         },
-    );
-    render_contents(&mut h, report);
-    render_summary(&mut h, report);
-    render_exceptions(&mut h, report);
-    for priority in &report.priorities {
-        render_priority(&mut h, report, priority);
-    }
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
-}
-
-fn render_contents(h: &mut String, report: &Report) {
-    h.push_str(
-        r##"<nav aria-label="Contents"><h2 id="contents">Contents</h2><ul class="contents">
-<li><a href="#summary">Summary</a></li><li><a href="#exceptions">Exceptions</a></li>
-"##,
-    );
-    for p in &report.priorities {
-        let _ = write!(
-            h,
-            r##"<li><a href="#{}">{}</a></li>"##,
-            priority_anchor(&p.id),
-            esc(&Report::priority_heading(p))
-        );
-    }
-    h.push_str("</ul></nav>\n");
-}
-
-fn summary_action_cells(h: &mut String, a: &ActionCounts) {
-    for (field, value) in [
-        ("red", a.red),
-        ("redPct", a.red_pct),
-        ("amber", a.amber),
-        ("amberPct", a.amber_pct),
-        ("green", a.green),
-        ("greenPct", a.green_pct),
-        ("blue", a.blue),
-        ("bluePct", a.blue_pct),
-        ("completed", a.completed),
-        ("notStarted", a.not_started),
-    ] {
-        let suffix = if field.ends_with("Pct") { "%" } else { "" };
-        let _ = write!(
-            h,
-            r#"<td class="num" data-field="{field}">{value}{suffix}</td>"#
-        );
+        Err(_) => LetterView {
+            label: "Unknown",
+            letter: "?",
+        },
     }
 }
 
-fn summary_indicator_cells(h: &mut String, i: &IndicatorCounts) {
-    for (field, value) in [
-        ("red", i.red),
-        ("redPct", i.red_pct),
-        ("amber", i.amber),
-        ("amberPct", i.amber_pct),
-        ("green", i.green),
-        ("greenPct", i.green_pct),
-        ("monitorOnly", i.monitor_only),
-        ("noData", i.no_data),
-        ("noTarget", i.no_target),
-    ] {
-        let suffix = if field.ends_with("Pct") { "%" } else { "" };
-        let _ = write!(
-            h,
-            r#"<td class="num" data-field="{field}">{value}{suffix}</td>"#
-        );
+fn indicator_status(code: &str, previous: Option<&str>) -> StatusView {
+    let now = letter(code);
+    let change = previous.map(|p| (letter(p), IndicatorStatus::parse(p).ok()));
+    StatusView {
+        code: code.to_string(),
+        class: status_class(code),
+        label: now.label,
+        change_title: change
+            .as_ref()
+            .map(|(before, _)| format!("{} last period, {} now", before.label, now.label)),
+        change: change.map(
+            |(before, parsed)| match (parsed, IndicatorStatus::parse(code).ok()) {
+                (Some(b), Some(n)) => present::status_change(b, n),
+                _ => format!("{} → {}", before.letter, now.letter),
+            },
+        ),
     }
 }
 
-fn colour_heading(class: &str, label: &str) -> String {
-    format!(
-        r#"<th scope="col" class="num"><span class="swatch {class}" aria-hidden="true"></span>{}</th>"#,
-        esc(label)
-    )
+fn action_status(code: &str) -> StatusView {
+    StatusView {
+        code: code.to_string(),
+        class: status_class(code),
+        label: ActionStatus::parse(code).map_or("Unknown", present::action_status),
+        change: None,
+        change_title: None,
+    }
 }
 
-fn render_summary(h: &mut String, report: &Report) {
-    let period = esc(&report.period.to_string());
-    let _ = writeln!(
-        h,
-        r#"<section id="summary" aria-labelledby="summary-heading">
-<h2 id="summary-heading">Summary</h2>
-<p>Percentages of actions are of red, amber, green and blue actions delivered by the council; partnership actions are for information only and not counted. Percentages of indicators are of red, amber and green indicators. Both are rounded half up.</p>
-<p class="small">Key: {red} 5% or more off target or major issues; {amber} less than 5% off target or minor issues or delays; {green} target met or on track; {blue} on hold or closed; {completed}; {monitor} reported, never rated; {progress} no value yet.</p>
-<table id="summary-actions" class="summary">
-<caption>Actions by priority, {period}</caption>
-<thead><tr><th scope="col">Priority</th>{c_red}<th scope="col" class="num">Red %</th>{c_amber}<th scope="col" class="num">Amber %</th>{c_green}<th scope="col" class="num">Green %</th>{c_blue}<th scope="col" class="num">Blue %</th>{c_done}<th scope="col" class="num">Not started</th></tr></thead>
-<tbody>"#,
-        red = badge("red", "Red"),
-        amber = badge("amber", "Amber"),
-        green = badge("green", "Green"),
-        blue = badge("blue", "Blue"),
-        completed = badge("completed", "Completed"),
-        monitor = badge("grey", "Monitor only"),
-        progress = badge("grey", "In progress"),
-        c_red = colour_heading("red", "Red"),
-        c_amber = colour_heading("amber", "Amber"),
-        c_green = colour_heading("green", "Green"),
-        c_blue = colour_heading("blue", "Blue"),
-        c_done = colour_heading("completed", "Completed"),
-    );
-    for p in &report.priorities {
-        let counts = report.counts_of(&p.id);
-        let _ = write!(
-            h,
-            r#"<tr data-priority-id="{}"><th scope="row">{}</th>"#,
-            esc(&p.id),
-            esc(&Report::priority_heading(p))
-        );
-        summary_action_cells(h, &counts.actions);
-        h.push_str("</tr>\n");
+fn trend(code: &str, direction: Option<&str>) -> TrendView {
+    TrendView {
+        arrow: present::direction_arrow(direction.and_then(|d| Direction::parse(d).ok())),
+        words: present::trend(Trend::parse(code).unwrap_or(Trend::NotComparable)),
     }
-    h.push_str(r#"</tbody><tfoot><tr data-priority-id="overall"><th scope="row">Overall</th>"#);
-    summary_action_cells(h, &report.summary.overall.actions);
-    h.push_str("</tr></tfoot></table>\n");
-
-    let _ = writeln!(
-        h,
-        r#"<table id="summary-indicators" class="summary">
-<caption>Indicators by priority, {period}</caption>
-<thead><tr><th scope="col">Priority</th>{c_red}<th scope="col" class="num">Red %</th>{c_amber}<th scope="col" class="num">Amber %</th>{c_green}<th scope="col" class="num">Green %</th>{c_mon}{c_prog}{c_nt}</tr></thead>
-<tbody>"#,
-        c_red = colour_heading("red", "Red"),
-        c_amber = colour_heading("amber", "Amber"),
-        c_green = colour_heading("green", "Green"),
-        c_mon = colour_heading("grey", "Monitor only"),
-        c_prog = colour_heading("grey", "In progress"),
-        c_nt = colour_heading("grey", "No target"),
-    );
-    for p in &report.priorities {
-        let counts = report.counts_of(&p.id);
-        let _ = write!(
-            h,
-            r#"<tr data-priority-id="{}"><th scope="row">{}</th>"#,
-            esc(&p.id),
-            esc(&Report::priority_heading(p))
-        );
-        summary_indicator_cells(h, &counts.indicators);
-        h.push_str("</tr>\n");
-    }
-    h.push_str(r#"</tbody><tfoot><tr data-priority-id="overall"><th scope="row">Overall</th>"#);
-    summary_indicator_cells(h, &report.summary.overall.indicators);
-    h.push_str("</tr></tfoot></table>\n</section>\n");
 }
 
-fn render_exceptions(h: &mut String, report: &Report) {
+fn target(value: Option<f64>, pro_rata: bool, unit: &str, decimals: i32) -> Option<TargetView> {
+    value.map(|t| TargetView {
+        text: format_value(t, unit, decimals),
+        pro_rata,
+    })
+}
+
+fn count(n: u32) -> String {
+    present::number(f64::from(n), 0)
+}
+
+fn percent(n: u32) -> String {
+    present::ValueFormat::new(present::UnitKind::Percent, 0).value(f64::from(n))
+}
+
+fn action_cells(a: &ActionCounts) -> Vec<Cell> {
+    vec![
+        Cell {
+            field: "red",
+            text: count(a.red),
+        },
+        Cell {
+            field: "redPct",
+            text: percent(a.red_pct),
+        },
+        Cell {
+            field: "amber",
+            text: count(a.amber),
+        },
+        Cell {
+            field: "amberPct",
+            text: percent(a.amber_pct),
+        },
+        Cell {
+            field: "green",
+            text: count(a.green),
+        },
+        Cell {
+            field: "greenPct",
+            text: percent(a.green_pct),
+        },
+        Cell {
+            field: "blue",
+            text: count(a.blue),
+        },
+        Cell {
+            field: "bluePct",
+            text: percent(a.blue_pct),
+        },
+        Cell {
+            field: "completed",
+            text: count(a.completed),
+        },
+        Cell {
+            field: "notStarted",
+            text: count(a.not_started),
+        },
+    ]
+}
+
+fn indicator_cells(i: &IndicatorCounts) -> Vec<Cell> {
+    vec![
+        Cell {
+            field: "red",
+            text: count(i.red),
+        },
+        Cell {
+            field: "redPct",
+            text: percent(i.red_pct),
+        },
+        Cell {
+            field: "amber",
+            text: count(i.amber),
+        },
+        Cell {
+            field: "amberPct",
+            text: percent(i.amber_pct),
+        },
+        Cell {
+            field: "green",
+            text: count(i.green),
+        },
+        Cell {
+            field: "greenPct",
+            text: percent(i.green_pct),
+        },
+        Cell {
+            field: "monitorOnly",
+            text: count(i.monitor_only),
+        },
+        Cell {
+            field: "noData",
+            text: count(i.no_data),
+        },
+        Cell {
+            field: "noTarget",
+            text: count(i.no_target),
+        },
+    ]
+}
+
+fn page(report: &Report) -> Page {
+    let period = present::period(&report.period);
     let by_priority = exceptions_by_priority(&report.summary);
-    let _ = writeln!(
-        h,
-        r#"<section id="exceptions" aria-labelledby="exceptions-heading">
-<h2 id="exceptions-heading">Exceptions</h2>
-<p>Every red and amber indicator and action for {}, with its commentary.</p>"#,
-        esc(&report.period.to_string())
-    );
-    if report.summary.exceptions.is_empty() {
-        h.push_str(r#"<p class="none">No indicator or action is red or amber.</p>"#);
+    Page {
+        org: report.org.name.clone(),
+        plan: report.plan.title.clone(),
+        period_long: present::period_with_dates(&report.period, report.fy),
+        generated: present::date(report.generated_at.date_naive()),
+        public: report.public,
+        csv_links: Table::ALL
+            .into_iter()
+            .map(|table| CsvLink {
+                href: format!(
+                    "{}.csv?org={}&table={}",
+                    report_path_text(&report.plan.id, &report.period),
+                    encode_component(&report.org.slug),
+                    table.name()
+                ),
+                name: table.name(),
+            })
+            .collect(),
+        previous_year: present::period(&report.previous_year),
+        columns: report
+            .columns
+            .iter()
+            .map(|c| Column {
+                period: present::period(c),
+                label: present::period_column(c, report.fy),
+            })
+            .collect(),
+        summary: SummaryView {
+            rows: report
+                .priorities
+                .iter()
+                .map(|p| {
+                    let counts = report.counts_of(&p.id);
+                    SummaryRow {
+                        id: p.id.clone(),
+                        heading: Report::priority_heading(p),
+                        actions: action_cells(&counts.actions),
+                        indicators: indicator_cells(&counts.indicators),
+                    }
+                })
+                .collect(),
+            overall_actions: action_cells(&report.summary.overall.actions),
+            overall_indicators: indicator_cells(&report.summary.overall.indicators),
+        },
+        exceptions: report
+            .priorities
+            .iter()
+            .filter_map(|p| {
+                let items = by_priority.get(&p.id).filter(|i| !i.is_empty())?;
+                Some(ExceptionGroup {
+                    id: p.id.clone(),
+                    heading: Report::priority_heading(p),
+                    rows: items.iter().filter_map(|e| exception_row(e)).collect(),
+                })
+            })
+            .collect(),
+        priorities: report
+            .priorities
+            .iter()
+            .map(|p| priority(report, p))
+            .collect(),
+        period,
     }
-    for p in &report.priorities {
-        let Some(items) = by_priority.get(&p.id).filter(|i| !i.is_empty()) else {
-            continue;
-        };
-        let heading = Report::priority_heading(p);
-        let _ = writeln!(
-            h,
-            r#"<h3 id="exceptions-{id}">{title}</h3>
-<table class="exceptions" data-priority-id="{id}">
-<caption>Red and amber items: {title}</caption>
-<thead><tr><th scope="col">Ref</th><th scope="col">Indicator or action</th><th scope="col">Status</th><th scope="col" class="num">Actual</th><th scope="col" class="num">Target</th><th scope="col">Trend</th><th scope="col">Commentary</th><th scope="col">Next steps and dates</th></tr></thead>
-<tbody>"#,
-            id = esc(&p.id),
-            title = esc(&heading)
-        );
-        for e in items {
-            render_exception_row(h, report, e);
-        }
-        h.push_str("</tbody></table>\n");
-    }
-    h.push_str("</section>\n");
 }
 
-fn owner_line(owner: Option<&Named>, role: &str) -> String {
-    owner
-        .map(|o| format!(r#"<br><span class="small">{role}: {}</span>"#, esc(&o.name)))
-        .unwrap_or_default()
-}
-
-fn render_exception_row(h: &mut String, _report: &Report, e: &Exception) {
-    let owner = owner_line(e.owner.as_ref(), "Owner");
+fn exception_row(e: &Exception) -> Option<ExceptionRow> {
+    let owner = e.owner.as_ref().map(|o| o.name.clone());
     if let Some(i) = &e.indicator {
         let r = e.result.as_ref();
-        let (actual, target, trend, prev, due) = match r {
-            Some(r) => (
-                value_or_dash(r.actual, &i.unit, i.decimals),
-                target_text(r.target, r.target_is_pro_rata, &i.unit, i.decimals),
-                trend_cell(&r.trend, r.direction.as_deref()),
-                r.previous_status.as_deref(),
-                format!("Data due {}", long_date(&r.due_date)),
-            ),
-            None => (
-                "–".into(),
-                "–".into(),
-                trend_cell("NOT_COMPARABLE", None),
-                None,
-                String::new(),
-            ),
-        };
-        let _ = writeln!(
-            h,
-            r#"<tr data-kind="indicator" data-id="{id}"><th scope="row">{reference}</th><td>{title}{owner}</td><td>{status}</td><td class="num">{actual}</td><td class="num">{target}</td><td>{trend}</td><td>{commentary}</td><td>{next}<br><span class="small">{due}</span></td></tr>"#,
-            id = esc(&i.id),
-            reference = esc(&i.reference),
-            title = esc(&i.title),
-            status = indicator_status_cell(&e.status, prev),
-            commentary = text_or_none(e.commentary.as_deref(), "No commentary"),
-            next = text_or_none(e.next_steps.as_deref(), "—"),
-            due = esc(&due),
-        );
-    } else if let Some(a) = &e.action {
-        let mut dates = format!(
-            "Target date: {}",
-            target_date(a.due_date.as_deref(), a.due_kind.as_deref())
-        );
-        if let Some(est) = &a.estimated_completion {
-            let _ = write!(dates, "; estimated completion {}", long_date(est));
-        }
-        let _ = writeln!(
-            h,
-            r#"<tr data-kind="action" data-id="{id}"><th scope="row">{reference}</th><td>{title}{owner}</td><td>{status}</td><td class="num">–</td><td class="num">–</td><td>–</td><td>{commentary}</td><td>{next}<br><span class="small">{dates}</span></td></tr>"#,
-            id = esc(&a.id),
-            reference = esc(a.reference.as_deref().unwrap_or("")),
-            title = esc(&a.title),
-            status = badge(status_class(&e.status), action_status_label(&e.status)),
-            commentary = text_or_none(e.commentary.as_deref(), "No commentary"),
-            next = text_or_none(e.next_steps.as_deref(), "No next steps given"),
-            dates = esc(&dates),
-        );
+        return Some(ExceptionRow {
+            kind: "indicator",
+            id: i.id.clone(),
+            reference: i.reference.clone(),
+            title: i.title.clone(),
+            owner,
+            status: indicator_status(&e.status, r.and_then(|r| r.previous_status.as_deref())),
+            has_result: r.is_some(),
+            actual: r
+                .and_then(|r| r.actual)
+                .map(|v| format_value(v, &i.unit, i.decimals)),
+            target: r.and_then(|r| target(r.target, r.target_is_pro_rata, &i.unit, i.decimals)),
+            trend: match r {
+                Some(r) => trend(&r.trend, r.direction.as_deref()),
+                None => trend("NOT_COMPARABLE", None),
+            },
+            commentary: text(e.commentary.as_deref()),
+            next_steps: text(e.next_steps.as_deref()),
+            dates: r
+                .map(|r| format!("Data due {}", present::date_text(&r.due_date)))
+                .unwrap_or_default(),
+        });
     }
+    let a = e.action.as_ref()?;
+    let mut dates = format!(
+        "Target date: {}",
+        target_date(a.due_date.as_deref(), a.due_kind.as_deref())
+    );
+    if let Some(est) = &a.estimated_completion {
+        dates.push_str(&format!(
+            "; estimated completion {}",
+            present::date_text(est)
+        ));
+    }
+    Some(ExceptionRow {
+        kind: "action",
+        id: a.id.clone(),
+        reference: a.reference.clone().unwrap_or_default(),
+        title: a.title.clone(),
+        owner,
+        status: action_status(&e.status),
+        has_result: false,
+        actual: None,
+        target: None,
+        trend: trend("NOT_COMPARABLE", None),
+        commentary: text(e.commentary.as_deref()),
+        next_steps: text(e.next_steps.as_deref()),
+        dates,
+    })
 }
 
-fn render_priority(h: &mut String, report: &Report, p: &Priority) {
-    let heading = Report::priority_heading(p);
+fn priority(report: &Report, p: &Priority) -> PriorityView {
     let counts = report.counts_of(&p.id);
-    let _ = writeln!(
-        h,
-        r#"<section class="priority" id="{anchor}" aria-labelledby="{anchor}-heading">
-<h2 id="{anchor}-heading">{title}</h2>
-<p>Indicators: {ig} green, {ia} amber, {ir} red, {im} monitor only, {ip} in progress. Actions: {ag} green, {aa} amber, {ar} red, {ab} blue, {ac} completed.</p>
-<h3>Indicators</h3>"#,
-        anchor = priority_anchor(&p.id),
-        title = esc(&heading),
-        ig = counts.indicators.green,
-        ia = counts.indicators.amber,
-        ir = counts.indicators.red,
-        im = counts.indicators.monitor_only,
-        ip = counts.indicators.no_data,
-        ag = counts.actions.green,
-        aa = counts.actions.amber,
-        ar = counts.actions.red,
-        ab = counts.actions.blue,
-        ac = counts.actions.completed,
-    );
-    if p.indicators.is_empty() {
-        h.push_str(r#"<p class="none">No indicators.</p>"#);
-    } else {
-        let _ = write!(
-            h,
-            r#"<table class="indicators" data-priority-id="{id}">
-<caption>Indicators: {title}, {period}</caption>
-<thead><tr><th scope="col">Ref</th><th scope="col">Indicator</th><th scope="col" class="num">{prev} outturn</th>"#,
-            id = esc(&p.id),
-            title = esc(&heading),
-            period = esc(&report.period.to_string()),
-            prev = esc(&report.previous_year.to_string()),
-        );
-        for c in &report.columns {
-            let _ = write!(
-                h,
-                r#"<th scope="col" class="num"><abbr title="{}">{}</abbr></th>"#,
-                esc(&c.to_string()),
-                esc(&column_label(c, report.fy))
-            );
-        }
-        h.push_str(r#"<th scope="col" class="num">Target</th><th scope="col">Status</th><th scope="col">Trend</th><th scope="col">Commentary</th></tr></thead><tbody>"#);
-        for i in &p.indicators {
-            render_indicator_row(h, report, i);
-        }
-        h.push_str("</tbody></table>\n");
-    }
-    h.push_str("<h3>Actions</h3>\n");
-    if p.actions.is_empty() {
-        h.push_str(r#"<p class="none">No actions.</p>"#);
-    } else {
-        let _ = writeln!(
-            h,
-            r#"<table class="actions" data-priority-id="{id}">
-<caption>Actions: {title}, {period}</caption>
-<thead><tr><th scope="col">Ref</th><th scope="col">Action</th><th scope="col">Commentary</th><th scope="col">Next steps</th><th scope="col">Target date</th><th scope="col">Status</th></tr></thead><tbody>"#,
-            id = esc(&p.id),
-            title = esc(&heading),
-            period = esc(&report.period.to_string()),
-        );
-        for a in &p.actions {
-            render_action_row(h, report, a);
-        }
-        h.push_str("</tbody></table>\n");
-    }
-    h.push_str("</section>\n");
-}
-
-fn render_indicator_row(h: &mut String, report: &Report, i: &Indicator) {
-    let r = &i.result;
-    let _ = write!(
-        h,
-        r#"<tr data-id="{id}"><th scope="row">{reference}</th><td>{title}{owner}{freq}</td><td class="num">{prev}</td>"#,
-        id = esc(&i.id),
-        reference = esc(&i.reference),
-        title = esc(&i.title),
-        owner = owner_line(i.owner.as_ref(), "Owner"),
-        freq = if i.frequency == "ANNUAL" {
-            r#"<br><span class="small">Annual measure</span>"#
-        } else {
-            ""
+    PriorityView {
+        id: p.id.clone(),
+        heading: Report::priority_heading(p),
+        counts: CountsLine {
+            indicators_green: counts.indicators.green,
+            indicators_amber: counts.indicators.amber,
+            indicators_red: counts.indicators.red,
+            indicators_monitor_only: counts.indicators.monitor_only,
+            indicators_in_progress: counts.indicators.no_data,
+            actions_green: counts.actions.green,
+            actions_amber: counts.actions.amber,
+            actions_red: counts.actions.red,
+            actions_blue: counts.actions.blue,
+            actions_completed: counts.actions.completed,
         },
-        prev = value_or_dash(i.previous_year.actual, &i.unit, i.decimals),
-    );
-    for c in &report.columns {
-        let text = c.to_string();
-        let point = i.series.iter().find(|s| s.period == text);
-        let cell = match point {
-            Some(s) => {
-                let mut v = value_or_dash(s.actual, &i.unit, i.decimals);
-                if s.actual.is_some() && matches!(s.status.as_str(), "RED" | "AMBER" | "GREEN") {
-                    let (label, letter) = indicator_status_label(&s.status);
-                    let _ = write!(
-                        v,
-                        r#"<abbr class="letter" title="{}">{}</abbr>"#,
-                        esc(label),
-                        esc(letter)
-                    );
-                }
-                v
-            }
-            None => value_or_dash(None, &i.unit, i.decimals),
-        };
-        let _ = write!(h, r#"<td class="num">{cell}</td>"#);
+        indicators: p
+            .indicators
+            .iter()
+            .map(|i| indicator_row(report, i))
+            .collect(),
+        actions: p.actions.iter().map(|a| action_row(report, a)).collect(),
     }
-    let _ = writeln!(
-        h,
-        r#"<td class="num">{target}</td><td data-field="status" data-status="{status}">{status_cell}</td><td>{trend}</td><td>{commentary}</td></tr>"#,
-        target = target_text(r.target, r.target_is_pro_rata, &i.unit, i.decimals),
-        status = esc(&r.status),
-        status_cell = indicator_status_cell(&r.status, r.previous_status.as_deref()),
-        trend = trend_cell(&r.trend, r.direction.as_deref()),
-        commentary = text_or_none(r.commentary.as_deref(), ""),
-    );
 }
 
-fn render_action_row(h: &mut String, report: &Report, a: &Action) {
+fn indicator_row(report: &Report, i: &Indicator) -> IndicatorRow {
+    let r = &i.result;
+    let value = |v: Option<f64>| v.map(|v| format_value(v, &i.unit, i.decimals));
+    IndicatorRow {
+        id: i.id.clone(),
+        reference: i.reference.clone(),
+        title: i.title.clone(),
+        owner: i.owner.as_ref().map(|o| o.name.clone()),
+        annual: i.frequency == "ANNUAL",
+        previous_year: value(i.previous_year.actual),
+        cells: report
+            .columns
+            .iter()
+            .map(|c| {
+                let key = c.to_string();
+                match i.series.iter().find(|s| s.period == key) {
+                    Some(s) => SeriesCell {
+                        value: value(s.actual),
+                        status: (s.actual.is_some()
+                            && matches!(s.status.as_str(), "RED" | "AMBER" | "GREEN"))
+                        .then(|| letter(&s.status)),
+                    },
+                    None => SeriesCell {
+                        value: None,
+                        status: None,
+                    },
+                }
+            })
+            .collect(),
+        target: target(r.target, r.target_is_pro_rata, &i.unit, i.decimals),
+        status: indicator_status(&r.status, r.previous_status.as_deref()),
+        trend: trend(&r.trend, r.direction.as_deref()),
+        commentary: text(r.commentary.as_deref()),
+    }
+}
+
+fn action_row(report: &Report, a: &Action) -> ActionRow {
     let update = report.update_for(a);
-    let mut action = format!("<strong>{}</strong>", esc(&a.title));
-    if let Some(d) = a.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        let _ = write!(action, r#"<br><span class="text">{}</span>"#, esc(d));
+    ActionRow {
+        id: a.id.clone(),
+        reference: a.reference.clone().unwrap_or_default(),
+        title: a.title.clone(),
+        description: text(a.description.as_deref()),
+        owner: a.owner.as_ref().map(|o| o.name.clone()),
+        partnership: a.delivery == "PARTNERSHIP",
+        commentary: text(update.and_then(|u| u.commentary.as_deref())),
+        update_period: update
+            .filter(|u| u.period != report.period.to_string())
+            .map(|u| u.period.clone()),
+        next_steps: text(update.and_then(|u| u.next_steps.as_deref())),
+        target_date: target_date(a.due_date.as_deref(), a.due_kind.as_deref()),
+        completed: a.completed_on.as_deref().map(present::date_text),
+        estimated_completion: a
+            .estimated_completion
+            .as_deref()
+            .filter(|_| a.completed_on.is_none())
+            .map(present::date_text),
+        status: action_status(&a.status),
     }
-    action.push_str(&owner_line(a.owner.as_ref(), "Responsible officer"));
-    if a.delivery == "PARTNERSHIP" {
-        action.push_str(
-            r#"<br><span class="small">In partnership: for information only, not counted</span>"#,
-        );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pmf_core::{FyStart, Period};
+    use serde_json::json;
+
+    const NASTY: &str = "{{content}} {{PUBLIC_URL}} <script>alert(1)</script> & 'quotes'";
+
+    fn counts() -> serde_json::Value {
+        json!({
+            "actions": { "red": 1, "amber": 0, "green": 2, "blue": 0, "completed": 0, "notStarted": 0,
+                         "redPct": 33, "amberPct": 0, "greenPct": 67, "bluePct": 0 },
+            "indicators": { "red": 1, "amber": 0, "green": 1, "monitorOnly": 0, "noData": 1, "noTarget": 0,
+                            "redPct": 50, "amberPct": 0, "greenPct": 50 }
+        })
     }
-    let mut commentary = text_or_none(update.and_then(|u| u.commentary.as_deref()), "No update");
-    if let Some(u) = update.filter(|u| u.period != report.period.to_string()) {
-        let _ = write!(
-            commentary,
-            r#"<br><span class="small">(update for {})</span>"#,
-            esc(&u.period)
-        );
+
+    fn report(public: bool) -> Report {
+        let indicator = json!({
+            "id": "11", "ref": "1.1", "title": NASTY, "unit": "CURRENCY", "decimals": 0,
+            "frequency": "QUARTERLY", "monitorOnly": false, "owner": { "name": "Olive <Officer>" },
+            "previousYear": { "actual": 1100.0 },
+            "result": { "actual": 1250.0, "target": 1300.0, "targetIsProRata": true, "status": "RED",
+                        "previousStatus": "GREEN", "trend": "DETERIORATING", "direction": "DOWN",
+                        "commentary": NASTY, "ratedPeriod": "2025-26 Q2" },
+            "series": [
+                { "period": "2025-26 Q1", "actual": 1400.0, "status": "GREEN" },
+                { "period": "2025-26 Q2", "actual": 1250.0, "status": "RED" }
+            ]
+        });
+        let action = json!({
+            "id": "21", "ref": "A1", "title": NASTY, "description": NASTY, "delivery": "PARTNERSHIP",
+            "dueDate": "2026-03-31", "dueKind": null, "estimatedCompletion": "2026-02-01",
+            "completedOn": null, "owner": null, "status": "AMBER",
+            "updates": [{ "period": "2025-26 Q1", "status": "AMBER", "commentary": NASTY,
+                          "nextSteps": NASTY, "createdAt": "2025-07-10T09:00:00Z" }]
+        });
+        let summary = json!({
+            "period": "2025-26 Q2",
+            "priorities": [{ "priority": { "id": "5" }, "counts": counts() }],
+            "overall": counts(),
+            "exceptions": [
+                { "status": "RED", "commentary": NASTY, "nextSteps": null, "priority": { "id": "5" },
+                  "owner": { "name": "Olive <Officer>" },
+                  "indicator": { "id": "11", "ref": "1.1", "title": NASTY, "unit": "CURRENCY", "decimals": 0 },
+                  "action": null,
+                  "result": { "actual": 1250.0, "target": 1300.0, "targetIsProRata": true, "trend": "DETERIORATING",
+                              "direction": "DOWN", "previousStatus": "GREEN", "dueDate": "2025-10-10" } },
+                { "status": "AMBER", "commentary": null, "nextSteps": NASTY, "priority": { "id": "5" },
+                  "owner": null, "indicator": null,
+                  "action": { "id": "21", "ref": "A1", "title": NASTY, "dueDate": null, "dueKind": "ONGOING",
+                              "estimatedCompletion": null },
+                  "result": null }
+            ]
+        });
+        let priorities = json!([{ "id": "5", "code": "1", "title": NASTY,
+                                  "indicators": [indicator], "actions": [action] }]);
+        let fy = FyStart::default();
+        Report {
+            org: serde_json::from_value(json!({ "name": NASTY, "slug": "test", "financialYearStartMonth": 4 }))
+                .unwrap(),
+            plan: serde_json::from_value(json!({ "id": "7", "title": NASTY, "kind": "CORPORATE",
+                                                  "startDate": "2025-04-01", "endDate": "2029-03-31" }))
+                .unwrap(),
+            fy,
+            period: Period::parse("2025-26 Q2").unwrap(),
+            previous_year: Period::parse("2024-25").unwrap(),
+            columns: vec![
+                Period::parse("2025-26 Q1").unwrap(),
+                Period::parse("2025-26 Q2").unwrap(),
+            ],
+            summary: serde_json::from_value(summary).unwrap(),
+            priorities: serde_json::from_value(priorities).unwrap(),
+            public,
+            generated_at: "2025-11-16T12:00:00Z".parse().unwrap(),
+        }
     }
-    let mut dates = esc(&target_date(a.due_date.as_deref(), a.due_kind.as_deref()));
-    if let Some(done) = &a.completed_on {
-        let _ = write!(
-            dates,
-            r#"<br><span class="small">Completed {}</span>"#,
-            esc(&long_date(done))
+
+    #[test]
+    fn the_page_prints_values_the_one_way_and_text_literally() {
+        let html = render(&report(false)).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"));
+        let escaped = minijinja::HtmlEscape(NASTY).to_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("{{content}} {{PUBLIC_URL}}"),
+            "printed, not expanded"
         );
-    } else if let Some(est) = &a.estimated_completion {
-        let _ = write!(
-            dates,
-            r#"<br><span class="small">Estimated completion {}</span>"#,
-            esc(&long_date(est))
-        );
+        assert!(html.matches(&escaped).count() >= 10, "{html}");
+        for expected in [
+            "£1,250",
+            "£1,300 <span class=\"small\">(pro-rata)</span>",
+            "£1,100",
+            "G → R",
+            "Green last period, Red now",
+            "<span aria-hidden=\"true\">↓</span> Deteriorating",
+            "Data due 10 October 2025",
+            "Target date: Ongoing",
+            "Amber: minor issues or delays",
+            "Estimated completion 1 February 2026",
+            "(update for 2025-26 Q1)",
+            "31 March 2026",
+            "Period: 2025-26 Q2 (1 July 2025 to 30 September 2025). Produced 16 November 2025",
+            ">Q1</abbr>",
+            "data-field=\"redPct\">33%</td>",
+            "Olive &lt;Officer&gt;",
+            "In partnership: for information only, not counted",
+        ] {
+            assert!(html.contains(expected), "{expected:?} not in {html}");
+        }
+        assert!(!html.contains("nav class=\"downloads\""));
     }
-    let _ = writeln!(
-        h,
-        r#"<tr data-id="{id}"><th scope="row">{reference}</th><td>{action}</td><td>{commentary}</td><td>{next}</td><td>{dates}</td><td data-field="status" data-status="{status}">{badge}</td></tr>"#,
-        id = esc(&a.id),
-        reference = esc(a.reference.as_deref().unwrap_or("")),
-        next = text_or_none(update.and_then(|u| u.next_steps.as_deref()), ""),
-        status = esc(&a.status),
-        badge = badge(status_class(&a.status), action_status_label(&a.status)),
-    );
+
+    #[test]
+    fn the_public_page_links_its_csv_tables() {
+        let html = render(&report(true)).unwrap();
+        let href = minijinja::HtmlEscape("/reports/7/2025-26%20Q2.csv?org=test&table=indicators");
+        assert!(
+            html.contains(&format!(
+                "<li><a href=\"{href}\" download>indicators table</a></li>"
+            )),
+            "{html}"
+        );
+        assert!(html.contains("This is the public version"));
+    }
 }

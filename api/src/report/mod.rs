@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use pmf_core::{FyStart, Period, PeriodKind};
+use pmf_core::{FyStart, Period, PeriodKind, present};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -66,22 +66,6 @@ pub fn encode_component(text: &str) -> String {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
         }
     }
     out
@@ -357,7 +341,7 @@ async fn answer(
                     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
                 ),
             ],
-            html::render(&report),
+            html::render(&report).map_err(ReportError::internal)?,
         )
             .into_response(),
     };
@@ -524,127 +508,22 @@ fn columns_for(period: Period, fy: FyStart) -> Result<(Period, Vec<Period>), Rep
     Ok((Period::year(year - 1), columns))
 }
 
-/// Short column heading of a period: "Q2", "Jul 2025", "2025-26".
-pub fn column_label(period: &Period, fy: FyStart) -> String {
-    match period.kind() {
-        PeriodKind::Quarter { quarter, .. } => format!("Q{quarter}"),
-        PeriodKind::Month { .. } => period.start_date(fy).format("%b %Y").to_string(),
-        PeriodKind::Year { .. } => period.to_string(),
-    }
-}
-
-/// "2025-26 Q2 (1 July to 30 September 2025)".
-pub fn period_long(period: &Period, fy: FyStart) -> String {
-    let start = period.start_date(fy);
-    let end = period.end_date(fy);
-    format!(
-        "{period} ({} to {})",
-        start.format("%-d %B %Y"),
-        end.format("%-d %B %Y")
-    )
-}
-
-/// A value in the indicator's unit, rounded to its decimals: "87.5%", "£1,250", "12 days".
+/// A value in the indicator's unit, rounded to its decimals: "87.5%", "£1,250", "12 days"
+/// (the unit in its API spelling; see [`pmf_core::present`] for the rules).
 pub fn format_value(value: f64, unit: &str, decimals: i32) -> String {
-    let decimals = decimals.clamp(0, 6) as usize;
-    let rounded = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = match rounded.split_once('.') {
-        Some((w, f)) => (w.to_string(), Some(f.to_string())),
-        None => (rounded.clone(), None),
-    };
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if let Some(f) = fraction {
-        grouped.push('.');
-        grouped.push_str(&f);
-    }
-    let negative = value < 0.0 && rounded.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let sign = if negative { "-" } else { "" };
-    match unit {
-        "PERCENT" => format!("{sign}{grouped}%"),
-        "CURRENCY" => format!("{sign}£{grouped}"),
-        "DAYS" => format!("{sign}{grouped} days"),
-        _ => format!("{sign}{grouped}"),
-    }
-}
-
-/// The words for an indicator status, and its letter for "G → R".
-pub fn indicator_status_label(status: &str) -> (&'static str, &'static str) {
-    match status {
-        "GREEN" => ("Green", "G"),
-        "AMBER" => ("Amber", "A"),
-        "RED" => ("Red", "R"),
-        "MONITOR_ONLY" => ("Monitor only", "M"),
-        "NO_DATA" => ("In progress", "–"),
-        "NO_TARGET" => ("No target", "NT"),
-        _ => ("Unknown", "?"),
-    }
-}
-
-/// The words for an action status.
-pub fn action_status_label(status: &str) -> &'static str {
-    match status {
-        "RED" => "Red: major issues",
-        "AMBER" => "Amber: minor issues or delays",
-        "GREEN" => "Green: on track",
-        "BLUE" => "Blue: on hold or closed",
-        "COMPLETED" => "Completed",
-        "NOT_STARTED" => "Not started",
-        _ => "Unknown",
-    }
-}
-
-/// The CSS class of a status (indicator or action).
-pub fn status_class(status: &str) -> &'static str {
-    match status {
-        "RED" => "red",
-        "AMBER" => "amber",
-        "GREEN" => "green",
-        "BLUE" => "blue",
-        "COMPLETED" => "completed",
-        _ => "grey",
-    }
-}
-
-/// Arrow and words for a trend: ("↑", "Improving").
-pub fn trend_label(trend: &str, direction: Option<&str>) -> (&'static str, &'static str) {
-    let arrow = match direction {
-        Some("UP") => "↑",
-        Some("DOWN") => "↓",
-        Some("SAME") => "→",
-        _ => "–",
-    };
-    let words = match trend {
-        "IMPROVING" => "Improving",
-        "DETERIORATING" => "Deteriorating",
-        "NO_CHANGE" => "No change",
-        _ => "Not comparable",
-    };
-    (arrow, words)
+    present::ValueFormat::from_api(unit, decimals).value(value)
 }
 
 /// "31 March 2026", or the due kind ("Ongoing") when there is no date.
 pub fn target_date(due_date: Option<&str>, due_kind: Option<&str>) -> String {
     if let Some(date) = due_date {
-        return long_date(date);
+        return present::date_text(date);
     }
     match due_kind {
         Some("ONGOING") => "Ongoing".into(),
         Some("ANNUAL") => "Annual".into(),
         _ => "Not set".into(),
     }
-}
-
-/// "2025-07-10" → "10 July 2025" (the text itself when it is not a date).
-pub fn long_date(date: &str) -> String {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|d| d.format("%-d %B %Y").to_string())
-        .unwrap_or_else(|_| date.to_string())
 }
 
 /// Exceptions of the summary grouped by priority id, in the summary's order.
@@ -666,14 +545,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_html() {
-        assert_eq!(
-            html_escape(r#"<a href="x">Tom & Jerry's</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
-        );
-    }
-
-    #[test]
     fn formats_values() {
         assert_eq!(format_value(1234567.891, "CURRENCY", 2), "£1,234,567.89");
         assert_eq!(format_value(87.5, "PERCENT", 1), "87.5%");
@@ -681,6 +552,9 @@ mod tests {
         assert_eq!(format_value(-1500.0, "COUNT", 0), "-1,500");
         assert_eq!(format_value(12.0, "DAYS", 0), "12 days");
         assert_eq!(format_value(999.6, "COUNT", 0), "1,000");
+        assert_eq!(format_value(1250.0, "CURRENCY", 0), "£1,250");
+        assert_eq!(target_date(Some("2026-03-31"), None), "31 March 2026");
+        assert_eq!(target_date(None, Some("ONGOING")), "Ongoing");
     }
 
     #[test]

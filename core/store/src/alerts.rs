@@ -14,13 +14,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use pmf_core::{ActionStatus, Period};
+use pmf_core::{
+    ActionStatus, Period, Polarity,
+    present::{self, ValueFormat},
+};
+use pmf_mail::{AlertFacts, Links, Page};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     OrganisationSettings, StoreError,
     entity::{action, action_update, exception_recipient, indicator, user},
-    messages::{self, AlertFacts},
     outbox::{self, NewMessage},
     results::PeriodEvaluation,
 };
@@ -85,12 +88,13 @@ pub async fn recipients<C: ConnectionTrait>(
 async fn enqueue<C: ConnectionTrait>(
     db: &C,
     org: &OrganisationSettings,
+    links: &Links,
     recipients: &[user::Model],
     facts: &AlertFacts,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let block = messages::alert_block(facts);
+    let block = pmf_mail::alert_block(links, facts)?;
     let mut added = 0;
     for r in recipients {
         let held = r.notification_preference == DAILY_DIGEST;
@@ -103,7 +107,8 @@ async fn enqueue<C: ConnectionTrait>(
                 outbox::HELD,
             )
         } else {
-            let m = messages::alert_message(&org.name, &r.name, std::slice::from_ref(&block));
+            let m =
+                pmf_mail::alert_message(links, &org.name, &r.name, std::slice::from_ref(&block))?;
             (m.subject, m.text, m.html, outbox::PENDING)
         };
         let message = NewMessage {
@@ -133,10 +138,12 @@ async fn enqueue<C: ConnectionTrait>(
 }
 
 /// Called by `measurements::record_in` after a value is written: alerts when the period's
-/// status became RED (or AMBER with AMBER alerts on). Returns the number of messages queued.
+/// status became RED (or AMBER with AMBER alerts on), with links to the dashboard at `links`.
+/// Returns the number of messages queued.
 pub async fn on_measurement<C: ConnectionTrait>(
     db: &C,
     org: &OrganisationSettings,
+    links: &Links,
     row: &indicator::Model,
     before: &PeriodEvaluation,
     after: &PeriodEvaluation,
@@ -163,7 +170,7 @@ pub async fn on_measurement<C: ConnectionTrait>(
         after.status.as_str(),
         after.version
     );
-    enqueue(db, org, &to, &facts, &key, now).await
+    enqueue(db, org, links, &to, &facts, &key, now).await
 }
 
 fn indicator_facts(
@@ -174,7 +181,8 @@ fn indicator_facts(
     owner: Option<&user::Model>,
 ) -> AlertFacts {
     let fy = org.fy_start;
-    let value = |v: f64| messages::format_value(v, &row.unit, row.decimals);
+    let format = ValueFormat::from_api(&row.unit, i32::from(row.decimals));
+    let value = |v: f64| format.value(v);
     let mut details = Vec::new();
     if let Some(actual) = after.actual {
         details.push(("Actual".to_string(), value(actual)));
@@ -189,7 +197,12 @@ fn indicator_facts(
         if let Some(actual) = after.actual {
             details.push((
                 "Gap".to_string(),
-                messages::gap_words(actual, target, &row.polarity, &row.unit, row.decimals),
+                present::gap(
+                    actual,
+                    target,
+                    Polarity::parse(&row.polarity).unwrap_or_default(),
+                    format,
+                ),
             ));
         }
     }
@@ -197,10 +210,10 @@ fn indicator_facts(
     let trend = match after.comparison_value {
         Some(v) => format!(
             "{} (from {} in {comparison})",
-            messages::trend_words(after.trend),
+            pmf_mail::trend_words(after.trend),
             value(v)
         ),
-        None => messages::trend_words(after.trend).to_string(),
+        None => pmf_mail::trend_words(after.trend),
     };
     details.push(("Trend".to_string(), trend));
     let previous_period = after.rated_period.previous(fy);
@@ -208,14 +221,17 @@ fn indicator_facts(
         format!("Previous period ({previous_period})"),
         format!(
             "{} → {}",
-            messages::previous_status_words(after.previous_status),
+            pmf_mail::previous_status_words(after.previous_status),
             after.status.as_str()
         ),
     ));
     if let Some(owner) = owner {
         details.push(("Owner".to_string(), owner.name.clone()));
     }
-    details.push(("Data due".to_string(), messages::long_date(after.due_date)));
+    details.push((
+        "Data due".to_string(),
+        present::day_and_date(after.due_date),
+    ));
     AlertFacts {
         item: format!("{} {}", row.reference, row.title),
         period: after.rated_period,
@@ -224,7 +240,7 @@ fn indicator_facts(
         details,
         commentary: after.commentary.clone(),
         next_steps: None,
-        path: messages::indicator_path(row.id),
+        page: Page::Indicator(row.id),
     }
 }
 
@@ -258,10 +274,12 @@ pub async fn previous_action_status<C: ConnectionTrait>(
 
 /// Called by the `recordActionUpdate` mutation in its transaction, after the update is
 /// inserted: alerts when the update is RED (or AMBER with AMBER alerts on) and the quarter's
-/// status before it was not. Returns the number of messages queued.
+/// status before it was not, with links to the dashboard at `links`. Returns the number of
+/// messages queued.
 pub async fn on_action_update<C: ConnectionTrait>(
     db: &C,
     org: &OrganisationSettings,
+    links: &Links,
     action: &action::Model,
     update: &action_update::Model,
     previous_status: Option<ActionStatus>,
@@ -290,10 +308,13 @@ pub async fn on_action_update<C: ConnectionTrait>(
         details.push(("Responsible officer".to_string(), owner.name.clone()));
     }
     if let Some(due) = action.due_date {
-        details.push(("Due".to_string(), messages::long_date(due)));
+        details.push(("Due".to_string(), present::day_and_date(due)));
     }
     if let Some(est) = action.estimated_completion {
-        details.push(("Estimated completion".to_string(), messages::long_date(est)));
+        details.push((
+            "Estimated completion".to_string(),
+            present::day_and_date(est),
+        ));
     }
     if action.delivery == "PARTNERSHIP" {
         details.push((
@@ -313,7 +334,7 @@ pub async fn on_action_update<C: ConnectionTrait>(
         details,
         commentary: update.commentary.clone(),
         next_steps: update.next_steps.clone(),
-        path: messages::action_path(action.id),
+        page: Page::Action(action.id),
     };
     let key = format!(
         "alert:{}:action:{}:{}:{}:u{}",
@@ -323,5 +344,5 @@ pub async fn on_action_update<C: ConnectionTrait>(
         status.as_str(),
         update.id
     );
-    enqueue(db, org, &to, &facts, &key, now).await
+    enqueue(db, org, links, &to, &facts, &key, now).await
 }

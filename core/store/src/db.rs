@@ -10,8 +10,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend};
 
 use crate::StoreError;
 
-/// The embedded default of SPEC §8.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://pmf.db?mode=rwc";
+pub use pmf_process::{DEFAULT_DATABASE_URL, redact_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbKind {
@@ -25,18 +24,6 @@ pub struct Database {
     pub conn: DatabaseConnection,
     pub kind: DbKind,
     statements: Arc<AtomicU64>,
-}
-
-/// The URL without its password, fit for a log line or an error message.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 impl Database {
@@ -125,22 +112,5 @@ impl Database {
 
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn redacts_the_password_only() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@db.example:5432/pmf"),
-            "postgres://app:***@db.example:5432/pmf"
-        );
-        assert_eq!(
-            redact_url("sqlite://pmf.db?mode=rwc"),
-            "sqlite://pmf.db?mode=rwc"
-        );
     }
 }

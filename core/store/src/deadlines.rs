@@ -11,26 +11,7 @@ use crate::{
     results::{EvaluationInputs, IndicatorRules, stored_period},
 };
 
-/// What an incomplete item still lacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Missing {
-    /// No value for the period.
-    Value,
-    /// A value that needs commentary (AMBER, RED, or deteriorating without target).
-    Commentary,
-    /// No action update for the quarter.
-    Update,
-}
-
-impl Missing {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Value => "VALUE",
-            Self::Commentary => "COMMENTARY",
-            Self::Update => "UPDATE",
-        }
-    }
-}
+pub use pmf_core::Missing;
 
 /// One value or action update due on a date.
 #[derive(Debug, Clone, PartialEq)]

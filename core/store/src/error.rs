@@ -14,4 +14,6 @@ pub enum StoreError {
     Db(#[from] sea_orm::DbErr),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Mail(#[from] pmf_mail::RenderError),
 }

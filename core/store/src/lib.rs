@@ -1,6 +1,8 @@
 //! Data access shared by `api` and `worker`: sea-orm entities and the queries both make.
 //!
 //! Every query here takes the organisation it reads or writes: nothing crosses councils.
+//! The e-mails it puts in the outbox are rendered by `pmf-mail`; the per-test database
+//! helper ([`testing`]) is there only with the `testing` feature, for test suites.
 pub mod admin;
 pub mod alerts;
 pub mod audit;
@@ -11,12 +13,11 @@ pub mod demo;
 pub mod entity;
 pub mod error;
 pub mod measurements;
-pub mod messages;
 pub mod outbox;
-pub mod process;
 pub mod reminders;
 pub mod results;
 pub mod settings;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
 pub mod unit_of_work;

@@ -1,6 +1,7 @@
 //! Recording a value: optimistic concurrency, the audit trail, and the result it gives.
 use chrono::{DateTime, Utc};
 use pmf_core::Period;
+use pmf_mail::Links;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
@@ -44,9 +45,11 @@ pub struct Recorded {
 /// Writes the value in one transaction with its audit entry, refusing a stale
 /// `expected_version`. Two writers of the same version never both succeed: the update is
 /// conditional on the version, and the insert on the (indicator, period) unique key.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     db: &Database,
     org: &OrganisationSettings,
+    links: &Links,
     row: &indicator::Model,
     period: Period,
     change: MeasurementChange,
@@ -54,16 +57,18 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<PeriodEvaluation, RecordError> {
     let txn = UnitOfWork::begin(db, org.id).await?;
-    let recorded = record_in(&txn, org, row, period, change, actor_id, now).await?;
+    let recorded = record_in(&txn, org, links, row, period, change, actor_id, now).await?;
     txn.commit().await?;
     Ok(recorded.after)
 }
 
 /// `record` inside a caller's unit of work (or transaction that moves the council's data
 /// version on).
+#[allow(clippy::too_many_arguments)]
 pub async fn record_in<C: ConnectionTrait>(
     txn: &C,
     org: &OrganisationSettings,
+    links: &Links,
     row: &indicator::Model,
     period: Period,
     change: MeasurementChange,
@@ -169,6 +174,6 @@ pub async fn record_in<C: ConnectionTrait>(
     .await?;
     let after = evaluate_many(txn, org, &[(row, period)]).await?.remove(0);
     // Exception alerts go to the outbox in this same transaction (SPEC §4.8).
-    crate::alerts::on_measurement(txn, org, row, &before, &after, now).await?;
+    crate::alerts::on_measurement(txn, org, links, row, &before, &after, now).await?;
     Ok(Recorded { before, after })
 }

@@ -37,10 +37,6 @@ pub const KIND_REMINDER: &str = "REMINDER";
 pub const KIND_ALERT: &str = "ALERT";
 pub const KIND_ALERT_DIGEST: &str = "ALERT_DIGEST";
 
-/// Written into stored bodies where the dashboard's address goes; replaced by the worker's
-/// `PUBLIC_URL` when the message is sent (the api writes alerts without knowing it).
-pub const PUBLIC_URL_PLACEHOLDER: &str = "{{PUBLIC_URL}}";
-
 /// One row of `notification_items`: an (item, period, stage, recipient) that a message
 /// covers, unique, so no reminder stage ever goes twice to the same person.
 pub mod notification_item {

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use pmf_core::ReminderStage;
+use pmf_mail::{AlertBlock, Links, Page, ReminderLine};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, Set, Statement, sea_query::Expr,
@@ -32,7 +33,6 @@ use crate::{
     Database, OrganisationSettings, StoreError,
     deadlines::{self, DeadlineItem},
     entity::{notification, sweep_run, user},
-    messages::{self, AlertBlock, ReminderLine},
     outbox::{self, NewMessage, notification_item},
 };
 
@@ -118,10 +118,12 @@ async fn finish(txn: DatabaseTransaction, mode: Mode) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Runs the organisation's daily sweep for local date `date`, unless done already.
+/// Runs the organisation's daily sweep for local date `date`, unless done already; messages
+/// link to the dashboard at `links`.
 pub async fn sweep(
     db: &Database,
     org: &OrganisationSettings,
+    links: &Links,
     date: NaiveDate,
     now: DateTime<Utc>,
     mode: Mode,
@@ -155,8 +157,8 @@ pub async fn sweep(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let mut ids = reminders(db, &txn, org, &users, date, now).await?;
-    ids.extend(alert_digests(&txn, org, &users, date, now).await?);
+    let mut ids = reminders(db, &txn, org, links, &users, date, now).await?;
+    ids.extend(alert_digests(&txn, org, links, &users, date, now).await?);
 
     let ran = sweep_run::ActiveModel {
         organisation_id: Set(org.id),
@@ -210,6 +212,7 @@ async fn reminders(
     db: &Database,
     txn: &DatabaseTransaction,
     org: &OrganisationSettings,
+    links: &Links,
     users: &HashMap<i64, user::Model>,
     date: NaiveDate,
     now: DateTime<Utc>,
@@ -265,9 +268,9 @@ async fn reminders(
                 (true, None) => continue,
                 (false, _) => (owner, None),
             };
-            let path = match kind {
-                "INDICATOR" => messages::indicator_path(id),
-                _ => messages::action_path(id),
+            let page = match kind {
+                "INDICATOR" => Page::Indicator(id),
+                _ => Page::Action(id),
             };
             let line = ReminderLine {
                 reference: item.reference.clone(),
@@ -277,7 +280,7 @@ async fn reminders(
                 extended: item.extended,
                 missing,
                 stage,
-                path,
+                page,
                 owner_name,
             };
             digests.entry(to.id).or_default().push((line, kind, id));
@@ -292,7 +295,7 @@ async fn reminders(
             continue;
         };
         let only_lines: Vec<ReminderLine> = lines.iter().map(|(l, _, _)| l.clone()).collect();
-        let m = messages::reminder_digest(&org.name, &user.name, &only_lines, date);
+        let m = pmf_mail::reminder_digest(links, &org.name, &user.name, &only_lines, date)?;
         messages.push(NewMessage {
             organisation_id: org.id,
             recipient_id: Some(recipient),
@@ -334,6 +337,7 @@ async fn reminders(
 async fn alert_digests(
     txn: &DatabaseTransaction,
     org: &OrganisationSettings,
+    links: &Links,
     users: &HashMap<i64, user::Model>,
     date: NaiveDate,
     now: DateTime<Utc>,
@@ -380,7 +384,7 @@ async fn alert_digests(
                 html: r.body_html.clone(),
             })
             .collect();
-        let m = messages::alert_message(&org.name, &user.name, &blocks);
+        let m = pmf_mail::alert_message(links, &org.name, &user.name, &blocks)?;
         let key = format!("alert-digest:{}:{date}:u{recipient}", org.id);
         let Some(id) = outbox::enqueue(
             txn,

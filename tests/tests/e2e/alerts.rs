@@ -6,7 +6,7 @@ use pmf_store::{
     outbox,
 };
 use pmf_tests::{
-    Caller,
+    Caller, PUBLIC_URL,
     smtp::{Received, SmtpSink, closed_smtp_url},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{
     fixtures::*,
-    worker::{Council, at, eight, worker},
+    worker::{Council, at, eight, escaped, worker},
 };
 
 async fn alert_rows(c: &Council) -> Vec<notification::Model> {
@@ -120,13 +120,19 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
         "no value → RED",
         "Olive Officer",
         "two vacancies in the contact centre",
-        &format!("https://performance.test.example/#/indicators/{m1}"),
+        &format!("{PUBLIC_URL}/#/indicators/{m1}"),
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
     }
     let html = to_manager.html();
     assert!(html.contains("<dt>Actual</dt><dd>80.0%</dd>"), "{html}");
-    assert!(html.contains(&format!("<a href=\"https://performance.test.example/#/indicators/{m1}\">Open M1 Calls answered on the dashboard</a>")), "{html}");
+    let link = escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}"));
+    assert!(
+        html.contains(&format!(
+            "<a href=\"{link}\">Open M1 Calls answered on the dashboard</a>"
+        )),
+        "{html}"
+    );
     sink.take();
 
     // Editing a red value again (still red) does not alert again.
@@ -266,7 +272,8 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
                 pmf_store::alerts::previous_action_status(&txn, settings, a.id, &period, u.id)
                     .await
                     .unwrap();
-            pmf_store::alerts::on_action_update(&txn, settings, &a, &u, previous, at(when))
+            let links = pmf_mail::Links::new(PUBLIC_URL);
+            pmf_store::alerts::on_action_update(&txn, settings, &links, &a, &u, previous, at(when))
                 .await
                 .unwrap();
             txn.commit().await.unwrap();

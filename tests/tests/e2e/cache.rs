@@ -369,15 +369,15 @@ async fn using_a_token_or_delivering_mail_does_not_move_the_data_version() {
         .expect("read the outbox");
     assert!(!queued.is_empty(), "the red value queued no alert");
     let (transport, sent) = worker::Transport::memory();
-    let composer = worker::Composer {
-        from: "Performance <performance@test.example>"
+    let composer = worker::Composer::new(
+        "Performance <performance@test.example>"
             .parse()
             .expect("address"),
-        reply_to: None,
-        public_url: "http://dashboard.test".into(),
-    };
+        None,
+    );
     let version = data_version(&app).await;
-    worker::Worker::new(app.db.clone(), transport, composer)
+    let links = pmf_mail::Links::new("http://dashboard.test");
+    worker::Worker::new(app.db.clone(), transport, composer, links)
         .tick(app.clock_now() + chrono::Duration::hours(1), false)
         .await
         .expect("deliver");

@@ -7,7 +7,7 @@ use pmf_tests::{Caller, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::fixtures::*;
+use super::{fixtures::*, worker::escaped};
 
 pub const PERIOD: &str = "2025-26 Q2";
 pub const PERIOD_PATH: &str = "2025-26%20Q2";
@@ -416,9 +416,16 @@ async fn the_report_shows_the_api_numbers_and_the_cabinet_tables() {
     );
     assert!(exceptions.contains("contractor went into administration"));
     assert!(!html.contains("<script>alert(1)</script>") && !html.contains("<b>ended</b>"));
-    assert!(html.contains(
-        "Staffing, &quot;agency&quot; cover &lt;b&gt;ended&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
-    ));
+    // Escaped as the template engine escapes (`/` too): the commentary's first line.
+    let first_line = TRICKY.lines().next().unwrap();
+    assert!(html.contains(&escaped(first_line)), "{html}");
+    assert!(
+        escaped(first_line).starts_with(
+            "Staffing, &quot;agency&quot; cover &lt;b&gt;ended&lt;&#x2f;b&gt; &amp; &lt;script&gt;"
+        ),
+        "{}",
+        escaped(first_line)
+    );
 
     // Indicator detail: last year's outturn, each quarter so far, target, "A → R", trend.
     let p1 = between(
@@ -649,8 +656,11 @@ async fn the_public_report_shows_only_what_is_published() {
         assert_summary_tables_match(&html, &c.summary(public).await);
         // Plain CSV links work without headers.
         assert!(html.contains(&format!(
-            "href=\"/reports/{}/{PERIOD_PATH}.csv?org=test&amp;table=indicators\"",
-            c.plan
+            "href=\"{}\"",
+            escaped(&format!(
+                "/reports/{}/{PERIOD_PATH}.csv?org=test&table=indicators",
+                c.plan
+            ))
         )));
     }
     let public_summary = c.summary(public).await;

@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
+use pmf_mail::Links;
 use pmf_store::{
     entity::{notification, sweep_run},
     outbox::{self, DeliveryPolicy, notification_item},
 };
 use pmf_tests::{
-    Caller, TestApp,
+    Caller, PUBLIC_URL, TestApp,
     smtp::{Received, SmtpSink, closed_smtp_url},
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -29,21 +30,25 @@ pub fn eight(day: &str) -> DateTime<Utc> {
     at(&format!("{day}T08:00:00Z"))
 }
 
-/// A worker sending to `smtp_url`.
+/// A worker sending to `smtp_url`, for the dashboard the api links to.
 pub fn worker(app: &TestApp, smtp_url: &str) -> Worker {
-    let transport = Transport::smtp(smtp_url).expect("a valid SMTP URL");
-    let composer = Composer {
-        from: "Performance <performance@test.example>"
+    let transport = Transport::smtp(smtp_url, outbox::IN_FLIGHT).expect("a valid SMTP URL");
+    let composer = Composer::new(
+        "Performance <performance@test.example>"
             .parse()
             .expect("address"),
-        reply_to: Some(
+        Some(
             "Performance team <perf-team@test.example>"
                 .parse()
                 .expect("address"),
         ),
-        public_url: "https://performance.test.example".into(),
-    };
-    Worker::new(app.db.clone(), transport, composer)
+    );
+    Worker::new(app.db.clone(), transport, composer, Links::new(PUBLIC_URL))
+}
+
+/// Text as HTML escapes it (a link in an `href`, say).
+pub fn escaped(text: &str) -> String {
+    minijinja::HtmlEscape(text).to_string()
 }
 
 /// A council whose plan starts in October 2025: director → manager → officer; another
@@ -380,7 +385,7 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "Dear Olive Officer,",
         "Due today\n---------",
         "* M1 Calls answered, 2025-10: due today, Monday 10 November 2025. Missing: the value.",
-        &format!("Enter it: https://performance.test.example/#/indicators/{m1}"),
+        &format!("Enter it: {PUBLIC_URL}/#/indicators/{m1}"),
         "* M3 Complaints answered in time, 2025-10: due today, Monday 10 November 2025. Missing: commentary explaining the result (it is off target).",
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
@@ -392,7 +397,8 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "<h1",
         "<h2 style=\"font-size: 20px;\">Due today</h2>",
         &format!(
-            "<li><a href=\"https://performance.test.example/#/indicators/{m1}\">M1 Calls answered</a>"
+            "<li><a href=\"{}\">M1 Calls answered</a>",
+            escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}"))
         ),
     ] {
         assert!(html.contains(needle), "{needle:?} in:\n{html}");
@@ -705,7 +711,7 @@ async fn a_dry_run_says_what_would_be_sent_and_changes_nothing() {
     assert!(
         officer
             .text
-            .contains("https://performance.test.example/#/indicators/"),
+            .contains(&format!("{PUBLIC_URL}/#/indicators/")),
         "{}",
         officer.text
     );

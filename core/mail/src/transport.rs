@@ -1,5 +1,5 @@
-//! Turning outbox rows into e-mails and handing them to a transport: SMTP (`SMTP_URL`),
-//! `.eml` files (`MAIL_DIR`), or memory (unit tests).
+//! Handing e-mails to a transport: SMTP (`SMTP_URL`), `.eml` files (`MAIL_DIR`), or memory
+//! (tests).
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
@@ -8,15 +8,38 @@ use std::{
 
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{
-        Mailbox, MultiPart,
-        header::{Header, HeaderName, HeaderValue},
-    },
     transport::smtp::PoolConfig,
 };
-use pmf_store::{db::redact_url, entity::notification, messages::escape, outbox};
+use pmf_process::{ConfigError, redact_url};
 
-use crate::config::{Config, ConfigError, MailTarget, check_smtp_url};
+/// Where mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTarget {
+    /// `SMTP_URL`, in lettre's URL form.
+    Smtp(String),
+    /// `.eml` files in this folder (`MAIL_DIR`), when no `SMTP_URL` is set.
+    Files(PathBuf),
+}
+
+/// Checks an `SMTP_URL` the way the transport will read it; the error shows the URL without
+/// its password.
+pub fn check_smtp_url(url: &str) -> Result<(), ConfigError> {
+    let err = |reason: String| ConfigError {
+        name: "SMTP_URL",
+        value: redact_url(url),
+        reason,
+    };
+    let scheme_ok = url.starts_with("smtp://") || url.starts_with("smtps://");
+    if !scheme_ok {
+        return Err(err(
+            "expected smtp://HOST:PORT, smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST:465"
+                .into(),
+        ));
+    }
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map(|_| ())
+        .map_err(|e| err(format!("cannot be used: {e}")))
+}
 
 /// How long one SMTP exchange may take before it counts as a failed attempt.
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,14 +80,9 @@ pub struct SendError {
 }
 
 impl Transport {
-    /// SMTP through a pool of `outbox::IN_FLIGHT` connections, from lettre's URL form
+    /// SMTP through a pool of at most `connections` connections, from lettre's URL form
     /// (`smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host`).
-    pub fn smtp(url: &str) -> Result<Self, ConfigError> {
-        Self::smtp_with(url, pmf_store::outbox::IN_FLIGHT)
-    }
-
-    /// SMTP through a pool of at most `connections` connections.
-    pub fn smtp_with(url: &str, connections: usize) -> Result<Self, ConfigError> {
+    pub fn smtp(url: &str, connections: usize) -> Result<Self, ConfigError> {
         check_smtp_url(url)?;
         let builder =
             AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| ConfigError {
@@ -105,9 +123,10 @@ impl Transport {
         (Transport::Memory(list.clone()), list)
     }
 
-    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        match &config.mail {
-            MailTarget::Smtp(url) => Self::smtp_with(url, config.smtp_connections),
+    /// The transport for a target: SMTP through at most `connections` connections, or files.
+    pub fn to(target: &MailTarget, connections: usize) -> Result<Self, ConfigError> {
+        match target {
+            MailTarget::Smtp(url) => Self::smtp(url, connections),
             MailTarget::Files(dir) => Self::files(dir),
         }
     }
@@ -152,97 +171,5 @@ impl Transport {
                 Ok("kept in memory".to_string())
             }
         }
-    }
-}
-
-/// `Auto-Submitted: auto-generated` (RFC 3834): out-of-office replies stay quiet.
-#[derive(Clone)]
-struct AutoSubmitted;
-
-impl Header for AutoSubmitted {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmitted)
-    }
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-generated".to_string())
-    }
-}
-
-/// Builds e-mails from outbox rows.
-#[derive(Debug, Clone)]
-pub struct Composer {
-    pub from: Mailbox,
-    pub reply_to: Option<Mailbox>,
-    /// Without a trailing slash.
-    pub public_url: String,
-}
-
-impl Composer {
-    pub fn from_config(config: &Config) -> Self {
-        Self {
-            from: config.mail_from.clone(),
-            reply_to: config.reply_to.clone(),
-            public_url: config.public_url.clone(),
-        }
-    }
-
-    /// The `Message-ID` of a row: the same on every attempt, so a message sent twice (a crash
-    /// between the SMTP server's acceptance and the row's update) is recognisably one.
-    pub fn message_id(&self, row: &notification::Model) -> String {
-        format!(
-            "<pmf.{}.{}@{}>",
-            row.organisation_id,
-            row.id,
-            self.from.email.domain()
-        )
-    }
-
-    /// The subject and bodies with links completed.
-    pub fn resolve(&self, row: &notification::Model) -> (String, String, String) {
-        let text = row
-            .body_text
-            .replace(outbox::PUBLIC_URL_PLACEHOLDER, &self.public_url);
-        let html = row
-            .body_html
-            .replace(outbox::PUBLIC_URL_PLACEHOLDER, &escape(&self.public_url));
-        (row.subject.clone(), text, html)
-    }
-
-    /// The e-mail for a row; `From` shows the council's name. An error means the row can
-    /// never be sent (a bad recipient address).
-    pub fn compose(&self, row: &notification::Model, council: &str) -> Result<Message, String> {
-        let to: Mailbox = row.recipient_email.parse().map_err(|e| {
-            format!(
-                "recipient address {:?} is not valid: {e}",
-                row.recipient_email
-            )
-        })?;
-        let display = match self.from.name.as_deref() {
-            Some(name) if !name.trim().is_empty() && !council.is_empty() => {
-                format!("{council} – {name}")
-            }
-            Some(name) if !name.trim().is_empty() => name.to_string(),
-            _ => council.to_string(),
-        };
-        let from = Mailbox::new(
-            Some(display).filter(|d| !d.is_empty()),
-            self.from.email.clone(),
-        );
-        let (subject, text, html) = self.resolve(row);
-        let mut builder = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(subject)
-            .message_id(Some(self.message_id(row)))
-            .header(AutoSubmitted);
-        if let Some(reply_to) = &self.reply_to {
-            builder = builder.reply_to(reply_to.clone());
-        }
-        builder
-            .multipart(MultiPart::alternative_plain_html(text, html))
-            .map_err(|e| format!("cannot build the message: {e}"))
     }
 }

@@ -1,6 +1,24 @@
 //! What the `api` and `worker` binaries share as processes: settings that are refused by
-//! name, logging, the database URL setting, and stopping on a signal.
-use crate::db::{DEFAULT_DATABASE_URL, redact_url};
+//! name (and never shown with a password), logging, the `DATABASE_URL` and `PUBLIC_URL`
+//! settings, and stopping on a signal.
+//!
+//! Nothing here touches a database or sends mail: `pmf-store` and `pmf-mail` use this crate,
+//! never the reverse.
+
+/// The embedded default of SPEC §8.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://pmf.db?mode=rwc";
+
+/// The URL without its password, fit for a log line or an error message.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// A setting that is wrong: its name, its value (never a password) and what is expected.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +162,35 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_the_password_only() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example:5432/pmf"),
+            "postgres://app:***@db.example:5432/pmf"
+        );
+        assert_eq!(
+            redact_url("sqlite://pmf.db?mode=rwc"),
+            "sqlite://pmf.db?mode=rwc"
+        );
+        assert_eq!(
+            redact_url("smtp://user:pa%40ss@mail.example:587"),
+            "smtp://user:***@mail.example:587"
+        );
+    }
+
+    #[test]
+    fn public_urls_lose_their_trailing_slash() {
+        assert_eq!(public_url(None).unwrap(), DEFAULT_PUBLIC_URL);
+        assert_eq!(
+            public_url(Some(" https://performance.council.example/ ".into())).unwrap(),
+            "https://performance.council.example"
+        );
+        assert_eq!(
+            public_url(Some("dashboard".into())).unwrap_err().name,
+            "PUBLIC_URL"
+        );
+    }
 
     #[test]
     fn settings_are_refused_by_name_without_passwords() {
