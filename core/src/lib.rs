@@ -16,6 +16,7 @@ pub mod clock;
 pub mod deadline;
 pub mod newtypes;
 pub mod period;
+pub mod register;
 pub mod reminder;
 pub mod status;
 pub mod summary;
@@ -31,6 +32,10 @@ pub use deadline::{
 };
 pub use newtypes::{Email, EmailError, Slug, SlugError};
 pub use period::{Frequency, FyStart, Period, PeriodError};
+pub use register::{
+    DueKind, IndicatorLevel, IndicatorType, Lifecycle, NotificationPreference, PlanKind,
+    PlanStatus, Unit,
+};
 pub use reminder::{
     ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
     sweep_date, sweep_due,
