@@ -14,19 +14,16 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use pmf_core::{ActionStatus, Period};
+use pmf_core::{ActionStatus, Delivery, Lifecycle, NotificationPreference, Period};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
-    OrganisationSettings, StoreError,
-    entity::{action, action_update, exception_recipient, indicator, user},
+    OrganisationSettings, StoreError, Stored,
+    entity::{action, action_update, indicator, user},
     messages::{self, AlertFacts},
     outbox::{self, NewMessage},
     results::PeriodEvaluation,
 };
-
-/// `users.notification_preference` of someone who wants alerts once a day.
-pub const DAILY_DIGEST: &str = "DAILY_DIGEST";
 
 /// The people to alert about an item: the owner's line manager, then the exception
 /// recipients of its priority; each once, active only, in a stable order.
@@ -38,26 +35,14 @@ pub async fn recipients<C: ConnectionTrait>(
 ) -> Result<(Option<user::Model>, Vec<user::Model>), StoreError> {
     let mut ids: Vec<i64> = Vec::new();
     let owner = match owner_id {
-        Some(id) => {
-            user::Entity::find_by_id(id)
-                .filter(user::Column::OrganisationId.eq(org.id))
-                .one(db)
-                .await?
-        }
+        Some(id) => crate::people::users_by_id(db, org.id, [id]).await?.pop(),
         None => None,
     };
     if let Some(manager) = owner.as_ref().and_then(|o| o.manager_id) {
         ids.push(manager);
     }
     if let Some(priority) = priority_id {
-        let mut listed: Vec<i64> = exception_recipient::Entity::find()
-            .filter(exception_recipient::Column::OrganisationId.eq(org.id))
-            .filter(exception_recipient::Column::PriorityId.eq(priority))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.user_id)
-            .collect();
+        let mut listed = crate::plans::exception_recipient_ids(db, org.id, priority).await?;
         listed.sort_unstable();
         ids.extend(listed);
     }
@@ -93,7 +78,7 @@ async fn enqueue<C: ConnectionTrait>(
     let block = messages::alert_block(facts);
     let mut added = 0;
     for r in recipients {
-        let held = r.notification_preference == DAILY_DIGEST;
+        let held = *r.notification_preference == NotificationPreference::DailyDigest;
         let (subject, text, html, status) = if held {
             // Kept as a block; the daily sweep wraps the day's blocks in one message.
             (
@@ -142,7 +127,7 @@ pub async fn on_measurement<C: ConnectionTrait>(
     after: &PeriodEvaluation,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    if row.lifecycle != "ACTIVE" {
+    if *row.lifecycle != Lifecycle::Active {
         return Ok(0);
     }
     let previous = (before.version > 0).then_some(before.status);
@@ -174,7 +159,7 @@ fn indicator_facts(
     owner: Option<&user::Model>,
 ) -> AlertFacts {
     let fy = org.fy_start;
-    let value = |v: f64| messages::format_value(v, &row.unit, row.decimals);
+    let value = |v: f64| messages::format_value(v, row.unit.as_str(), row.decimals);
     let mut details = Vec::new();
     if let Some(actual) = after.actual {
         details.push(("Actual".to_string(), value(actual)));
@@ -189,7 +174,13 @@ fn indicator_facts(
         if let Some(actual) = after.actual {
             details.push((
                 "Gap".to_string(),
-                messages::gap_words(actual, target, &row.polarity, &row.unit, row.decimals),
+                messages::gap_words(
+                    actual,
+                    target,
+                    row.polarity.as_str(),
+                    row.unit.as_str(),
+                    row.decimals,
+                ),
             ));
         }
     }
@@ -242,18 +233,13 @@ pub async fn previous_action_status<C: ConnectionTrait>(
     let latest = action_update::Entity::find()
         .filter(action_update::Column::OrganisationId.eq(org.id))
         .filter(action_update::Column::ActionId.eq(action_id))
-        .filter(action_update::Column::Period.eq(period.to_string()))
+        .filter(action_update::Column::Period.eq(Stored(*period)))
         .filter(action_update::Column::Id.ne(excluding_update_id))
         .all(db)
         .await?
         .into_iter()
         .max_by_key(|u| (u.created_at, u.id));
-    latest
-        .map(|u| {
-            ActionStatus::parse(&u.status)
-                .map_err(|_| StoreError::Corrupt(format!("action update {}: status", u.id)))
-        })
-        .transpose()
+    Ok(latest.map(|u| *u.status))
 }
 
 /// Called by the `recordActionUpdate` mutation in its transaction, after the update is
@@ -267,13 +253,11 @@ pub async fn on_action_update<C: ConnectionTrait>(
     previous_status: Option<ActionStatus>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let status = ActionStatus::parse(&update.status)
-        .map_err(|_| StoreError::Corrupt(format!("action update {}: status", update.id)))?;
+    let status = *update.status;
     if !pmf_core::action_alert_due(previous_status, status, org.amber_alerts) {
         return Ok(0);
     }
-    let period = Period::parse(&update.period)
-        .map_err(|_| StoreError::Corrupt(format!("action update {}: period", update.id)))?;
+    let period = *update.period;
     let (owner, to) = recipients(db, org, action.owner_id, action.priority_id).await?;
     if to.is_empty() {
         return Ok(0);
@@ -295,7 +279,7 @@ pub async fn on_action_update<C: ConnectionTrait>(
     if let Some(est) = action.estimated_completion {
         details.push(("Estimated completion".to_string(), messages::long_date(est)));
     }
-    if action.delivery == "PARTNERSHIP" {
+    if *action.delivery == Delivery::Partnership {
         details.push((
             "Delivery".to_string(),
             "in partnership (for information)".to_string(),

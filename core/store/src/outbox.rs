@@ -271,6 +271,15 @@ pub fn due_query(now: DateTime<Utc>) -> sea_orm::Select<notification::Entity> {
         .order_by_asc(notification::Column::Id)
 }
 
+/// The rows delivery would claim at `now`, oldest first, without claiming them (`worker tick
+/// --dry-run`).
+pub async fn due(
+    db: &Database,
+    now: DateTime<Utc>,
+) -> Result<Vec<notification::Model>, StoreError> {
+    Ok(due_query(now).all(&db.conn).await?)
+}
+
 /// Records a successful send. Only a row still waiting is changed.
 pub async fn mark_sent(
     db: &Database,

@@ -107,7 +107,8 @@ async fn a_repeated_query_reads_nothing_but_who_asks() {
 async fn a_change_is_seen_at_once_by_every_api_process() {
     let app = TestApp::builder().start().await;
     let (token, indicator) = council(&app).await;
-    let (other_addr, stop_other) = second_api(&app, api::http::DEFAULT_RESPONSE_CACHE_BYTES).await;
+    let (other_addr, stop_other) =
+        second_api(&app, api::execute::DEFAULT_RESPONSE_CACHE_BYTES).await;
     // Both processes have the answer cached.
     for addr in [app.addr, other_addr] {
         let answer = ask(&app.client, addr, &token, "1.0").await;
@@ -267,7 +268,7 @@ async fn a_mutation_dropped_right_after_its_commit_leaves_no_stale_answer() {
     use tower::ServiceExt;
     let app = TestApp::builder().start().await;
     let (token, indicator) = council(&app).await;
-    let (other, stop_other) = second_api(&app, api::http::DEFAULT_RESPONSE_CACHE_BYTES).await;
+    let (other, stop_other) = second_api(&app, api::execute::DEFAULT_RESPONSE_CACHE_BYTES).await;
     // A third process whose requests this test cuts short, after 1, 2, 3 … polls: somewhere
     // in that sequence the request is dropped after its transaction committed and before it
     // answered. Whenever the change is in the database, the second process must show it.

@@ -1,12 +1,11 @@
 //! Recording a value: optimistic concurrency, the audit trail, and the result it gives.
-use chrono::{DateTime, Utc};
-use pmf_core::Period;
+use pmf_core::{Lifecycle, Period};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
 use crate::{
-    Database, OrganisationSettings, StoreError, UnitOfWork, audit,
+    OrganisationSettings, StoreError, Stored, UnitOfWork,
     entity::{indicator, measurement},
     results::{PeriodEvaluation, evaluate_many},
 };
@@ -21,64 +20,46 @@ pub struct MeasurementChange {
     pub expected_version: Option<i32>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("stale version: the measurement is at version {current}")]
-    Conflict { current: i32 },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sea_orm::DbErr> for RecordError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Store(e.into())
-    }
-}
-
 /// The result before and after a recorded change, for alerts.
 pub struct Recorded {
     pub before: PeriodEvaluation,
     pub after: PeriodEvaluation,
 }
 
-/// Writes the value in one transaction with its audit entry, refusing a stale
-/// `expected_version`. Two writers of the same version never both succeed: the update is
-/// conditional on the version, and the insert on the (indicator, period) unique key.
-pub async fn record(
-    db: &Database,
-    org: &OrganisationSettings,
-    row: &indicator::Model,
-    period: Period,
-    change: MeasurementChange,
-    actor_id: i64,
-    now: DateTime<Utc>,
-) -> Result<PeriodEvaluation, RecordError> {
-    let txn = UnitOfWork::begin(db, org.id).await?;
-    let recorded = record_in(&txn, org, row, period, change, actor_id, now).await?;
-    txn.commit().await?;
-    Ok(recorded.after)
+fn conflict(current: i32) -> StoreError {
+    StoreError::stale("value", Some(current))
 }
 
-/// `record` inside a caller's unit of work (or transaction that moves the council's data
-/// version on).
-pub async fn record_in<C: ConnectionTrait>(
-    txn: &C,
+/// Writes the value with its audit entry in the unit of work, refusing a retired indicator,
+/// a period it cannot hold or that has not started, and a stale `expected_version` (a
+/// CONFLICT naming the current one). Two writers of the same version never both succeed:
+/// the update is conditional on the version, and the insert on the (indicator, period)
+/// unique key. Exception alerts the change raises go to the outbox in the same unit.
+pub async fn record(
+    uow: &UnitOfWork,
     org: &OrganisationSettings,
     row: &indicator::Model,
     period: Period,
     change: MeasurementChange,
-    actor_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Recorded, RecordError> {
-    let key = period.to_string();
+) -> Result<Recorded, StoreError> {
+    if *row.lifecycle == Lifecycle::Retired {
+        return Err(StoreError::invalid(format!("{} is retired", row.reference)));
+    }
+    super::check_period(uow, org, row, &period).await?;
+    let now = uow.now();
+    let today = now.with_timezone(&org.time_zone).date_naive();
+    if period.start_date(org.fy_start) > today {
+        return Err(StoreError::invalid(format!("{period} has not started yet")));
+    }
+    let key = Stored(period);
     let find = || {
         measurement::Entity::find()
             .filter(measurement::Column::OrganisationId.eq(org.id))
             .filter(measurement::Column::IndicatorId.eq(row.id))
-            .filter(measurement::Column::Period.eq(key.clone()))
+            .filter(measurement::Column::Period.eq(key))
     };
     // Lock the row first (PostgreSQL): a concurrent writer waits here, then sees our version.
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+    if uow.get_database_backend() == sea_orm::DbBackend::Postgres {
         measurement::Entity::update_many()
             .col_expr(
                 measurement::Column::Version,
@@ -86,19 +67,19 @@ pub async fn record_in<C: ConnectionTrait>(
             )
             .filter(measurement::Column::OrganisationId.eq(org.id))
             .filter(measurement::Column::IndicatorId.eq(row.id))
-            .filter(measurement::Column::Period.eq(key.clone()))
-            .exec(txn)
+            .filter(measurement::Column::Period.eq(key))
+            .exec(uow)
             .await?;
     }
-    let existing = find().one(txn).await?;
+    let existing = find().one(uow).await?;
     let current = existing.as_ref().map_or(0, |m| m.version);
     if let Some(expected) = change.expected_version
         && expected != current
     {
-        return Err(RecordError::Conflict { current });
+        return Err(conflict(current));
     }
-    let before = evaluate_many(txn, org, &[(row, period)]).await?.remove(0);
-    let fy = org.fy_start;
+    let before = evaluate_many(uow, org, &[(row, period)]).await?.remove(0);
+    let actor_id = uow.actor_id();
     let after_row = match &existing {
         Some(m) => {
             let updated = measurement::Entity::update_many()
@@ -111,64 +92,54 @@ pub async fn record_in<C: ConnectionTrait>(
                     measurement::Column::NoValueReason,
                     Expr::value(change.no_value_reason.clone()),
                 )
-                .col_expr(measurement::Column::EnteredBy, Expr::value(Some(actor_id)))
+                .col_expr(measurement::Column::EnteredBy, Expr::value(actor_id))
                 .col_expr(measurement::Column::EnteredAt, Expr::value(now))
                 .col_expr(measurement::Column::Version, Expr::value(m.version + 1))
                 .filter(measurement::Column::Id.eq(m.id))
                 .filter(measurement::Column::Version.eq(m.version))
-                .exec(txn)
+                .exec(uow)
                 .await?;
             if updated.rows_affected != 1 {
-                let now_at = find().one(txn).await?.map_or(0, |m| m.version);
-                return Err(RecordError::Conflict { current: now_at });
+                let now_at = find().one(uow).await?.map_or(0, |m| m.version);
+                return Err(conflict(now_at));
             }
-            find()
-                .one(txn)
-                .await?
-                .ok_or(RecordError::Conflict { current: 0 })?
+            find().one(uow).await?.ok_or_else(|| conflict(0))?
         }
         None => measurement::ActiveModel {
             organisation_id: Set(org.id),
             indicator_id: Set(row.id),
-            period: Set(key.clone()),
-            period_end: Set(period.end_date(fy)),
+            period: Set(key),
+            period_end: Set(period.end_date(org.fy_start)),
             value: Set(change.value),
             no_value_reason: Set(change.no_value_reason.clone()),
             commentary: Set(change.commentary.clone()),
-            entered_by: Set(Some(actor_id)),
+            entered_by: Set(actor_id),
             entered_at: Set(now),
             version: Set(1),
             ..Default::default()
         }
-        .insert(txn)
+        .insert(uow)
         .await
         .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-                RecordError::Conflict { current: 1 }
-            }
-            _ => RecordError::from(e),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => conflict(1),
+            _ => StoreError::from(e),
         })?,
     };
-    audit::record(
-        txn,
-        audit::Change {
-            organisation_id: org.id,
-            actor_id: Some(actor_id),
-            at: now,
-            entity: "measurement",
-            entity_id: Some(after_row.id),
-            operation: if existing.is_some() {
-                "update"
-            } else {
-                "create"
-            },
-            before: existing.as_ref(),
-            after: Some(&after_row),
-        },
+    let operation = if existing.is_some() {
+        "update"
+    } else {
+        "create"
+    };
+    uow.audit(
+        "measurement",
+        after_row.id,
+        operation,
+        existing.as_ref(),
+        Some(&after_row),
     )
     .await?;
-    let after = evaluate_many(txn, org, &[(row, period)]).await?.remove(0);
+    let after = evaluate_many(uow, org, &[(row, period)]).await?.remove(0);
     // Exception alerts go to the outbox in this same transaction (SPEC §4.8).
-    crate::alerts::on_measurement(txn, org, row, &before, &after, now).await?;
+    crate::alerts::on_measurement(uow, org, row, &before, &after, now).await?;
     Ok(Recorded { before, after })
 }
