@@ -41,7 +41,7 @@ pub struct IndicatorObj(pub indicator::Model);
 
 impl IndicatorObj {
     fn tolerance(&self) -> GqlResult<Tolerance> {
-        Ok(indicators::tolerance(&self.0)?)
+        Ok(self.0.tolerance()?)
     }
 }
 

@@ -127,7 +127,7 @@ pub async fn enqueue_all<C: ConnectionTrait>(
         notification::Entity::insert_many(chunk).exec(db).await?;
     }
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(crate::results::IN_LIST_CHUNK) {
+    for chunk in keys.chunks(crate::scoped::IN_LIST_CHUNK) {
         for (id, key) in notification::Entity::find()
             .select_only()
             .columns([notification::Column::Id, notification::Column::DedupeKey])

@@ -16,8 +16,7 @@ use crate::{
     entity::{deadline_extension, indicator, measurement, target},
 };
 
-/// The most ids or periods put in one `IN (…)` list; longer lists are split.
-pub const IN_LIST_CHUNK: usize = 1000;
+pub use crate::scoped::IN_LIST_CHUNK;
 
 /// An indicator row with its enum-like columns parsed.
 #[derive(Debug, Clone)]
@@ -35,7 +34,7 @@ impl IndicatorRules {
             rule: RatingRule {
                 monitor_only: row.monitor_only,
                 polarity: *row.polarity,
-                tolerance: crate::indicators::tolerance(row)?,
+                tolerance: row.tolerance()?,
             },
         })
     }
@@ -351,6 +350,28 @@ pub async fn evaluate_many<C: ConnectionTrait>(
         .collect()
 }
 
+/// These indicators of the council, whoever asks (for their results), in statements of at
+/// most [`IN_LIST_CHUNK`] ids.
+async fn indicator_rows(
+    db: &impl ConnectionTrait,
+    org: i64,
+    ids: &[i64],
+) -> Result<Vec<indicator::Model>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        out.extend(
+            crate::scoped::rows_in::<indicator::Entity>(
+                org,
+                indicator::Column::Id,
+                chunk.iter().copied(),
+            )
+            .all(db)
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// The results of these (indicator id, period) pairs, whoever asks: the indicators' rows
 /// in statements of at most [`IN_LIST_CHUNK`] ids, then [`EvaluationInputs`]. Ids that name
 /// no indicator of the council have no result.
@@ -362,12 +383,11 @@ pub async fn evaluate_ids<C: ConnectionTrait>(
     let mut ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    let indicators: HashMap<i64, indicator::Model> =
-        crate::indicators::rows_by_id(db, settings.id, &ids)
-            .await?
-            .into_iter()
-            .map(|i| (i.id, i))
-            .collect();
+    let indicators: HashMap<i64, indicator::Model> = indicator_rows(db, settings.id, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
     let asked: Vec<(&indicator::Model, Period)> = keys
         .iter()
         .filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1)))

@@ -3,7 +3,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, Select,
 };
 
-use crate::{StoreError, entity::*, outbox::notification_item};
+use crate::{StoreError, entity::*};
+
+/// The most ids or periods put in one `IN (…)` list; longer lists are split.
+pub const IN_LIST_CHUNK: usize = 1000;
 
 /// An entity whose rows each belong to one council.
 pub trait OfCouncil: EntityTrait {
@@ -32,7 +35,6 @@ of_council!(
     indicator,
     measurement,
     notification,
-    notification_item,
     objective,
     plan,
     priority,

@@ -41,3 +41,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The indicator's tolerance as stored.
+    pub fn tolerance(&self) -> Result<pmf_core::Tolerance, crate::StoreError> {
+        pmf_core::Tolerance::from_kind(&self.tolerance_kind, self.tolerance_value)
+            .map_err(|_| crate::StoreError::Corrupt(format!("indicator {}: tolerance", self.id)))
+    }
+}

@@ -15,9 +15,7 @@ use crate::{
     Audience, OrganisationSettings, StoreError, Stored, UnitOfWork,
     change::{Change, check_version, save_edit},
     entity::indicator,
-    people, plans,
-    results::IN_LIST_CHUNK,
-    scoped,
+    people, plans, scoped,
 };
 
 pub mod extensions;
@@ -86,12 +84,6 @@ pub struct IndicatorQuery {
     pub search: Option<String>,
 }
 
-/// An indicator's tolerance as stored.
-pub fn tolerance(row: &indicator::Model) -> Result<Tolerance, StoreError> {
-    Tolerance::from_kind(&row.tolerance_kind, row.tolerance_value)
-        .map_err(|_| StoreError::Corrupt(format!("indicator {}: tolerance", row.id)))
-}
-
 // --- reads ---
 
 /// One indicator of the council.
@@ -144,24 +136,6 @@ pub async fn indicators_by_id<C: ConnectionTrait>(
         rows.retain(|i| i.priority_id.is_none_or(|p| visible.contains(&p)));
     }
     Ok(rows)
-}
-
-/// These indicators of the council, whoever asks (for their results), in statements of at
-/// most [`IN_LIST_CHUNK`] ids.
-pub async fn rows_by_id(
-    db: &impl ConnectionTrait,
-    org: i64,
-    ids: &[i64],
-) -> Result<Vec<indicator::Model>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_LIST_CHUNK) {
-        out.extend(
-            scoped::rows_in::<indicator::Entity>(org, indicator::Column::Id, chunk.iter().copied())
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(out)
 }
 
 /// The ACTIVE indicators of these priorities the audience may see, in id order.
