@@ -360,7 +360,6 @@ impl ActionMutations {
         let existing = actions::action(&request(ctx).db.conn, org.id, id).await?;
         require_owner_write(ctx, existing.owner_id, "action").await?;
         let period = input::period(&input.period)?;
-        actions::check_quarter(&request(ctx).db.conn, &org, existing.priority_id, &period).await?;
         let entry = ActionUpdateEntry {
             period,
             status: input.status.into(),

@@ -282,7 +282,7 @@ pub async fn update_action(
 }
 
 /// Refuses a period that is not a quarter inside the plan of the priority.
-pub async fn check_quarter<C: ConnectionTrait>(
+async fn check_quarter<C: ConnectionTrait>(
     db: &C,
     org: &OrganisationSettings,
     priority_id: Option<i64>,
