@@ -60,7 +60,7 @@ impl Config {
         let response_cache_bytes = pmf_process::whole_number(
             "PMF_RESPONSE_CACHE_MB",
             lookup("PMF_RESPONSE_CACHE_MB"),
-            crate::http::DEFAULT_RESPONSE_CACHE_BYTES / MIB,
+            crate::execute::DEFAULT_RESPONSE_CACHE_BYTES / MIB,
             0..=4096,
             "megabytes",
         )? * MIB;

@@ -31,32 +31,21 @@ impl ApiError {
         }
     }
 
-    pub fn bad_input(msg: impl Into<String>) -> Self {
-        Self::BadInput(msg.into())
-    }
-
-    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
-        Self::NotFound(format!("no {what} with id {id}"))
-    }
-
-    pub fn forbidden(msg: impl Into<String>) -> Self {
-        Self::Forbidden(msg.into())
-    }
-
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
     }
 }
 
+/// The one mapping of the store's refusals: NOT_FOUND, CONFLICT and BAD_USER_INPUT with the
+/// store's own message; anything else (the database, corrupt data) is INTERNAL.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        Self::Internal(e.into())
-    }
-}
-
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Internal(e.into())
+        match e {
+            StoreError::NotFound(m) => Self::NotFound(m),
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Invalid(m) => Self::BadInput(m),
+            e => Self::Internal(e.into()),
+        }
     }
 }
 
@@ -95,11 +84,20 @@ impl From<StoreError> for GqlError {
     }
 }
 
-impl From<sea_orm::DbErr> for GqlError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        ApiError::from(e).into()
+/// A DataLoader's error: the store's, shared by every key of the batch.
+impl From<std::sync::Arc<StoreError>> for GqlError {
+    fn from(e: std::sync::Arc<StoreError>) -> Self {
+        match std::sync::Arc::try_unwrap(e) {
+            Ok(e) => e.into(),
+            Err(shared) => ApiError::Internal(anyhow::Error::new(SharedStoreError(shared))).into(),
+        }
     }
 }
+
+/// A store error more than one caller holds.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct SharedStoreError(std::sync::Arc<StoreError>);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 /// The result type of every resolver.
@@ -116,16 +114,10 @@ pub mod gql {
         ApiError::Forbidden(msg.into()).into()
     }
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> GqlError {
-        ApiError::not_found(what, id).into()
-    }
-    pub fn not_found_msg(msg: impl Into<String>) -> GqlError {
-        ApiError::NotFound(msg.into()).into()
+        ApiError::NotFound(format!("no {what} with id {id}")).into()
     }
     pub fn bad_input(msg: impl Into<String>) -> GqlError {
         ApiError::BadInput(msg.into()).into()
-    }
-    pub fn conflict(msg: impl Into<String>) -> GqlError {
-        ApiError::Conflict(msg.into()).into()
     }
     pub fn internal(e: impl Into<anyhow::Error>) -> GqlError {
         ApiError::Internal(e.into()).into()

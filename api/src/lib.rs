@@ -1,10 +1,13 @@
 //! The `api` binary's library: configuration, the HTTP router and GraphQL schema, and the
 //! operator commands. The end-to-end tests start the same router.
+pub mod auth;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+pub mod execute;
 pub mod graphql;
 pub mod http;
+pub mod links;
 pub mod report;
 pub mod response_cache;
 
@@ -15,7 +18,8 @@ use pmf_store::Database;
 use tokio::net::TcpListener;
 
 pub use config::Config;
-pub use http::{AppState, router};
+pub use execute::AppState;
+pub use http::router;
 
 /// Connects, migrates and, when the database is empty and demo data is on, loads the demo
 /// council.

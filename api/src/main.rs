@@ -109,9 +109,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             anyhow::ensure!(!admin_name.is_empty(), "--admin-name must not be empty");
             let db = pmf_store::Database::connect(&config.database_url).await?;
             db.migrate().await?;
-            let done =
-                pmf_store::admin::bootstrap(&db, org_name, &slug, &email, admin_name, clock.now())
-                    .await?;
+            let done = pmf_store::organisations::bootstrap(
+                &db,
+                org_name,
+                &slug,
+                &email,
+                admin_name,
+                clock.now(),
+            )
+            .await?;
             println!(
                 "organisation {} ({}): {}",
                 done.organisation.name,
@@ -142,9 +148,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let db = pmf_store::Database::connect(&config.database_url).await?;
             db.migrate().await?;
-            let (user, token) =
-                pmf_store::admin::issue_token(&db, org_slug.trim(), &email, &name, clock.now())
-                    .await?;
+            let (user, token) = pmf_store::organisations::issue_token(
+                &db,
+                org_slug.trim(),
+                &email,
+                &name,
+                clock.now(),
+            )
+            .await?;
             println!(
                 "token for {} ({}) in {}:",
                 user.email,

@@ -18,7 +18,7 @@ use std::{
 
 use axum::body::Bytes;
 
-use crate::graphql::Scope;
+use crate::auth::Scope;
 
 /// What an answer depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

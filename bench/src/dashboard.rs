@@ -148,7 +148,7 @@ pub async fn prepare(admin_url: &str, label: &str) -> anyhow::Result<Prepared> {
     let email =
         pmf_core::Email::parse("councillor@bench.example").map_err(|e| anyhow::anyhow!("{e}"))?;
     let (_, token) =
-        pmf_store::admin::issue_token(&db, "bench", &email, "bench", data_now()).await?;
+        pmf_store::organisations::issue_token(&db, "bench", &email, "bench", data_now()).await?;
     Ok(Prepared {
         bench,
         db,
@@ -948,11 +948,11 @@ pub async fn footprint(opts: &Options, api_bin: &Path, starts: usize) -> anyhow:
 
 /// Where a dashboard request's time goes, in-process and phase by phase: the loader's
 /// reads (`EvaluationInputs::load`), the rules (`evaluate`), and the whole request through
-/// the schema without HTTP (`api::http::execute`). Each phase is repeated `rounds` times.
+/// the schema without HTTP (`api::execute::execute`). Each phase is repeated `rounds` times.
 pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
     use pmf_store::{entity::indicator, results::EvaluationInputs};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let org = pmf_store::admin::find_organisation(&db.conn, "bench")
+    let org = pmf_store::organisations::by_slug(&db.conn, "bench")
         .await?
         .context("no bench council")?;
     let settings = pmf_store::OrganisationSettings::try_from(&org)?;
@@ -1015,7 +1015,7 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
     );
     let email =
         pmf_core::Email::parse("councillor@bench.example").map_err(|e| anyhow::anyhow!("{e}"))?;
-    let user = pmf_store::admin::find_user_by_email(&db.conn, org.id, &email)
+    let user = pmf_store::people::user_by_email(&db.conn, org.id, &email)
         .await?
         .context("no councillor")?;
     let (mut whole_wall, mut whole_cpu) = (Duration::ZERO, 0.0);
@@ -1028,7 +1028,7 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
         };
         let request = async_graphql::Request::new(OUR_QUERY)
             .variables(async_graphql::Variables::from_json(our_variables()));
-        let response = api::http::execute(&state, Some(scope), request).await;
+        let response = api::execute::execute(&state, Some(scope), request).await;
         anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
         let body = serde_json::to_vec(&response)?;
         whole_wall += started.elapsed();

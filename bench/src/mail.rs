@@ -252,7 +252,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<()> {
     let now = data::deadline_morning();
     let council = data::council_dataset(0, 10, now.date_naive(), data::Completeness::default());
     pg::insert(&db, &council, now).await?;
-    let org = pmf_store::admin::find_organisation(&db.conn, &council.organisation.slug)
+    let org = pmf_store::organisations::by_slug(&db.conn, &council.organisation.slug)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the council was not inserted"))?;
     println!("Mail: queueing {} reminder digests …", opts.messages);

@@ -19,6 +19,7 @@ pub mod deadline;
 pub mod newtypes;
 pub mod period;
 pub mod present;
+pub mod register;
 pub mod reminder;
 pub mod status;
 pub mod summary;
@@ -40,6 +41,10 @@ pub use deadline::{
 };
 pub use newtypes::{AreaCode, AreaCodeError, Email, EmailError, Slug, SlugError};
 pub use period::{Frequency, FyStart, Period, PeriodError, PeriodKind};
+pub use register::{
+    DueKind, IndicatorLevel, IndicatorType, Lifecycle, NotificationPreference, PlanKind,
+    PlanStatus, Unit,
+};
 pub use reminder::{
     ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
     sweep_date, sweep_due,
@@ -56,9 +61,8 @@ pub use target::{ResolvedTarget, TargetSource, target_for_period};
 pub use trend::{Direction, Trend, comparison_period, trend};
 pub use value::UnknownValue;
 pub use workbook::{
-    Cell, CellError, DueDate, DueKind, header_matches, human_word, optional, parse_bool,
-    parse_date, parse_due_date, parse_integer, parse_optional_text, parse_period, parse_value,
-    parse_word,
+    Cell, CellError, DueDate, header_matches, human_word, optional, parse_bool, parse_date,
+    parse_due_date, parse_integer, parse_optional_text, parse_period, parse_value, parse_word,
 };
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::period::Period;
-use crate::value::{shorten, string_enum};
+pub use crate::register::DueKind;
+use crate::value::shorten;
 
 /// One spreadsheet cell, as a reader such as calamine gives it.
 ///
@@ -470,24 +471,6 @@ pub fn parse_date(cell: &Cell) -> Result<NaiveDate, CellError> {
         _ => Err(not_a(cell, "a date", DATE_EXAMPLE)),
     }
 }
-
-/// Why an action has no due date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(into = "&'static str", try_from = "String")]
-pub enum DueKind {
-    /// Continues without an end date.
-    Ongoing,
-    /// Happens every year.
-    Annual,
-    /// No date set yet.
-    NotSet,
-}
-
-string_enum!(DueKind, "due date", {
-    Ongoing => "ONGOING",
-    Annual => "ANNUAL",
-    NotSet => "NOT_SET",
-});
 
 /// An action's due date: a date, or why there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

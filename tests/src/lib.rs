@@ -134,7 +134,7 @@ impl TestApp {
     /// A new token for a user of an organisation (as `api token` makes).
     pub async fn token(&self, slug: &str, email: &str) -> String {
         let email = pmf_core::Email::parse(email).expect("valid e-mail");
-        pmf_store::admin::issue_token(&self.db, slug, &email, "test", self.clock_now())
+        pmf_store::organisations::issue_token(&self.db, slug, &email, "test", self.clock_now())
             .await
             .expect("issue a token")
             .1
@@ -144,10 +144,17 @@ impl TestApp {
     pub async fn bootstrap(&self, name: &str, slug: &str, admin_email: &str) -> String {
         let slug = pmf_core::Slug::parse(slug).expect("valid slug");
         let email = pmf_core::Email::parse(admin_email).expect("valid e-mail");
-        pmf_store::admin::bootstrap(&self.db, name, &slug, &email, "Admin", self.clock_now())
-            .await
-            .expect("bootstrap")
-            .token
+        pmf_store::organisations::bootstrap(
+            &self.db,
+            name,
+            &slug,
+            &email,
+            "Admin",
+            self.clock_now(),
+        )
+        .await
+        .expect("bootstrap")
+        .token
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {

@@ -20,12 +20,12 @@ use futures_util::{StreamExt, stream::FuturesUnordered};
 use pmf_core::{Clock, FixedClock};
 use pmf_mail::{Links, Outgoing, SendError};
 use pmf_store::{
-    Database, DbKind, OrganisationSettings, StoreError,
-    entity::{notification, organisation},
+    Database, DbKind, StoreError,
+    entity::notification,
+    organisations,
     outbox::{self, DeliveryPolicy, Failure},
     reminders::{self, Mode, SweepOutcome},
 };
-use sea_orm::EntityTrait;
 
 pub use config::{Config, ConfigError};
 pub use pmf_mail::{Composer, Transport};
@@ -129,18 +129,6 @@ impl Worker {
         Ok(worker)
     }
 
-    async fn organisations(&self) -> Result<Vec<OrganisationSettings>, StoreError> {
-        let rows = organisation::Entity::find().all(&self.db.conn).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            match OrganisationSettings::try_from(row) {
-                Ok(s) => out.push(s),
-                Err(e) => tracing::error!(organisation = row.id, "skipped: {e}"),
-            }
-        }
-        Ok(out)
-    }
-
     /// Runs, for every organisation whose daily sweep is due at `now` (core's
     /// [`pmf_core::sweep_due`]: the local reminder time reached and that date not yet
     /// swept), that sweep. After downtime this is one sweep for today, not one per missed day.
@@ -165,7 +153,7 @@ impl Worker {
             DbKind::Sqlite => 1,
         };
         let mut due = Vec::new();
-        for org in self.organisations().await? {
+        for org in organisations::all_settings(&self.db.conn).await? {
             let last = reminders::last_swept(&self.db.conn, org.id).await?;
             if let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last) {
                 due.push((org, date));
@@ -225,12 +213,7 @@ impl Worker {
         stop: &AtomicBool,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
-        let councils: HashMap<i64, String> = organisation::Entity::find()
-            .all(&self.db.conn)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
+        let councils: HashMap<i64, String> = organisations::names(&self.db.conn).await?;
         let council = |row: &notification::Model| {
             councils
                 .get(&row.organisation_id)
@@ -341,7 +324,7 @@ impl Worker {
         if dry_run {
             let (sweeps, failed_sweeps) = self.sweep_due_organisations(at, Mode::DryRun).await?;
             let mut would_send = Vec::new();
-            for row in outbox::due_query(at).all(&self.db.conn).await? {
+            for row in outbox::due(&self.db, at).await? {
                 would_send.push(self.preview(&row, true));
             }
             for (_, outcome) in &sweeps {
@@ -516,7 +499,8 @@ pub use pmf_process::shutdown_signal;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pmf_store::{outbox::NewMessage, testing::FreshDb};
+    use pmf_store::{entity::organisation, outbox::NewMessage, testing::FreshDb};
+    use sea_orm::EntityTrait;
 
     async fn setup() -> (FreshDb, Database, i64) {
         let fresh = FreshDb::create().await;
@@ -525,9 +509,16 @@ mod tests {
         let slug = pmf_core::Slug::parse("fenland").unwrap();
         let email = pmf_core::Email::parse("perf@fenland.example").unwrap();
         let now = "2025-11-10T07:00:00Z".parse().unwrap();
-        pmf_store::admin::bootstrap(&db, "Fenland District Council", &slug, &email, "Pat", now)
-            .await
-            .unwrap();
+        pmf_store::organisations::bootstrap(
+            &db,
+            "Fenland District Council",
+            &slug,
+            &email,
+            "Pat",
+            now,
+        )
+        .await
+        .unwrap();
         let org = organisation::Entity::find()
             .one(&db.conn)
             .await

@@ -50,7 +50,7 @@ async fn council_with_a_message(db: &FreshDb, queued_at: DateTime<Utc>) -> Datab
     conn.migrate().await.unwrap();
     let slug = pmf_core::Slug::parse("breckland").unwrap();
     let email = pmf_core::Email::parse("perf@breckland.example").unwrap();
-    let made = pmf_store::admin::bootstrap(
+    let made = pmf_store::organisations::bootstrap(
         &conn,
         "Breckland Council",
         &slug,

@@ -9,25 +9,11 @@ use async_graphql::{
     dataloader::{DataLoader, HashMapCache},
 };
 use chrono::{DateTime, Utc};
-use pmf_store::{OrganisationSettings, entity::user};
+use pmf_store::{UnitOfWork, entity::user};
 
 use super::loaders::OrgLoader;
+pub use crate::auth::Scope;
 use crate::error::{GqlResult, gql};
-
-/// The organisation a request reads, and the signed-in user (`None` on the public portal).
-#[derive(Debug, Clone)]
-pub struct Scope {
-    pub org: OrganisationSettings,
-    pub user: Option<user::Model>,
-    /// The council's data version when the request began (the response cache's key).
-    pub data_version: i64,
-}
-
-impl Scope {
-    pub fn is_public(&self) -> bool {
-        self.user.is_none()
-    }
-}
 
 /// Per-request data every resolver can reach.
 pub struct RequestContext {
@@ -84,4 +70,13 @@ pub fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<OrgLoader, Hash
         .loader
         .as_ref()
         .ok_or_else(|| gql::internal(anyhow::anyhow!("request has a scope but no loader")))
+}
+
+/// A unit of work for the caller's council, made by the signed-in user (or nobody) now:
+/// committing it moves the council's data version on in the same transaction.
+pub async fn begin(ctx: &Context<'_>) -> GqlResult<UnitOfWork> {
+    let scope = scope(ctx)?;
+    let request = request(ctx);
+    let actor = scope.user.as_ref().map(|u| u.id);
+    Ok(UnitOfWork::begin(&request.db, scope.org.id, actor, request.now).await?)
 }

@@ -1,41 +1,17 @@
-//! The contract's enums, each the GraphQL face of a core type or a stored spelling.
+//! The contract's enums: each the GraphQL face of a `pmf-core` type, so a stored or computed
+//! value goes to the client without being spelled or parsed here.
 use async_graphql::Enum;
 
-macro_rules! stored_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+macro_rules! face {
+    ($name:ident = $remote:literal { $($variant:ident),+ $(,)? }) => {
         #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-        $(#[$m])*
+        #[graphql(remote = $remote)]
         pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// The spelling stored in the database and used in the schema.
-            pub fn as_str(self) -> &'static str {
-                <Self as async_graphql::resolver_utils::EnumType>::items()
-                    .iter()
-                    .find(|i| i.value == self)
-                    .map(|i| i.name)
-                    .unwrap_or_default()
-            }
-
-            /// Reads a stored spelling; `None` when the database holds something unknown.
-            pub fn from_stored(s: &str) -> Option<Self> {
-                <Self as async_graphql::resolver_utils::EnumType>::items().iter().find(|i| i.name == s).map(|i| i.value)
-            }
-        }
     };
 }
 
-stored_enum!(
-    #[graphql(remote = "pmf_core::Role")]
-    Role {
-        Admin,
-        Executive,
-        Manager,
-        Officer,
-        Viewer
-    }
-);
-stored_enum!(PlanKind {
+face!(Role = "pmf_core::Role" { Admin, Executive, Manager, Officer, Viewer });
+face!(PlanKind = "pmf_core::PlanKind" {
     CorporatePlan,
     DeliveryPlan,
     ServicePlan,
@@ -43,121 +19,70 @@ stored_enum!(PlanKind {
     Transformation,
     Other
 });
-stored_enum!(PlanStatus {
-    Draft,
-    Adopted,
-    Archived
+face!(PlanStatus = "pmf_core::PlanStatus" { Draft, Adopted, Archived });
+face!(Delivery = "pmf_core::Delivery" { Council, Partnership });
+face!(ActionStatus = "pmf_core::ActionStatus" {
+    Red,
+    Amber,
+    Green,
+    Blue,
+    Completed,
+    NotStarted
 });
-stored_enum!(
-    #[graphql(remote = "pmf_core::Delivery")]
-    Delivery {
-        Council,
-        Partnership
-    }
-);
-stored_enum!(
-    #[graphql(remote = "pmf_core::ActionStatus")]
-    ActionStatus {
-        Red,
-        Amber,
-        Green,
-        Blue,
-        Completed,
-        NotStarted
-    }
-);
-stored_enum!(DueKind {
-    Ongoing,
-    Annual,
-    NotSet
+face!(DueKind = "pmf_core::DueKind" { Ongoing, Annual, NotSet });
+face!(IndicatorLevel = "pmf_core::IndicatorLevel" { Contextual, Kpm, Management, Service });
+face!(IndicatorType = "pmf_core::IndicatorType" { Outcome, Output, Input, Perception });
+face!(Unit = "pmf_core::Unit" { Percent, Count, Currency, Days, Ratio, Other });
+face!(Polarity = "pmf_core::Polarity" { HigherIsBetter, LowerIsBetter, Neutral });
+face!(Frequency = "pmf_core::Frequency" { Monthly, Quarterly, Annual });
+face!(IndicatorStatus = "pmf_core::IndicatorStatus" {
+    Green,
+    Amber,
+    Red,
+    MonitorOnly,
+    NoData,
+    NoTarget
 });
-stored_enum!(IndicatorLevel {
-    Contextual,
-    Kpm,
-    Management,
-    Service
-});
-stored_enum!(IndicatorType {
-    Outcome,
-    Output,
-    Input,
-    Perception
-});
-stored_enum!(Unit {
-    Percent,
-    Count,
-    Currency,
-    Days,
-    Ratio,
-    Other
-});
-stored_enum!(
-    #[graphql(remote = "pmf_core::Polarity")]
-    Polarity {
-        HigherIsBetter,
-        LowerIsBetter,
-        Neutral
-    }
-);
-stored_enum!(
-    #[graphql(remote = "pmf_core::Frequency")]
-    Frequency {
-        Monthly,
-        Quarterly,
-        Annual
-    }
-);
-stored_enum!(
-    #[graphql(remote = "pmf_core::IndicatorStatus")]
-    IndicatorStatus {
-        Green,
-        Amber,
-        Red,
-        MonitorOnly,
-        NoData,
-        NoTarget
-    }
-);
-stored_enum!(
-    #[graphql(remote = "pmf_core::Trend")]
-    Trend {
-        Improving,
-        Deteriorating,
-        NoChange,
-        NotComparable
-    }
-);
-stored_enum!(
-    #[graphql(remote = "pmf_core::Direction")]
-    Direction { Up, Down, Same }
-);
-stored_enum!(Lifecycle {
-    Proposed,
-    Active,
-    Retired
-});
-stored_enum!(NotificationPreference {
-    Immediate,
-    DailyDigest
-});
+face!(Trend = "pmf_core::Trend" { Improving, Deteriorating, NoChange, NotComparable });
+face!(Direction = "pmf_core::Direction" { Up, Down, Same });
+face!(Lifecycle = "pmf_core::Lifecycle" { Proposed, Active, Retired });
+face!(NotificationPreference = "pmf_core::NotificationPreference" { Immediate, DailyDigest });
+
+/// The GraphQL face of a stored core value.
+pub fn face<T: Copy, F: From<T>>(stored: &pmf_store::Stored<T>) -> F {
+    F::from(**stored)
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use async_graphql::resolver_utils::EnumType;
 
+    /// Every face has exactly its core type's values, under the same spelling.
     #[test]
-    fn stored_spellings_round_trip() {
-        assert_eq!(Polarity::HigherIsBetter.as_str(), "HIGHER_IS_BETTER");
-        assert_eq!(IndicatorLevel::Kpm.as_str(), "KPM");
-        assert_eq!(ActionStatus::NotStarted.as_str(), "NOT_STARTED");
-        assert_eq!(
-            Frequency::from_stored("QUARTERLY"),
-            Some(Frequency::Quarterly)
-        );
-        assert_eq!(Frequency::from_stored("weekly"), None);
-        for s in [IndicatorStatus::Green, IndicatorStatus::NoTarget] {
-            assert_eq!(IndicatorStatus::from_stored(s.as_str()), Some(s));
-            assert_eq!(pmf_core::IndicatorStatus::from(s).as_str(), s.as_str());
+    fn faces_spell_as_their_core_types() {
+        fn same<F: EnumType + Copy + Into<T>, T: Copy + std::fmt::Display>() {
+            for item in F::items() {
+                let core: T = item.value.into();
+                assert_eq!(core.to_string(), item.name);
+            }
         }
+        same::<Role, pmf_core::Role>();
+        same::<PlanKind, pmf_core::PlanKind>();
+        same::<PlanStatus, pmf_core::PlanStatus>();
+        same::<Delivery, pmf_core::Delivery>();
+        same::<ActionStatus, pmf_core::ActionStatus>();
+        same::<DueKind, pmf_core::DueKind>();
+        same::<IndicatorLevel, pmf_core::IndicatorLevel>();
+        same::<IndicatorType, pmf_core::IndicatorType>();
+        same::<Unit, pmf_core::Unit>();
+        same::<Polarity, pmf_core::Polarity>();
+        same::<Frequency, pmf_core::Frequency>();
+        same::<IndicatorStatus, pmf_core::IndicatorStatus>();
+        same::<Trend, pmf_core::Trend>();
+        same::<Direction, pmf_core::Direction>();
+        same::<Lifecycle, pmf_core::Lifecycle>();
+        same::<NotificationPreference, pmf_core::NotificationPreference>();
+        assert_eq!(pmf_core::Role::ALL.len(), Role::items().len());
     }
 }

@@ -1,13 +1,24 @@
-//! The GraphQL schema: the contract of `shared/schema.graphql` and what users need beyond it.
+//! The GraphQL schema: the contract of `api/contract.graphql` and what users need beyond it,
+//! one module per aggregate, each contributing its part of the merged `Query` and `Mutation`.
+//!
+//! Resolvers parse their input (`input`), authorise (`authorise`), call the store, and map
+//! its one error enum; none of them builds a query.
+pub mod actions;
+pub mod audit;
+pub mod authorise;
 pub mod context;
+pub mod deadlines;
 pub mod enums;
+pub mod indicators;
+pub mod input;
 pub mod loaders;
-pub mod mutation;
-pub mod query;
-pub mod register;
+pub mod pagination;
+pub mod people;
+pub mod plans;
+pub mod results;
 pub mod scalars;
+pub mod settings;
 pub mod summary;
-pub mod types;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -16,12 +27,29 @@ pub use context::{RequestContext, Scope};
 /// Every query: the contract's, and the register's.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(query::ContractQueries, register::RegisterQueries);
+pub struct QueryRoot(
+    people::PeopleQueries,
+    settings::SettingsQueries,
+    plans::PlanQueries,
+    indicators::IndicatorQueries,
+    actions::ActionQueries,
+    summary::SummaryQueries,
+    deadlines::DeadlineQueries,
+    audit::AuditQueries,
+);
 
 /// Every mutation: the contract's, and the register's.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(mutation::ContractMutations, register::RegisterMutations);
+pub struct MutationRoot(
+    people::PeopleMutations,
+    plans::PlanMutations,
+    actions::ActionMutations,
+    indicators::IndicatorMutations,
+    results::ResultMutations,
+    deadlines::DeadlineMutations,
+    settings::SettingsMutations,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -1,14 +1,121 @@
 //! `performanceSummary`: the quarterly report's summary tables and exception list (SPEC §4.5).
-use async_graphql::{Context, ID};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use pmf_core::{
     ActionStatus as CoreActionStatus, Delivery as CoreDelivery, IndicatorStatus as S, Period,
 };
 
-use super::{context::loader, enums::Delivery, loaders::*, types::*};
-use crate::error::{GqlError, GqlResult, gql};
+use super::{
+    actions::ActionObj,
+    context::loader,
+    indicators::IndicatorObj,
+    input,
+    loaders::*,
+    people::{UserObj, load_user},
+    plans::{PriorityObj, load_plan, load_priorities, load_priority},
+    results::PeriodResult,
+};
+use crate::error::{GqlResult, gql};
 
-fn internal(e: LoadError) -> GqlError {
-    gql::internal(anyhow::Error::new(e))
+#[derive(SimpleObject, Clone, Copy)]
+pub struct ActionCounts {
+    pub red: u32,
+    pub amber: u32,
+    pub green: u32,
+    pub blue: u32,
+    pub completed: u32,
+    pub red_pct: u32,
+    pub amber_pct: u32,
+    pub green_pct: u32,
+    pub blue_pct: u32,
+    /// Council actions with no update yet (not counted in the percentages).
+    pub not_started: u32,
+}
+
+#[derive(SimpleObject, Clone, Copy)]
+pub struct IndicatorCounts {
+    pub red: u32,
+    pub amber: u32,
+    pub green: u32,
+    pub monitor_only: u32,
+    /// "In progress": no value yet.
+    pub no_data: u32,
+    pub no_target: u32,
+    pub red_pct: u32,
+    pub amber_pct: u32,
+    pub green_pct: u32,
+}
+
+#[derive(SimpleObject, Clone, Copy)]
+pub struct SummaryCounts {
+    pub actions: ActionCounts,
+    pub indicators: IndicatorCounts,
+}
+
+#[derive(SimpleObject)]
+pub struct PrioritySummary {
+    pub priority: PriorityObj,
+    pub counts: SummaryCounts,
+}
+
+/// A RED or AMBER indicator or action: the report's exception list.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ExceptionItem {
+    pub indicator: Option<IndicatorObj>,
+    pub action: Option<ActionObj>,
+    /// "RED" or "AMBER".
+    pub status: String,
+    pub commentary: Option<String>,
+    #[graphql(skip)]
+    pub result: Option<PeriodResult>,
+    #[graphql(skip)]
+    pub next_steps: Option<String>,
+    #[graphql(skip)]
+    pub priority_id: Option<i64>,
+    #[graphql(skip)]
+    pub owner_id: Option<i64>,
+}
+
+#[ComplexObject]
+impl ExceptionItem {
+    /// The indicator's full result (actual, target, trend, due date); null for an action.
+    async fn result(&self) -> Option<&PeriodResult> {
+        self.result.as_ref()
+    }
+    async fn next_steps(&self) -> Option<&str> {
+        self.next_steps.as_deref()
+    }
+    async fn priority(&self, ctx: &Context<'_>) -> GqlResult<Option<PriorityObj>> {
+        load_priority(ctx, self.priority_id).await
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> GqlResult<Option<UserObj>> {
+        load_user(ctx, self.owner_id).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PerformanceSummary {
+    pub period: String,
+    pub priorities: Vec<PrioritySummary>,
+    pub overall: SummaryCounts,
+    pub exceptions: Vec<ExceptionItem>,
+}
+
+#[derive(Default)]
+pub struct SummaryQueries;
+
+#[Object]
+impl SummaryQueries {
+    /// The quarterly report's first tables (SPEC §4.5) for a plan and period.
+    async fn performance_summary(
+        &self,
+        ctx: &Context<'_>,
+        plan_id: ID,
+        period: String,
+    ) -> GqlResult<PerformanceSummary> {
+        let period = input::period(&period)?;
+        performance_summary(ctx, &plan_id, period).await
+    }
 }
 
 fn counts(actions: &[(CoreDelivery, CoreActionStatus)], indicators: &[S]) -> SummaryCounts {
@@ -44,43 +151,34 @@ fn counts(actions: &[(CoreDelivery, CoreActionStatus)], indicators: &[S]) -> Sum
     }
 }
 
-pub async fn performance_summary(
+async fn performance_summary(
     ctx: &Context<'_>,
     plan_id: &ID,
     period: Period,
 ) -> GqlResult<PerformanceSummary> {
-    let id = parse_id(plan_id, "plan")?;
-    let loader = loader(ctx)?;
-    loader
-        .load_one(PlanKey(id))
-        .await
-        .map_err(internal)?
+    let id = input::id(plan_id, "plan")?;
+    load_plan(ctx, id)
+        .await?
         .ok_or_else(|| gql::not_found("plan", id))?;
-    let priorities = loader
-        .load_one(PrioritiesOfPlan(id))
-        .await
-        .map_err(internal)?
-        .unwrap_or_default();
+    let priorities = load_priorities(ctx, id).await?;
+    let loader = loader(ctx)?;
 
     // Everything in four batches, whatever the number of priorities: the loops below read
     // the request's cache.
     let mut indicators_of = loader
         .load_many(priorities.iter().map(|p| IndicatorsOfPriority(p.id)))
-        .await
-        .map_err(internal)?;
+        .await?;
     let keys = indicators_of
         .values()
         .flatten()
         .map(|i| ResultKey(i.id, period));
-    let mut results = loader.load_many(keys).await.map_err(internal)?;
+    let mut results = loader.load_many(keys).await?;
     let mut actions_of = loader
         .load_many(priorities.iter().map(|p| ActionsOfPriority(p.id)))
-        .await
-        .map_err(internal)?;
+        .await?;
     loader
         .load_many(actions_of.values().flatten().map(|a| UpdatesOfAction(a.id)))
-        .await
-        .map_err(internal)?;
+        .await?;
 
     let mut all_actions = Vec::new();
     let mut all_indicators = Vec::new();
@@ -122,12 +220,9 @@ pub async fn performance_summary(
             .unwrap_or_default();
         let mut action_statuses = Vec::new();
         for action in actions {
-            let delivery = match Delivery::from_stored(&action.delivery) {
-                Some(Delivery::Partnership) => CoreDelivery::Partnership,
-                _ => CoreDelivery::Council,
-            };
+            let delivery = *action.delivery;
             let obj = ActionObj(action);
-            let status: CoreActionStatus = obj.status_for(ctx, period).await?.into();
+            let status = obj.status_for(ctx, period).await?;
             action_statuses.push((delivery, status));
             if delivery == CoreDelivery::Council
                 && matches!(status, CoreActionStatus::Red | CoreActionStatus::Amber)

@@ -27,9 +27,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
+    auth::Scope,
     error::ApiError,
-    graphql::Scope,
-    http::{AppState, execute, resolve_scope_with},
+    execute::{AppState, execute},
+    links::{encode_component, report_path_text},
 };
 use model::*;
 
@@ -43,32 +44,6 @@ pub struct ReportParams {
     /// Refused: tokens do not belong in URLs.
     pub token: Option<String>,
     pub access_token: Option<String>,
-}
-
-/// Path of a plan's report for a period, the period percent-encoded (`2025-26%20Q2`).
-pub fn report_path(plan_id: i64, period: &Period) -> String {
-    report_path_text(&plan_id.to_string(), period)
-}
-
-fn report_path_text(plan_id: &str, period: &Period) -> String {
-    format!(
-        "/reports/{}/{}",
-        encode_component(plan_id),
-        encode_component(&period.to_string())
-    )
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// A refusal with its HTTP status and a message a person can act on.
@@ -303,7 +278,8 @@ async fn answer(
     } else {
         None
     };
-    let scope = resolve_scope_with(state, headers, params.org.as_deref())
+    let scope = state
+        .scope(headers, params.org.as_deref())
         .await?
         .ok_or_else(|| {
             ReportError::new(
@@ -562,12 +538,6 @@ mod tests {
         let mut refs = vec!["3.10", "3.2", "A1", "3.9", "10.1"];
         refs.sort_by_key(|r| natural_key(r));
         assert_eq!(refs, ["3.2", "3.9", "3.10", "10.1", "A1"]);
-    }
-
-    #[test]
-    fn encodes_periods_in_paths() {
-        let p = Period::parse("2025-26 Q2").unwrap();
-        assert_eq!(report_path(7, &p), "/reports/7/2025-26%20Q2");
     }
 
     #[test]

@@ -15,21 +15,18 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use pmf_core::{
-    ActionStatus, Period, Polarity,
+    ActionStatus, Delivery, Lifecycle, NotificationPreference, Period,
     present::{self, ValueFormat},
 };
 use pmf_mail::{AlertFacts, Links, Page};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
-    OrganisationSettings, StoreError,
-    entity::{action, action_update, exception_recipient, indicator, user},
+    OrganisationSettings, StoreError, Stored,
+    entity::{action, action_update, indicator, user},
     outbox::{self, NewMessage},
     results::PeriodEvaluation,
 };
-
-/// `users.notification_preference` of someone who wants alerts once a day.
-pub const DAILY_DIGEST: &str = "DAILY_DIGEST";
 
 /// The people to alert about an item: the owner's line manager, then the exception
 /// recipients of its priority; each once, active only, in a stable order.
@@ -41,26 +38,14 @@ pub async fn recipients<C: ConnectionTrait>(
 ) -> Result<(Option<user::Model>, Vec<user::Model>), StoreError> {
     let mut ids: Vec<i64> = Vec::new();
     let owner = match owner_id {
-        Some(id) => {
-            user::Entity::find_by_id(id)
-                .filter(user::Column::OrganisationId.eq(org.id))
-                .one(db)
-                .await?
-        }
+        Some(id) => crate::people::users_by_id(db, org.id, [id]).await?.pop(),
         None => None,
     };
     if let Some(manager) = owner.as_ref().and_then(|o| o.manager_id) {
         ids.push(manager);
     }
     if let Some(priority) = priority_id {
-        let mut listed: Vec<i64> = exception_recipient::Entity::find()
-            .filter(exception_recipient::Column::OrganisationId.eq(org.id))
-            .filter(exception_recipient::Column::PriorityId.eq(priority))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.user_id)
-            .collect();
+        let mut listed = crate::plans::exception_recipient_ids(db, org.id, priority).await?;
         listed.sort_unstable();
         ids.extend(listed);
     }
@@ -97,7 +82,7 @@ async fn enqueue<C: ConnectionTrait>(
     let block = pmf_mail::alert_block(links, facts)?;
     let mut added = 0;
     for r in recipients {
-        let held = r.notification_preference == DAILY_DIGEST;
+        let held = *r.notification_preference == NotificationPreference::DailyDigest;
         let (subject, text, html, status) = if held {
             // Kept as a block; the daily sweep wraps the day's blocks in one message.
             (
@@ -149,7 +134,7 @@ pub async fn on_measurement<C: ConnectionTrait>(
     after: &PeriodEvaluation,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    if row.lifecycle != "ACTIVE" {
+    if *row.lifecycle != Lifecycle::Active {
         return Ok(0);
     }
     let previous = (before.version > 0).then_some(before.status);
@@ -181,7 +166,7 @@ fn indicator_facts(
     owner: Option<&user::Model>,
 ) -> AlertFacts {
     let fy = org.fy_start;
-    let format = ValueFormat::from_api(&row.unit, i32::from(row.decimals));
+    let format = ValueFormat::from_api(row.unit.as_str(), i32::from(row.decimals));
     let value = |v: f64| format.value(v);
     let mut details = Vec::new();
     if let Some(actual) = after.actual {
@@ -197,12 +182,7 @@ fn indicator_facts(
         if let Some(actual) = after.actual {
             details.push((
                 "Gap".to_string(),
-                present::gap(
-                    actual,
-                    target,
-                    Polarity::parse(&row.polarity).unwrap_or_default(),
-                    format,
-                ),
+                present::gap(actual, target, *row.polarity, format),
             ));
         }
     }
@@ -258,18 +238,13 @@ pub async fn previous_action_status<C: ConnectionTrait>(
     let latest = action_update::Entity::find()
         .filter(action_update::Column::OrganisationId.eq(org.id))
         .filter(action_update::Column::ActionId.eq(action_id))
-        .filter(action_update::Column::Period.eq(period.to_string()))
+        .filter(action_update::Column::Period.eq(Stored(*period)))
         .filter(action_update::Column::Id.ne(excluding_update_id))
         .all(db)
         .await?
         .into_iter()
         .max_by_key(|u| (u.created_at, u.id));
-    latest
-        .map(|u| {
-            ActionStatus::parse(&u.status)
-                .map_err(|_| StoreError::Corrupt(format!("action update {}: status", u.id)))
-        })
-        .transpose()
+    Ok(latest.map(|u| *u.status))
 }
 
 /// Called by the `recordActionUpdate` mutation in its transaction, after the update is
@@ -285,13 +260,11 @@ pub async fn on_action_update<C: ConnectionTrait>(
     previous_status: Option<ActionStatus>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let status = ActionStatus::parse(&update.status)
-        .map_err(|_| StoreError::Corrupt(format!("action update {}: status", update.id)))?;
+    let status = *update.status;
     if !pmf_core::action_alert_due(previous_status, status, org.amber_alerts) {
         return Ok(0);
     }
-    let period = Period::parse(&update.period)
-        .map_err(|_| StoreError::Corrupt(format!("action update {}: period", update.id)))?;
+    let period = *update.period;
     let (owner, to) = recipients(db, org, action.owner_id, action.priority_id).await?;
     if to.is_empty() {
         return Ok(0);
@@ -316,7 +289,7 @@ pub async fn on_action_update<C: ConnectionTrait>(
             present::day_and_date(est),
         ));
     }
-    if action.delivery == "PARTNERSHIP" {
+    if *action.delivery == Delivery::Partnership {
         details.push((
             "Delivery".to_string(),
             "in partnership (for information)".to_string(),

@@ -1,7 +1,9 @@
 //! The audit trail: who changed what, when, before and after — written in the same
 //! transaction as the change.
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 
 use crate::{StoreError, entity::audit_entry};
@@ -46,4 +48,42 @@ where
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Which entries of the trail to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// One entity kind ("indicator", "measurement", "target", …).
+    pub entity: Option<String>,
+    pub entity_id: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many, newest first.
+    pub limit: u64,
+}
+
+/// The council's audit trail, newest first.
+pub async fn entries<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    query: AuditQuery,
+) -> Result<Vec<audit_entry::Model>, StoreError> {
+    let mut q = crate::scoped::rows::<audit_entry::Entity>(organisation_id);
+    if let Some(e) = query.entity {
+        q = q.filter(audit_entry::Column::Entity.eq(e));
+    }
+    if let Some(id) = query.entity_id {
+        q = q.filter(audit_entry::Column::EntityId.eq(id));
+    }
+    if let Some(f) = query.from {
+        q = q.filter(audit_entry::Column::At.gte(f));
+    }
+    if let Some(t) = query.to {
+        q = q.filter(audit_entry::Column::At.lte(t));
+    }
+    Ok(q.order_by_desc(audit_entry::Column::At)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(query.limit)
+        .all(db)
+        .await?)
 }

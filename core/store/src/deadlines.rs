@@ -2,13 +2,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use pmf_core::{Completeness, Frequency, Period};
+use pmf_core::{Completeness, Frequency, Lifecycle, Period};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
-    Database, OrganisationSettings, StoreError,
+    Database, OrganisationSettings, StoreError, Stored,
     entity::{action, action_update, deadline_extension, indicator, plan, priority},
-    results::{EvaluationInputs, IndicatorRules, stored_period},
+    results::{EvaluationInputs, IndicatorRules},
 };
 
 pub use pmf_core::Missing;
@@ -110,10 +110,7 @@ async fn due(
         .all(conn)
         .await?
     {
-        // Stored periods are matched as written (canonical text only), as before.
-        let Some(period) = stored_period(&e.period) else {
-            continue;
-        };
+        let period = *e.period;
         if let Some(id) = e.indicator_id {
             ext_indicator.insert((id, period), e.due_date);
         }
@@ -128,7 +125,7 @@ async fn due(
 
     let mut q = indicator::Entity::find()
         .filter(indicator::Column::OrganisationId.eq(org.id))
-        .filter(indicator::Column::Lifecycle.eq("ACTIVE"));
+        .filter(indicator::Column::Lifecycle.eq(Stored(Lifecycle::Active)));
     if let Some(owner) = owner {
         q = q.filter(indicator::Column::OwnerId.eq(owner));
     }
@@ -139,10 +136,7 @@ async fn due(
         let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
             continue;
         };
-        let first = row
-            .first_period
-            .as_deref()
-            .and_then(|p| Period::parse(p).ok());
+        let first = row.first_period.map(Stored::get);
         for period in pmf_core::expected_periods(rules.frequency, span.start, span.end, first, fy) {
             let (due_date, extended) = due_on(&period, ext_indicator.get(&(row.id, period)));
             if (from..=to).contains(&due_date) {
@@ -182,12 +176,12 @@ async fn due(
         q = q.filter(action::Column::OwnerId.eq(owner));
     }
     let actions = q.all(conn).await?;
-    let updated: std::collections::HashSet<(i64, String)> = action_update::Entity::find()
+    let updated: std::collections::HashSet<(i64, Period)> = action_update::Entity::find()
         .filter(action_update::Column::OrganisationId.eq(org.id))
         .all(conn)
         .await?
         .into_iter()
-        .map(|u| (u.action_id, u.period))
+        .map(|u| (u.action_id, *u.period))
         .collect();
     for row in &actions {
         let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
@@ -212,7 +206,7 @@ async fn due(
             if !(from..=to).contains(&due_date) {
                 continue;
             }
-            let done = updated.contains(&(row.id, period.to_string()));
+            let done = updated.contains(&(row.id, period));
             if keep == Keep::Outstanding && done {
                 continue;
             }

@@ -2,13 +2,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use pmf_core::{FyStart, Period};
+use pmf_core::{FyStart, Lifecycle, NotificationPreference, Period};
 use pmf_demo::DemoDataset;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait,
 };
 
-use crate::{Database, StoreError, entity::*};
+use crate::{Database, StoreError, Stored, entity::*};
 
 /// What was loaded, for the start-up log line.
 #[derive(Debug)]
@@ -32,6 +32,15 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("demo data: {what}"))
 }
 
+/// A value of the dataset, as the column type that keeps it.
+fn spelled<T>(value: impl std::fmt::Display) -> Result<Stored<T>, StoreError>
+where
+    T: std::str::FromStr + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    Stored::parse(&value.to_string()).map_err(corrupt)
+}
+
 fn period(text: &str) -> Result<Period, StoreError> {
     Period::parse(text).map_err(corrupt)
 }
@@ -53,20 +62,8 @@ pub async fn insert<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Loaded, StoreError> {
     let fy = FyStart::default();
-    let org = organisation::ActiveModel {
-        name: Set(data.organisation.name.clone()),
-        slug: Set(data.organisation.slug.clone()),
-        time_zone: Set(data.organisation.time_zone.clone()),
-        fy_start_month: Set(fy.month() as i16),
-        deadline_day: Set(10),
-        reminder_time: Set("08:00".into()),
-        amber_alerts: Set(false),
-        created_at: Set(now),
-        data_version: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let o = &data.organisation;
+    let org = crate::organisations::insert_council(db, &o.name, &o.slug, &o.time_zone, now).await?;
     let org_id = org.id;
 
     let mut users: HashMap<&str, i64> = HashMap::new();
@@ -75,10 +72,10 @@ pub async fn insert<C: ConnectionTrait>(
             organisation_id: Set(org_id),
             name: Set(u.name.clone()),
             email: Set(u.email.clone()),
-            role: Set(u.role.to_string()),
+            role: Set(spelled(u.role)?),
             manager_id: Set(None),
             active: Set(u.active),
-            notification_preference: Set("IMMEDIATE".into()),
+            notification_preference: Set(Stored(NotificationPreference::Immediate)),
             version: Set(1),
             created_at: Set(now),
             ..Default::default()
@@ -116,11 +113,11 @@ pub async fn insert<C: ConnectionTrait>(
         let row = plan::ActiveModel {
             organisation_id: Set(org_id),
             parent_id: Set(parent),
-            kind: Set(p.kind.to_string()),
+            kind: Set(spelled(p.kind)?),
             title: Set(p.title.clone()),
             start_date: Set(p.start_date),
             end_date: Set(p.end_date),
-            status: Set(p.status.to_string()),
+            status: Set(spelled(p.status)?),
             vision: Set(p.vision.clone()),
             mission: Set(p.mission.clone()),
             published: Set(p.published),
@@ -187,11 +184,11 @@ pub async fn insert<C: ConnectionTrait>(
             description: Set(a.description.clone()),
             owner_id: Set(user_id(&a.owner_email)?),
             sponsor_id: Set(user_id(&a.sponsor_email)?),
-            delivery: Set(a.delivery.to_string()),
+            delivery: Set(spelled(a.delivery)?),
             planned_start: Set(a.planned_start),
             actual_start: Set(a.actual_start),
             due_date: Set(a.due_date),
-            due_kind: Set(a.due_kind.map(str::to_string)),
+            due_kind: Set(a.due_kind.map(spelled).transpose()?),
             estimated_completion: Set(a.estimated_completion),
             completed_on: Set(a.completed_on),
             version: Set(1),
@@ -210,9 +207,9 @@ pub async fn insert<C: ConnectionTrait>(
             action_id: Set(*actions
                 .get(u.action_ref.as_str())
                 .ok_or_else(|| corrupt(format!("action {}", u.action_ref)))?),
-            period: Set(quarter.to_string()),
+            period: Set(Stored(quarter)),
             period_end: Set(quarter.end_date(fy)),
-            status: Set(u.status.to_string()),
+            status: Set(spelled(u.status)?),
             commentary: Set(u.commentary.clone()),
             next_steps: Set(u.next_steps.clone()),
             author_id: Set(user_id(&Some(u.author_email.clone()))?),
@@ -230,12 +227,12 @@ pub async fn insert<C: ConnectionTrait>(
             reference: Set(i.reference.clone()),
             title: Set(i.title.clone()),
             definition: Set(i.definition.clone()),
-            level: Set(i.level.to_string()),
-            indicator_type: Set(i.indicator_type.to_string()),
-            unit: Set(i.unit.to_string()),
+            level: Set(spelled(i.level)?),
+            indicator_type: Set(spelled(i.indicator_type)?),
+            unit: Set(spelled(i.unit)?),
             decimals: Set(i.decimals as i16),
-            polarity: Set(i.polarity.to_string()),
-            frequency: Set(i.frequency.to_string()),
+            polarity: Set(spelled(i.polarity)?),
+            frequency: Set(spelled(i.frequency)?),
             cumulative: Set(i.cumulative),
             monitor_only: Set(i.monitor_only),
             tolerance_kind: Set("RELATIVE".into()),
@@ -244,7 +241,7 @@ pub async fn insert<C: ConnectionTrait>(
             data_source: Set(i.data_source.clone()),
             information_asset_ref: Set(None),
             published: Set(i.published),
-            lifecycle: Set("ACTIVE".into()),
+            lifecycle: Set(Stored(Lifecycle::Active)),
             first_period: Set(None),
             proposed_by: Set(None),
             approved_by: Set(None),
@@ -269,7 +266,7 @@ pub async fn insert<C: ConnectionTrait>(
         targets.push(target::ActiveModel {
             organisation_id: Set(org_id),
             indicator_id: Set(indicator_id(&t.indicator_ref)?),
-            period: Set(period(&t.period)?.to_string()),
+            period: Set(Stored(period(&t.period)?)),
             value: Set(t.value),
             set_by: Set(None),
             set_at: Set(now),
@@ -283,7 +280,7 @@ pub async fn insert<C: ConnectionTrait>(
         measurements.push(measurement::ActiveModel {
             organisation_id: Set(org_id),
             indicator_id: Set(indicator_id(&m.indicator_ref)?),
-            period: Set(p.to_string()),
+            period: Set(Stored(p)),
             period_end: Set(p.end_date(fy)),
             value: Set(m.value),
             no_value_reason: Set(m.no_value_reason.clone()),
@@ -301,7 +298,7 @@ pub async fn insert<C: ConnectionTrait>(
         benchmarks.push(benchmark::ActiveModel {
             organisation_id: Set(org_id),
             indicator_id: Set(indicator_id(&b.indicator_ref)?),
-            period: Set(period(&b.period)?.to_string()),
+            period: Set(Stored(period(&b.period)?)),
             comparator: Set(b.comparator.clone()),
             value: Set(b.value),
             ..Default::default()

@@ -1,28 +1,39 @@
-//! Data access shared by `api` and `worker`: sea-orm entities and the queries both make.
+//! Data access shared by `api`, `worker` and the operator commands: sea-orm entities, and
+//! every read and write they make, one module per aggregate.
 //!
 //! Every query here takes the organisation it reads or writes: nothing crosses councils.
+//! Every write takes a [`UnitOfWork`] (or begins and commits one), which writes its audit
+//! entries and moves the council's data version on in the write's own transaction.
 //! The e-mails it puts in the outbox are rendered by `pmf-mail`; the per-test database
 //! helper ([`testing`]) is there only with the `testing` feature, for test suites.
-pub mod admin;
+pub mod actions;
 pub mod alerts;
+pub mod audience;
 pub mod audit;
+pub mod change;
 pub mod data_version;
 pub mod db;
 pub mod deadlines;
 pub mod demo;
 pub mod entity;
 pub mod error;
-pub mod measurements;
+pub mod indicators;
+pub mod organisations;
 pub mod outbox;
+pub mod people;
+pub mod plans;
 pub mod reminders;
 pub mod results;
-pub mod settings;
+pub mod scoped;
+pub mod stored;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod tokens;
 pub mod unit_of_work;
 
+pub use audience::Audience;
+pub use change::Change;
 pub use db::{Database, DbKind};
 pub use error::StoreError;
-pub use settings::OrganisationSettings;
+pub use organisations::{Council, OrganisationSettings};
+pub use stored::Stored;
 pub use unit_of_work::UnitOfWork;

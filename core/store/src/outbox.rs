@@ -123,7 +123,7 @@ pub async fn enqueue_all<C: ConnectionTrait>(
         notification::Entity::insert_many(chunk).exec(db).await?;
     }
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(crate::results::IN_LIST_CHUNK) {
+    for chunk in keys.chunks(crate::scoped::IN_LIST_CHUNK) {
         for (id, key) in notification::Entity::find()
             .select_only()
             .columns([notification::Column::Id, notification::Column::DedupeKey])
@@ -265,6 +265,15 @@ pub fn due_query(now: DateTime<Utc>) -> sea_orm::Select<notification::Entity> {
         )
         .order_by_asc(notification::Column::NextAttemptAt)
         .order_by_asc(notification::Column::Id)
+}
+
+/// The rows delivery would claim at `now`, oldest first, without claiming them (`worker tick
+/// --dry-run`).
+pub async fn due(
+    db: &Database,
+    now: DateTime<Utc>,
+) -> Result<Vec<notification::Model>, StoreError> {
+    Ok(due_query(now).all(&db.conn).await?)
 }
 
 /// Records a successful send. Only a row still waiting is changed.

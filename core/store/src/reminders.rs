@@ -150,13 +150,7 @@ pub async fn sweep(
         return Ok(outcome(SweepStatus::AlreadyDone, vec![], 0));
     }
 
-    let users: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(org.id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users: HashMap<i64, user::Model> = crate::people::users_of(&txn, org.id).await?;
     let mut ids = reminders(db, &txn, org, links, &users, date, now).await?;
     ids.extend(alert_digests(&txn, org, links, &users, date, now).await?);
 

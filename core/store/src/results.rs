@@ -7,18 +7,16 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use pmf_core::{
-    Completeness, Direction, Frequency, FyStart, IndicatorStatus, Period, Polarity, RatingRule,
-    Tolerance, Trend,
+    Completeness, Direction, Frequency, FyStart, IndicatorStatus, Period, RatingRule, Trend,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
-    OrganisationSettings, StoreError,
+    OrganisationSettings, StoreError, Stored,
     entity::{deadline_extension, indicator, measurement, target},
 };
 
-/// The most ids or periods put in one `IN (…)` list; longer lists are split.
-pub const IN_LIST_CHUNK: usize = 1000;
+pub use crate::scoped::IN_LIST_CHUNK;
 
 /// An indicator row with its enum-like columns parsed.
 #[derive(Debug, Clone)]
@@ -30,21 +28,13 @@ pub struct IndicatorRules {
 
 impl IndicatorRules {
     pub fn of(row: &indicator::Model) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("indicator {}: {what}", row.id));
-        let frequency = row.frequency.parse().map_err(|_| corrupt("frequency"))?;
-        let polarity: Polarity = row.polarity.parse().map_err(|_| corrupt("polarity"))?;
-        let tolerance = match row.tolerance_kind.as_str() {
-            "ABSOLUTE" => Tolerance::absolute(row.tolerance_value),
-            _ => Tolerance::relative_pct(row.tolerance_value),
-        }
-        .map_err(|_| corrupt("tolerance"))?;
         Ok(Self {
-            frequency,
+            frequency: *row.frequency,
             cumulative: row.cumulative,
             rule: RatingRule {
                 monitor_only: row.monitor_only,
-                polarity,
-                tolerance,
+                polarity: *row.polarity,
+                tolerance: row.tolerance()?,
                 on_tolerance: pmf_core::OnTolerance::default(),
             },
         })
@@ -113,7 +103,7 @@ struct StoredValue {
 /// period.
 type StoredRow = (
     i64,
-    String,
+    Stored<Period>,
     Option<f64>,
     Option<String>,
     Option<String>,
@@ -121,19 +111,6 @@ type StoredRow = (
     chrono::DateTime<chrono::Utc>,
     i32,
 );
-
-/// A stored period column, parsed. Only the canonical text (what `Period`'s `Display`
-/// writes, and so what every write stores) is accepted: any other spelling matched nothing
-/// when rows were looked up by their text, and still matches nothing.
-pub(crate) fn stored_period(text: &str) -> Option<Period> {
-    let period = Period::parse(text).ok()?;
-    let b = text.as_bytes();
-    // "YYYY-NN" and "YYYY-YY Qn" that parse are canonical; anything else is compared.
-    let canonical_shape = b.len() >= 7
-        && b[4] == b'-'
-        && (b.len() == 7 || (b.len() == 10 && b[7] == b' ' && b[8] == b'Q'));
-    (canonical_shape || period.to_string() == text).then_some(period)
-}
 
 /// Rows loaded for a batch of results, keyed by (indicator id, period).
 #[derive(Default)]
@@ -256,17 +233,15 @@ impl EvaluationInputs {
             for (id, period, value, no_value_reason, commentary, entered_by, entered_at, version) in
                 rows
             {
-                if let Some(p) = stored_period(&period) {
-                    let m = StoredValue {
-                        value,
-                        no_value_reason,
-                        commentary,
-                        entered_by,
-                        entered_at,
-                        version,
-                    };
-                    inputs.measurements.insert((id, p), m);
-                }
+                let m = StoredValue {
+                    value,
+                    no_value_reason,
+                    commentary,
+                    entered_by,
+                    entered_at,
+                    version,
+                };
+                inputs.measurements.insert((id, *period), m);
             }
             let rows = target::Entity::find()
                 .filter(target::Column::OrganisationId.eq(settings.id))
@@ -274,9 +249,7 @@ impl EvaluationInputs {
                 .all(db)
                 .await?;
             for t in rows {
-                if let Some(p) = stored_period(&t.period) {
-                    inputs.targets.insert((t.indicator_id, p), t.value);
-                }
+                inputs.targets.insert((t.indicator_id, *t.period), t.value);
             }
             let rows = deadline_extension::Entity::find()
                 .filter(deadline_extension::Column::OrganisationId.eq(settings.id))
@@ -287,8 +260,8 @@ impl EvaluationInputs {
                 .all(db)
                 .await?;
             for e in rows {
-                if let (Some(id), Some(p)) = (e.indicator_id, stored_period(&e.period)) {
-                    inputs.extensions.insert((id, p), e.due_date);
+                if let Some(id) = e.indicator_id {
+                    inputs.extensions.insert((id, *e.period), e.due_date);
                 }
             }
         }
@@ -378,6 +351,55 @@ pub async fn evaluate_many<C: ConnectionTrait>(
         .collect()
 }
 
+/// These indicators of the council, whoever asks (for their results), in statements of at
+/// most [`IN_LIST_CHUNK`] ids.
+async fn indicator_rows(
+    db: &impl ConnectionTrait,
+    org: i64,
+    ids: &[i64],
+) -> Result<Vec<indicator::Model>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        out.extend(
+            crate::scoped::rows_in::<indicator::Entity>(
+                org,
+                indicator::Column::Id,
+                chunk.iter().copied(),
+            )
+            .all(db)
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The results of these (indicator id, period) pairs, whoever asks: the indicators' rows
+/// in statements of at most [`IN_LIST_CHUNK`] ids, then [`EvaluationInputs`]. Ids that name
+/// no indicator of the council have no result.
+pub async fn evaluate_ids<C: ConnectionTrait>(
+    db: &C,
+    settings: &OrganisationSettings,
+    keys: &[(i64, Period)],
+) -> Result<Vec<PeriodEvaluation>, StoreError> {
+    let mut ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let indicators: HashMap<i64, indicator::Model> = indicator_rows(db, settings.id, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let asked: Vec<(&indicator::Model, Period)> = keys
+        .iter()
+        .filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1)))
+        .collect();
+    let inputs = EvaluationInputs::load(db, settings, &asked).await?;
+    asked
+        .iter()
+        .map(|(row, period)| inputs.evaluate(row, *period, settings))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,27 +410,6 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("a date")
-    }
-
-    #[test]
-    fn only_the_canonical_spelling_of_a_stored_period_is_read() {
-        for canonical in ["2025-26", "2025-26 Q1", "2025-06", "Dec 2011", "2011-12"] {
-            assert_eq!(
-                stored_period(canonical).map(|x| x.to_string()),
-                Some(canonical.to_string())
-            );
-        }
-        for other in [
-            "2025-26 q1",
-            "Jun 2025",
-            "June 2025",
-            " 2025-06",
-            "2025-06 ",
-            "2025-13",
-            "",
-        ] {
-            assert_eq!(stored_period(other), None, "{other:?}");
-        }
     }
 
     #[test]

@@ -267,7 +267,7 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
                 .unwrap()
                 .unwrap();
             let txn = c.app.db.begin_write().await.unwrap();
-            let period = pmf_core::Period::parse(&u.period).unwrap();
+            let period = *u.period;
             let previous =
                 pmf_store::alerts::previous_action_status(&txn, settings, a.id, &period, u.id)
                     .await

@@ -60,7 +60,7 @@ async fn bootstrap_makes_an_admin_whose_token_works_and_is_stored_hashed() {
         .unwrap();
     assert_eq!(tokens.len(), 1);
     assert_ne!(tokens[0].token_hash, token);
-    assert_eq!(tokens[0].token_hash, pmf_store::tokens::hash_secret(&token));
+    assert_eq!(tokens[0].token_hash, pmf_store::people::hash_secret(&token));
 
     // Running it again keeps the organisation and the admin and issues another token.
     let second = app

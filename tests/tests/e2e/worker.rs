@@ -835,7 +835,7 @@ async fn the_sweep_follows_the_local_reminder_time_across_the_clock_change() {
 /// `n` messages waiting in the outbox of a new council, due at `now`.
 async fn backlog(app: &TestApp, n: usize, now: DateTime<Utc>) {
     app.bootstrap(COUNCIL, "test", "admin@test.example").await;
-    let org = pmf_store::admin::find_organisation(&app.db.conn, "test")
+    let org = pmf_store::organisations::by_slug(&app.db.conn, "test")
         .await
         .unwrap()
         .unwrap();

@@ -1,4 +1,7 @@
+use pmf_core::{Delivery, DueKind};
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "actions")]
@@ -13,11 +16,11 @@ pub struct Model {
     pub description: Option<String>,
     pub owner_id: Option<i64>,
     pub sponsor_id: Option<i64>,
-    pub delivery: String,
+    pub delivery: Stored<Delivery>,
     pub planned_start: Option<Date>,
     pub actual_start: Option<Date>,
     pub due_date: Option<Date>,
-    pub due_kind: Option<String>,
+    pub due_kind: Option<Stored<DueKind>>,
     pub estimated_completion: Option<Date>,
     pub completed_on: Option<Date>,
     pub version: i32,

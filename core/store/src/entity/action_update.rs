@@ -1,4 +1,7 @@
+use pmf_core::{ActionStatus, Period};
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "action_updates")]
@@ -7,9 +10,9 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub action_id: i64,
-    pub period: String,
+    pub period: Stored<Period>,
     pub period_end: Date,
-    pub status: String,
+    pub status: Stored<ActionStatus>,
     pub commentary: Option<String>,
     pub next_steps: Option<String>,
     pub author_id: Option<i64>,

@@ -1,4 +1,7 @@
+use pmf_core::Period;
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "deadline_extensions")]
@@ -8,7 +11,7 @@ pub struct Model {
     pub organisation_id: i64,
     pub indicator_id: Option<i64>,
     pub action_id: Option<i64>,
-    pub period: String,
+    pub period: Stored<Period>,
     pub due_date: Date,
     pub reason: String,
     pub granted_by: Option<i64>,

@@ -1,4 +1,7 @@
+use pmf_core::{Frequency, IndicatorLevel, IndicatorType, Lifecycle, Period, Polarity, Unit};
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "indicators")]
@@ -10,12 +13,12 @@ pub struct Model {
     pub reference: String,
     pub title: String,
     pub definition: Option<String>,
-    pub level: String,
-    pub indicator_type: String,
-    pub unit: String,
+    pub level: Stored<IndicatorLevel>,
+    pub indicator_type: Stored<IndicatorType>,
+    pub unit: Stored<Unit>,
     pub decimals: i16,
-    pub polarity: String,
-    pub frequency: String,
+    pub polarity: Stored<Polarity>,
+    pub frequency: Stored<Frequency>,
     pub cumulative: bool,
     pub monitor_only: bool,
     pub tolerance_kind: String,
@@ -24,8 +27,8 @@ pub struct Model {
     pub data_source: Option<String>,
     pub information_asset_ref: Option<String>,
     pub published: bool,
-    pub lifecycle: String,
-    pub first_period: Option<String>,
+    pub lifecycle: Stored<Lifecycle>,
+    pub first_period: Option<Stored<Period>>,
     pub proposed_by: Option<i64>,
     pub approved_by: Option<i64>,
     pub approved_at: Option<DateTimeUtc>,
@@ -38,3 +41,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The indicator's tolerance as stored.
+    pub fn tolerance(&self) -> Result<pmf_core::Tolerance, crate::StoreError> {
+        pmf_core::Tolerance::from_kind(&self.tolerance_kind, self.tolerance_value)
+            .map_err(|_| crate::StoreError::Corrupt(format!("indicator {}: tolerance", self.id)))
+    }
+}

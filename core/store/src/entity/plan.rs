@@ -1,4 +1,7 @@
+use pmf_core::{PlanKind, PlanStatus};
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "plans")]
@@ -7,11 +10,11 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub parent_id: Option<i64>,
-    pub kind: String,
+    pub kind: Stored<PlanKind>,
     pub title: String,
     pub start_date: Date,
     pub end_date: Date,
-    pub status: String,
+    pub status: Stored<PlanStatus>,
     pub vision: Option<String>,
     pub mission: Option<String>,
     pub published: bool,

@@ -1,4 +1,7 @@
+use pmf_core::Period;
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "targets")]
@@ -7,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub organisation_id: i64,
     pub indicator_id: i64,
-    pub period: String,
+    pub period: Stored<Period>,
     pub value: f64,
     pub set_by: Option<i64>,
     pub set_at: DateTimeUtc,

@@ -1,4 +1,7 @@
+use pmf_core::{NotificationPreference, Role};
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "users")]
@@ -8,10 +11,10 @@ pub struct Model {
     pub organisation_id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: Stored<Role>,
     pub manager_id: Option<i64>,
     pub active: bool,
-    pub notification_preference: String,
+    pub notification_preference: Stored<NotificationPreference>,
     pub version: i32,
     pub created_at: DateTimeUtc,
 }

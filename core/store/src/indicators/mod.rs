@@ -1,0 +1,441 @@
+//! Indicators (KPIs): their definitions and lifecycle (proposed → active → retired), and in
+//! the submodules what is recorded against them: targets, values, deadline extensions.
+//!
+//! The public portal sees published indicators that are not proposed and are outside
+//! unpublished plans ([`Audience::Public`]).
+use pmf_core::{
+    Frequency, IndicatorLevel, IndicatorType, Lifecycle, Period, Polarity, Tolerance, Unit,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, ExprTrait, Func},
+};
+
+use crate::{
+    Audience, OrganisationSettings, StoreError, Stored, UnitOfWork,
+    change::{Change, check_version, save_edit},
+    entity::indicator,
+    people, plans, scoped,
+};
+
+pub mod extensions;
+pub mod measurements;
+pub mod targets;
+
+/// An indicator to add.
+#[derive(Debug, Clone)]
+pub struct NewIndicator {
+    pub priority_id: Option<i64>,
+    pub reference: String,
+    pub title: String,
+    pub definition: Option<String>,
+    pub owner_id: Option<i64>,
+    pub level: IndicatorLevel,
+    pub indicator_type: IndicatorType,
+    pub unit: Unit,
+    pub decimals: u8,
+    pub polarity: Polarity,
+    pub frequency: Frequency,
+    pub cumulative: bool,
+    pub monitor_only: bool,
+    pub tolerance: Tolerance,
+    pub data_source: Option<String>,
+    pub information_asset_ref: Option<String>,
+    pub published: bool,
+    pub first_period: Option<Period>,
+    /// ACTIVE at once (approved by the writer), or PROPOSED for approval.
+    pub lifecycle: Lifecycle,
+}
+
+/// What to change of an indicator's definition; `None` and [`Change::Leave`] keep what is
+/// stored.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorChange {
+    pub expected_version: Option<i32>,
+    pub title: Option<String>,
+    pub definition: Change<String>,
+    pub priority_id: Change<i64>,
+    pub owner_id: Change<i64>,
+    pub level: Option<IndicatorLevel>,
+    pub indicator_type: Option<IndicatorType>,
+    pub unit: Option<Unit>,
+    pub decimals: Option<u8>,
+    pub polarity: Option<Polarity>,
+    pub cumulative: Option<bool>,
+    pub monitor_only: Option<bool>,
+    pub tolerance: Option<Tolerance>,
+    pub data_source: Change<String>,
+    pub information_asset_ref: Change<String>,
+    pub published: Option<bool>,
+    pub first_period: Change<Period>,
+}
+
+/// Which indicators to list.
+#[derive(Debug, Clone)]
+pub struct IndicatorQuery {
+    pub lifecycle: Lifecycle,
+    pub priority_id: Option<i64>,
+    /// Only those of this plan's priorities (the plan must be one the audience sees).
+    pub plan_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub frequency: Option<Frequency>,
+    pub level: Option<IndicatorLevel>,
+    /// Words that must all be in the reference or title, any case.
+    pub search: Option<String>,
+}
+
+// --- reads ---
+
+/// One indicator of the council.
+pub async fn indicator(
+    db: &impl ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> Result<indicator::Model, StoreError> {
+    scoped::one::<indicator::Entity, _>(db, org, id, "indicator").await
+}
+
+/// The id of the indicator with this reference.
+pub async fn id_by_reference(
+    db: &impl ConnectionTrait,
+    org: i64,
+    reference: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(scoped::rows::<indicator::Entity>(org)
+        .filter(indicator::Column::Reference.eq(reference))
+        .one(db)
+        .await?
+        .map(|row| row.id))
+}
+
+/// Of these indicators, the ones the audience may see.
+pub async fn indicators_by_id<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    ids: impl IntoIterator<Item = i64>,
+    audience: Audience,
+) -> Result<Vec<indicator::Model>, StoreError> {
+    let mut q = scoped::rows_in::<indicator::Entity>(organisation_id, indicator::Column::Id, ids);
+    if audience.is_public() {
+        q = q
+            .filter(indicator::Column::Published.eq(true))
+            .filter(indicator::Column::Lifecycle.ne(Stored(Lifecycle::Proposed)));
+    }
+    let mut rows = q.all(db).await?;
+    if audience.is_public() {
+        // A published indicator in an unpublished plan stays hidden.
+        let visible = plans::visible_priority_ids(
+            db,
+            organisation_id,
+            rows.iter()
+                .filter_map(|i| i.priority_id)
+                .collect::<Vec<_>>(),
+            audience,
+        )
+        .await?;
+        rows.retain(|i| i.priority_id.is_none_or(|p| visible.contains(&p)));
+    }
+    Ok(rows)
+}
+
+/// The ACTIVE indicators of these priorities the audience may see, in id order.
+pub async fn active_of_priorities<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    priority_ids: impl IntoIterator<Item = i64>,
+    audience: Audience,
+) -> Result<Vec<indicator::Model>, StoreError> {
+    let column = indicator::Column::PriorityId;
+    let mut q = scoped::rows_in::<indicator::Entity>(organisation_id, column, priority_ids)
+        .filter(indicator::Column::Lifecycle.eq(Stored(Lifecycle::Active)));
+    if audience.is_public() {
+        q = q.filter(indicator::Column::Published.eq(true));
+    }
+    Ok(q.order_by_asc(indicator::Column::Id).all(db).await?)
+}
+
+/// The indicators the audience may see that match the query, in id order.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    query: IndicatorQuery,
+    audience: Audience,
+) -> Result<Vec<indicator::Model>, StoreError> {
+    if audience.is_public() && query.lifecycle == Lifecycle::Proposed {
+        return Ok(Vec::new());
+    }
+    let mut q = scoped::rows::<indicator::Entity>(organisation_id)
+        .filter(indicator::Column::Lifecycle.eq(Stored(query.lifecycle)));
+    if audience.is_public() {
+        q = q.filter(indicator::Column::Published.eq(true));
+    }
+    if let Some(id) = query.priority_id {
+        q = q.filter(indicator::Column::PriorityId.eq(id));
+    }
+    if let Some(plan) = query.plan_id {
+        let priorities = plans::priority_ids_of_plan(db, organisation_id, plan, audience).await?;
+        q = q.filter(indicator::Column::PriorityId.is_in(priorities));
+    }
+    if let Some(id) = query.owner_id {
+        q = q.filter(indicator::Column::OwnerId.eq(id));
+    }
+    if let Some(f) = query.frequency {
+        q = q.filter(indicator::Column::Frequency.eq(Stored(f)));
+    }
+    if let Some(l) = query.level {
+        q = q.filter(indicator::Column::Level.eq(Stored(l)));
+    }
+    if let Some(words) = query.search.as_deref().map(str::trim) {
+        for word in words.split_whitespace() {
+            let pattern = format!("%{}%", word.to_lowercase().replace(['\\', '%', '_'], ""));
+            q = q.filter(
+                Expr::expr(Func::lower(Expr::col(indicator::Column::Title)))
+                    .like(pattern.clone())
+                    .or(
+                        Expr::expr(Func::lower(Expr::col(indicator::Column::Reference)))
+                            .like(pattern),
+                    ),
+            );
+        }
+    }
+    if audience.is_public() {
+        let visible = plans::published_priority_ids(db, organisation_id).await?;
+        q = q.filter(
+            indicator::Column::PriorityId
+                .is_null()
+                .or(indicator::Column::PriorityId.is_in(visible)),
+        );
+    }
+    Ok(q.order_by_asc(indicator::Column::Id).all(db).await?)
+}
+
+/// Refuses a period the indicator cannot hold: not of its own frequency, or outside its
+/// plan.
+pub async fn check_period<C: ConnectionTrait>(
+    db: &C,
+    org: &OrganisationSettings,
+    row: &indicator::Model,
+    period: &Period,
+) -> Result<(), StoreError> {
+    let fy = org.fy_start;
+    if period.frequency() != *row.frequency {
+        return Err(StoreError::invalid(format!(
+            "{} is recorded {}: {period} is not one of its periods",
+            row.reference,
+            row.frequency.as_str().to_lowercase()
+        )));
+    }
+    if let Some((start, end)) = plans::plan_span(db, org.id, row.priority_id).await?
+        && (period.start_date(fy) < start || period.end_date(fy) > end)
+    {
+        return Err(StoreError::invalid(format!(
+            "{period} is outside the plan ({start} to {end})"
+        )));
+    }
+    Ok(())
+}
+
+// --- writes ---
+
+/// Adds an indicator: ACTIVE (approved by the writer) or PROPOSED.
+pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Model, StoreError> {
+    if let Some(p) = new.first_period
+        && p.frequency() != new.frequency
+    {
+        return Err(StoreError::invalid(format!(
+            "firstPeriod {p} is not a {} period",
+            new.frequency.as_str().to_lowercase()
+        )));
+    }
+    let org = uow.organisation_id()?;
+    let priority = match new.priority_id {
+        Some(id) => Some(plans::priority(uow, org, id).await?.id),
+        None => None,
+    };
+    let owner = match new.owner_id {
+        Some(id) => Some(people::user_in(uow, org, id, "ownerId").await?.id),
+        None => None,
+    };
+    let now = uow.now();
+    let approved = new.lifecycle == Lifecycle::Active;
+    let reference = new.reference.clone();
+    let row = indicator::ActiveModel {
+        organisation_id: Set(org),
+        priority_id: Set(priority),
+        reference: Set(new.reference),
+        title: Set(new.title),
+        definition: Set(new.definition),
+        level: Set(Stored(new.level)),
+        indicator_type: Set(Stored(new.indicator_type)),
+        unit: Set(Stored(new.unit)),
+        decimals: Set(new.decimals.into()),
+        polarity: Set(Stored(new.polarity)),
+        frequency: Set(Stored(new.frequency)),
+        cumulative: Set(new.cumulative),
+        monitor_only: Set(new.monitor_only),
+        tolerance_kind: Set(new.tolerance.kind().to_string()),
+        tolerance_value: Set(new.tolerance.value()),
+        owner_id: Set(owner),
+        data_source: Set(new.data_source),
+        information_asset_ref: Set(new.information_asset_ref),
+        published: Set(new.published),
+        lifecycle: Set(Stored(new.lifecycle)),
+        first_period: Set(new.first_period.map(Stored)),
+        proposed_by: Set(uow.actor_id()),
+        approved_by: Set(uow.actor_id().filter(|_| approved)),
+        approved_at: Set(approved.then_some(now)),
+        retired_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(uow)
+    .await
+    .map_err(|e| {
+        StoreError::unique(e, || {
+            format!("an indicator with ref {reference} already exists")
+        })
+    })?;
+    uow.audit_create("indicator", row.id, &row).await?;
+    Ok(row)
+}
+
+/// Edits an indicator's definition.
+pub async fn update(
+    uow: &UnitOfWork,
+    id: i64,
+    change: IndicatorChange,
+) -> Result<indicator::Model, StoreError> {
+    let org = uow.organisation_id()?;
+    let before = indicator(uow, org, id).await?;
+    check_version("indicator", before.version, change.expected_version)?;
+    let mut am: indicator::ActiveModel = before.clone().into();
+    if let Some(t) = change.title {
+        am.title = Set(t);
+    }
+    if let Some(v) = change.definition.into_new() {
+        am.definition = Set(v);
+    }
+    match change.priority_id {
+        Change::Leave => {}
+        Change::Clear => am.priority_id = Set(None),
+        Change::To(p) => am.priority_id = Set(Some(plans::priority(uow, org, p).await?.id)),
+    }
+    match change.owner_id {
+        Change::Leave => {}
+        Change::Clear => am.owner_id = Set(None),
+        Change::To(u) => am.owner_id = Set(Some(people::user_in(uow, org, u, "ownerId").await?.id)),
+    }
+    if let Some(v) = change.level {
+        am.level = Set(Stored(v));
+    }
+    if let Some(v) = change.indicator_type {
+        am.indicator_type = Set(Stored(v));
+    }
+    if let Some(v) = change.unit {
+        am.unit = Set(Stored(v));
+    }
+    if let Some(d) = change.decimals {
+        am.decimals = Set(d.into());
+    }
+    if let Some(v) = change.polarity {
+        am.polarity = Set(Stored(v));
+    }
+    if let Some(v) = change.cumulative {
+        am.cumulative = Set(v);
+    }
+    if let Some(v) = change.monitor_only {
+        am.monitor_only = Set(v);
+    }
+    if let Some(t) = change.tolerance {
+        am.tolerance_kind = Set(t.kind().to_string());
+        am.tolerance_value = Set(t.value());
+    }
+    if let Some(v) = change.data_source.into_new() {
+        am.data_source = Set(v);
+    }
+    if let Some(v) = change.information_asset_ref.into_new() {
+        am.information_asset_ref = Set(v);
+    }
+    if let Some(v) = change.published {
+        am.published = Set(v);
+    }
+    if let Some(p) = change.first_period.into_new() {
+        if let Some(p) = p
+            && p.frequency() != *before.frequency
+        {
+            return Err(StoreError::invalid(format!(
+                "firstPeriod {p} is not one of this indicator's {} periods",
+                before.frequency.as_str().to_lowercase()
+            )));
+        }
+        am.first_period = Set(p.map(Stored));
+    }
+    save_edit(uow, &before, am, || {
+        format!("an indicator with ref {} already exists", before.reference)
+    })
+    .await
+}
+
+/// Approves a proposed indicator, making it ACTIVE; who and when are recorded.
+pub async fn approve(uow: &UnitOfWork, id: i64) -> Result<indicator::Model, StoreError> {
+    move_to(
+        uow,
+        id,
+        Some(Lifecycle::Proposed),
+        Lifecycle::Active,
+        "approve",
+    )
+    .await
+}
+
+/// Retires an indicator: no longer rated, counted or chased; its history stays.
+pub async fn retire(uow: &UnitOfWork, id: i64) -> Result<indicator::Model, StoreError> {
+    move_to(uow, id, None, Lifecycle::Retired, "retire").await
+}
+
+async fn move_to(
+    uow: &UnitOfWork,
+    id: i64,
+    from: Option<Lifecycle>,
+    to: Lifecycle,
+    operation: &str,
+) -> Result<indicator::Model, StoreError> {
+    let before = indicator(uow, uow.organisation_id()?, id).await?;
+    if *before.lifecycle == to {
+        return Err(StoreError::invalid(format!(
+            "{} is already {to}",
+            before.reference
+        )));
+    }
+    if let Some(from) = from
+        && *before.lifecycle != from
+    {
+        return Err(StoreError::invalid(format!(
+            "{} is {}, not {from}",
+            before.reference, before.lifecycle
+        )));
+    }
+    let now = uow.now();
+    let mut am: indicator::ActiveModel = before.clone().into();
+    am.lifecycle = Set(Stored(to));
+    match to {
+        Lifecycle::Active => {
+            am.approved_by = Set(uow.actor_id());
+            am.approved_at = Set(Some(now));
+        }
+        Lifecycle::Retired => am.retired_at = Set(Some(now)),
+        Lifecycle::Proposed => {}
+    }
+    am.version = Set(before.version + 1);
+    let after = am.update(uow).await?;
+    uow.audit(
+        "indicator",
+        after.id,
+        operation,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
