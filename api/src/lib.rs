@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod http;
 pub mod report;
 pub mod response_cache;
+pub mod sign_in;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
