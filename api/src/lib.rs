@@ -10,6 +10,7 @@ pub mod http;
 pub mod links;
 pub mod report;
 pub mod response_cache;
+pub mod sign_in;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 

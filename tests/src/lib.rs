@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub mod browser;
+pub mod oidc;
 pub mod smtp;
 
 pub use browser::Browser;

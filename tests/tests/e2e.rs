@@ -6,6 +6,7 @@ mod e2e {
     pub mod cache;
     pub mod contract;
     pub mod fixtures;
+    pub mod oidc_client;
     pub mod operations;
     pub mod presentation;
     pub mod read;
