@@ -3,7 +3,10 @@
 use axum::http::{HeaderMap, header::AUTHORIZATION};
 use chrono::{DateTime, Utc};
 use pmf_store::{
-    Audience, Council, Database, OrganisationSettings, entity::user, organisations, people,
+    Audience, Council, Database, OrganisationSettings,
+    entity::user,
+    organisations, people,
+    sign_in::{self, SessionLimits},
 };
 
 use crate::error::ApiError;
@@ -15,6 +18,8 @@ pub struct Scope {
     pub user: Option<user::Model>,
     /// The council's data version when the request began (the response cache's key).
     pub data_version: i64,
+    /// The browser session the user is signed in with (`None`: a token, or the portal).
+    pub session_id: Option<i64>,
 }
 
 impl Scope {
@@ -36,6 +41,7 @@ impl Scope {
             org: council.settings,
             user,
             data_version: council.data_version,
+            session_id: None,
         }
     }
 }
@@ -57,13 +63,16 @@ fn bearer(value: &axum::http::HeaderValue) -> Result<&str, ApiError> {
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`"))
 }
 
-/// Decides who is asking. Headers win: a bearer token, then `X-Organisation`, then
+/// Decides who is asking. Headers win: a bearer token, then the `pmf_session` cookie (a
+/// cookie that names no live session is refused, so the dashboard asks to sign in again),
+/// then `X-Organisation`, then
 /// `public_org` (the report's `?org=SLUG`, for plain links a browser follows without
 /// headers). There is deliberately no way to pass a token in a URL. `None`: nobody (only
 /// introspection then works).
 pub async fn resolve(
     db: &Database,
     now: DateTime<Utc>,
+    limits: SessionLimits,
     headers: &HeaderMap,
     public_org: Option<&str>,
 ) -> Result<Option<Scope>, ApiError> {
@@ -84,6 +93,24 @@ pub async fn resolve(
             .await?
             .ok_or_else(|| unauthenticated("this token's organisation no longer exists"))?;
         return Ok(Some(Scope::of(Council::try_from(council)?, Some(user))));
+    }
+    let secrets = crate::sign_in::session_tokens(headers);
+    if !secrets.is_empty() {
+        for secret in secrets {
+            if let Some((session, user)) =
+                sign_in::session_user(&db.conn, secret, limits, now).await?
+            {
+                let council = organisations::by_id(&db.conn, user.organisation_id)
+                    .await?
+                    .ok_or_else(|| unauthenticated("your organisation no longer exists"))?;
+                let mut scope = Scope::of(Council::try_from(council)?, Some(user));
+                scope.session_id = Some(session.id);
+                return Ok(Some(scope));
+            }
+        }
+        return Err(unauthenticated(
+            "your session has ended: sign in again at /auth/sign-in",
+        ));
     }
     let slug = match headers.get("x-organisation") {
         Some(value) => Some(value.to_str().map(str::trim).unwrap_or_default()),

@@ -15,6 +15,9 @@ pub struct Config {
     pub demo_data: bool,
     /// Bytes of answers the response cache may hold (0: no cache).
     pub response_cache_bytes: usize,
+    /// Signing in: where sign-in mail goes (`SMTP_URL`, `MAIL_DIR`, `MAIL_FROM`), session
+    /// lifetimes, the rate limit and the trusted proxies.
+    pub sign_in: crate::sign_in::SignInSettings,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -64,7 +67,22 @@ impl Config {
             0..=4096,
             "megabytes",
         )? * MIB;
+        let sign_in = crate::sign_in::SignInSettings {
+            mail: pmf_mail::MailSettings::from_lookup(&lookup)?,
+            lifetime: crate::sign_in::SessionLifetime::from_settings(
+                lookup("PMF_SESSION_IDLE_HOURS"),
+                lookup("PMF_SESSION_MAX_DAYS"),
+            )?,
+            rate: crate::sign_in::AuthRateLimit::from_settings(
+                lookup("PMF_AUTH_RATE_PER_MINUTE"),
+                lookup("PMF_AUTH_RATE_BURST"),
+            )?,
+            trusted_proxies: crate::sign_in::TrustedProxies::from_setting(lookup(
+                "PMF_TRUSTED_PROXIES",
+            ))?,
+        };
         Ok(Self {
+            sign_in,
             database_url,
             listen,
             public_url,

@@ -17,6 +17,7 @@ use crate::{
         loaders::{MAX_BATCH, OrgLoader},
     },
     response_cache::ResponseCache,
+    sign_in::{SignIn, SignInSettings},
 };
 
 /// The response cache's size unless `PMF_RESPONSE_CACHE_MB` says otherwise.
@@ -30,17 +31,43 @@ pub struct AppState {
     pub public_url: String,
     /// Answers to queries until the council's data changes; `None` when switched off.
     pub response_cache: Option<Arc<ResponseCache>>,
+    /// Signing in: sessions, e-mailed links, single sign-on.
+    pub sign_in: Arc<SignIn>,
 }
 
 impl AppState {
+    /// The state of a server at `public_url` (checked by the configuration: an http or
+    /// https URL). Sign-in mails are kept in memory until [`AppState::with_sign_in`] says
+    /// where they go (the `api serve` command always does).
     pub fn new(db: Database, clock: Arc<dyn Clock>, public_url: String) -> Self {
+        let (transport, _) = pmf_mail::Transport::memory();
+        let sign_in = SignIn::with_transport(
+            db.clone(),
+            clock.clone(),
+            &public_url,
+            SignInSettings::with_mail_dir("./mail"),
+            transport,
+        )
+        .expect("PUBLIC_URL was checked by the configuration");
         Self {
             db,
             clock,
             schema: build_schema(),
             public_url,
             response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
+            sign_in: Arc::new(sign_in),
         }
+    }
+
+    /// Signing in with these settings (sign-in mail to `SMTP_URL` or `MAIL_DIR`).
+    pub fn with_sign_in(mut self, settings: SignInSettings) -> anyhow::Result<Self> {
+        self.sign_in = Arc::new(SignIn::new(
+            self.db.clone(),
+            self.clock.clone(),
+            &self.public_url,
+            settings,
+        )?);
+        Ok(self)
     }
 
     /// A response cache of `bytes` (none at 0).
@@ -55,7 +82,14 @@ impl AppState {
         headers: &HeaderMap,
         public_org: Option<&str>,
     ) -> Result<Option<Scope>, ApiError> {
-        auth::resolve(&self.db, self.clock.now(), headers, public_org).await
+        auth::resolve(
+            &self.db,
+            self.clock.now(),
+            self.sign_in.limits,
+            headers,
+            public_org,
+        )
+        .await
     }
 }
 
@@ -80,6 +114,7 @@ pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext
         db: state.db.clone(),
         loader,
         not_cacheable: Default::default(),
+        session_limits: state.sign_in.limits,
     }
 }
 

@@ -21,14 +21,26 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use crate::{
     execute::{AppState, execute_with_cacheability},
     response_cache::CacheKey,
+    sign_in::{CrossSiteGuard, GuardMode, origin::refuse_cross_site},
 };
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    // A cookie-authenticated state-changing request must come from our own pages.
+    let guard = CrossSiteGuard::new(state.sign_in.origin.clone(), GuardMode::SessionCookie);
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(graphiql)
+                .post(graphql)
+                .layer(axum::middleware::from_fn_with_state(
+                    guard,
+                    refuse_cross_site,
+                )),
+        )
+        .merge(crate::sign_in::routes::routes(&state.sign_in))
         .route("/", get(crate::dashboard::page))
         .route("/assets/{file}", get(crate::dashboard::asset))
         .route(

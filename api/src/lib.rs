@@ -64,6 +64,12 @@ impl Server {
         })
     }
 
+    /// Signing in with these settings (where sign-in mail goes, session lifetimes, limits).
+    pub fn with_sign_in(mut self, settings: sign_in::SignInSettings) -> anyhow::Result<Self> {
+        self.state = self.state.with_sign_in(settings)?;
+        Ok(self)
+    }
+
     /// A response cache of `bytes` (none at 0) instead of the default.
     pub fn with_response_cache(mut self, bytes: usize) -> Self {
         self.state = self.state.with_response_cache(bytes);
@@ -81,10 +87,17 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let housekeeping = self.state.sign_in.rate.spawn_housekeeping();
         let app = router(self.state, self.request_timeout);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // The client's address (the sign-in rate limit is kept per address).
+        let result = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        housekeeping.abort();
+        result?;
         Ok(())
     }
 }

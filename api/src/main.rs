@@ -83,7 +83,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 Duration::from_secs(config.request_timeout_secs),
             )
             .await?
-            .with_response_cache(config.response_cache_bytes);
+            .with_response_cache(config.response_cache_bytes)
+            .with_sign_in(config.sign_in.clone())?;
             let addr = server.local_addr();
             tracing::info!(%addr, "listening");
             println!(

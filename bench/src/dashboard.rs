@@ -1025,6 +1025,7 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
             org: settings.clone(),
             user: Some(user.clone()),
             data_version: 0,
+            session_id: None,
         };
         let request = async_graphql::Request::new(OUR_QUERY)
             .variables(async_graphql::Variables::from_json(our_variables()));

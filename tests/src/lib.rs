@@ -28,11 +28,27 @@ pub fn default_now() -> DateTime<Utc> {
 pub struct TestAppBuilder {
     now: DateTime<Utc>,
     demo: bool,
+    own_public_url: bool,
+    auth_rate: api::sign_in::AuthRateLimit,
 }
 
 impl TestAppBuilder {
     pub fn at(mut self, now: &str) -> Self {
         self.now = now.parse().expect("an RFC 3339 time");
+        self
+    }
+
+    /// `PUBLIC_URL` is the server's own address (`http://127.0.0.1:PORT`), as for a browser
+    /// that signs in: the cross-site guard and the links in mails then point at it.
+    pub fn own_public_url(mut self) -> Self {
+        self.own_public_url = true;
+        self
+    }
+
+    /// The per-client-address limit on `POST /auth/*` (the tests' default is generous: they
+    /// all come from 127.0.0.1).
+    pub fn auth_rate(mut self, per_minute: u32, burst: u32) -> Self {
+        self.auth_rate = api::sign_in::AuthRateLimit { per_minute, burst };
         self
     }
 
@@ -54,15 +70,36 @@ impl TestAppBuilder {
                 .expect("load demo data");
         }
         let clock = Arc::new(FixedClock::new(self.now));
+        let mut addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let public_url = if self.own_public_url {
+            // Take a free port, then bind the server to it.
+            let probe = std::net::TcpListener::bind(addr).expect("a free port");
+            addr = probe.local_addr().expect("its address");
+            drop(probe);
+            format!("http://{addr}")
+        } else {
+            PUBLIC_URL.to_string()
+        };
+        let mail_dir = std::env::temp_dir().join(format!(
+            "pmf-test-mail-{}-{}",
+            std::process::id(),
+            MAIL_DIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&mail_dir);
         let server = api::Server::bind(
-            "127.0.0.1:0".parse().expect("address"),
+            addr,
             db.clone(),
             clock.clone(),
-            PUBLIC_URL.into(),
+            public_url.clone(),
             Duration::from_secs(30),
         )
         .await
-        .expect("bind");
+        .expect("bind")
+        .with_sign_in(api::sign_in::SignInSettings {
+            rate: self.auth_rate,
+            ..api::sign_in::SignInSettings::with_mail_dir(&mail_dir)
+        })
+        .expect("sign-in settings");
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.serve(async {
@@ -72,7 +109,13 @@ impl TestAppBuilder {
             addr,
             db,
             clock,
+            public_url,
+            mail_dir,
             client: reqwest::Client::new(),
+            browser: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
             stop: Some(stop),
             handle: Some(handle),
             fresh,
@@ -80,10 +123,19 @@ impl TestAppBuilder {
     }
 }
 
+/// A new folder of sign-in mail for each app.
+static MAIL_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Database,
     pub clock: Arc<FixedClock>,
+    /// Its `PUBLIC_URL`.
+    pub public_url: String,
+    /// A client that does not follow redirects (to see the `/auth` routes' 303s).
+    pub browser: reqwest::Client,
+    /// Where its sign-in mail is written (`MAIL_DIR`).
+    pub mail_dir: std::path::PathBuf,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -103,6 +155,11 @@ impl TestApp {
         TestAppBuilder {
             now: default_now(),
             demo: false,
+            own_public_url: false,
+            auth_rate: api::sign_in::AuthRateLimit {
+                per_minute: 6000,
+                burst: 1000,
+            },
         }
     }
 
@@ -158,6 +215,71 @@ impl TestApp {
         .token
     }
 
+    /// The sign-in mails written so far to `to`, oldest first, each decoded to text.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.mail_dir) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| {
+                let raw = std::fs::read_to_string(e.path()).ok()?;
+                let when = e.metadata().ok()?.modified().ok()?;
+                let mail = smtp::Received {
+                    from: String::new(),
+                    to: Vec::new(),
+                    raw: raw.replace("\r\n", "\n").replace('\n', "\r\n"),
+                };
+                let addressed = mail.header("To").is_some_and(|t| t.contains(to));
+                addressed.then(|| (when, mail.text()))
+            })
+            .collect();
+        found.sort_by_key(|(when, _)| *when);
+        found.into_iter().map(|(_, text)| text).collect()
+    }
+
+    /// Waits (up to 10 s, for the mail written after the answer) until `to` has `count`
+    /// sign-in mails, and returns the link of the last.
+    pub async fn sign_in_link(&self, to: &str, count: usize) -> String {
+        for _ in 0..200 {
+            let mails = self.mails_to(to);
+            if mails.len() >= count {
+                return link_in(mails.last().expect("a mail"))
+                    .unwrap_or_else(|| panic!("no sign-in link in {:?}", mails.last()));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no sign-in mail to {to} in 10 s");
+    }
+
+    /// Signs `email` in through the e-mailed link, as a browser would; returns the session
+    /// cookie's value.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let before = self.mails_to(email).len();
+        let answer = self
+            .client
+            .post(self.url("/auth/email"))
+            .header("Origin", self.public_url.as_str())
+            .form(&[("email", email)])
+            .send()
+            .await
+            .expect("POST /auth/email");
+        assert_eq!(answer.status(), 200, "POST /auth/email");
+        let link = self.sign_in_link(email, before + 1).await;
+        let token = token_of(&link);
+        let answer = self
+            .browser
+            .post(self.url("/auth/email/confirm"))
+            .header("Origin", self.public_url.as_str())
+            .form(&[("token", token.as_str())])
+            .send()
+            .await
+            .expect("POST /auth/email/confirm");
+        assert_eq!(answer.status(), 303, "POST /auth/email/confirm");
+        session_cookie(&answer).expect("a session cookie")
+    }
+
     pub fn clock_now(&self) -> DateTime<Utc> {
         use pmf_core::Clock;
         self.clock.now()
@@ -179,4 +301,36 @@ pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or("<no error code>")
+}
+
+/// The sign-in link in a mail's text.
+pub fn link_in(mail: &str) -> Option<String> {
+    mail.split_whitespace()
+        .find(|w| w.contains("/auth/email/confirm?token="))
+        .map(|w| {
+            w.trim_matches(|c| c == '<' || c == '>' || c == '"')
+                .to_string()
+        })
+}
+
+/// The `token` of a sign-in link.
+pub fn token_of(link: &str) -> String {
+    link.split("token=")
+        .nth(1)
+        .expect("a token in the link")
+        .split(['&', '"'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The value of the `pmf_session` cookie an answer sets (empty when it clears it).
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("pmf_session="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_string())
 }

@@ -11,6 +11,7 @@ mod e2e {
     pub mod presentation;
     pub mod read;
     pub mod report;
+    pub mod sign_in;
     pub mod worker;
     pub mod write;
 }

@@ -1,14 +1,11 @@
 //! The worker's settings from the environment (SPEC §8). A wrong value is refused with its
 //! name, and never with a password in it.
-use std::path::PathBuf;
-
 use lettre::message::Mailbox;
 
 pub use pmf_mail::{MailTarget, check_smtp_url};
 pub use pmf_process::{ConfigError, DEFAULT_PUBLIC_URL, LogFormat, init_tracing};
 
-pub const DEFAULT_MAIL_FROM: &str = "Performance <performance@localhost>";
-pub const DEFAULT_MAIL_DIR: &str = "./mail";
+pub use pmf_mail::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, MailSettings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,16 +25,6 @@ pub struct Config {
     pub smtp_connections: usize,
 }
 
-fn mailbox(name: &'static str, text: &str) -> Result<Mailbox, ConfigError> {
-    text.parse::<Mailbox>().map_err(|e| ConfigError {
-        name,
-        value: text.to_string(),
-        reason: format!(
-            "expected an address such as \"Performance <performance@council.gov.uk>\" ({e})"
-        ),
-    })
-}
-
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -47,23 +34,11 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let database_url = pmf_process::database_url(get("DATABASE_URL"))?;
-        let mail = match get("SMTP_URL") {
-            Some(url) => {
-                let url = url.trim().to_string();
-                check_smtp_url(&url)?;
-                MailTarget::Smtp(url)
-            }
-            None => MailTarget::Files(PathBuf::from(
-                get("MAIL_DIR").unwrap_or_else(|| DEFAULT_MAIL_DIR.to_string()),
-            )),
-        };
-        let mail_from = mailbox(
-            "MAIL_FROM",
-            &get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into()),
-        )?;
-        let reply_to = get("MAIL_REPLY_TO")
-            .map(|t| mailbox("MAIL_REPLY_TO", &t))
-            .transpose()?;
+        let MailSettings {
+            target: mail,
+            from: mail_from,
+            reply_to,
+        } = MailSettings::from_lookup(&lookup)?;
         let public_url = pmf_process::public_url(get("PUBLIC_URL"))?;
         let log_format = LogFormat::from_setting(get("LOG_FORMAT"))?;
         let delivery_every_secs = pmf_process::whole_number(
@@ -96,7 +71,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use std::{collections::HashMap, path::PathBuf};
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = pairs

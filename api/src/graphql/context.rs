@@ -24,6 +24,8 @@ pub struct RequestContext {
     pub loader: Option<DataLoader<OrgLoader, HashMapCache>>,
     /// Set by a resolver whose answer changes without the data version moving on.
     pub not_cacheable: AtomicBool,
+    /// How long sessions last (for `mySessions`).
+    pub session_limits: pmf_store::sign_in::SessionLimits,
 }
 
 impl RequestContext {

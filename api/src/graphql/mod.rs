@@ -18,6 +18,7 @@ pub mod plans;
 pub mod results;
 pub mod scalars;
 pub mod settings;
+pub mod sign_in;
 pub mod summary;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     summary::SummaryQueries,
     deadlines::DeadlineQueries,
     audit::AuditQueries,
+    sign_in::SignInQueries,
 );
 
 /// Every mutation: the contract's, and the register's.
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     results::ResultMutations,
     deadlines::DeadlineMutations,
     settings::SettingsMutations,
+    sign_in::SignInMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

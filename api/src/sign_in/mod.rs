@@ -22,6 +22,9 @@ pub mod cookie;
 pub mod limits;
 pub mod oidc;
 pub mod origin;
+pub mod pages;
+pub mod routes;
+pub mod service;
 
 pub use client_ip::{ClientIp, TrustedProxies, client_ip};
 pub use cookie::{SESSION_COOKIE, SessionCookie, SessionLifetime, session_tokens};
@@ -31,3 +34,4 @@ pub use oidc::{
     VerifiedIdentity,
 };
 pub use origin::{CrossSiteGuard, GuardMode, PublicOrigin, check_request_origin};
+pub use service::{SignIn, SignInError, SignInSettings};

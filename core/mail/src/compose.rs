@@ -63,6 +63,28 @@ impl Composer {
     /// The e-mail; `From` shows the council's name. An error means the message can never be
     /// sent (a bad recipient address).
     pub fn compose(&self, mail: &Outgoing<'_>, council: &str) -> Result<Message, String> {
+        self.compose_as(
+            mail,
+            council,
+            self.message_id(mail.organisation_id, mail.id),
+        )
+    }
+
+    /// The `Message-ID` of a sign-in link's e-mail (not an outbox message: its own series).
+    pub fn sign_in_message_id(&self, organisation_id: i64, link_id: i64) -> String {
+        format!(
+            "<pmf.sign-in.{organisation_id}.{link_id}@{}>",
+            self.from.email.domain()
+        )
+    }
+
+    /// [`Composer::compose`] with the `Message-ID` given.
+    pub fn compose_as(
+        &self,
+        mail: &Outgoing<'_>,
+        council: &str,
+        message_id: String,
+    ) -> Result<Message, String> {
         let to: Mailbox = mail
             .to
             .parse()
@@ -82,7 +104,7 @@ impl Composer {
             .from(from)
             .to(to)
             .subject(mail.subject)
-            .message_id(Some(self.message_id(mail.organisation_id, mail.id)))
+            .message_id(Some(message_id))
             .header(AutoSubmitted);
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.clone());

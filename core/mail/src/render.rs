@@ -87,6 +87,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "alert_digest/body.html",
         include_str!("../templates/alert_digest/body.html"),
     ),
+    (
+        "sign_in/subject.txt",
+        include_str!("../templates/sign_in/subject.txt"),
+    ),
+    (
+        "sign_in/body.txt",
+        include_str!("../templates/sign_in/body.txt"),
+    ),
+    (
+        "sign_in/body.html",
+        include_str!("../templates/sign_in/body.html"),
+    ),
 ];
 
 /// A template that would not render: a fault in the templates or in the code that fills
@@ -191,6 +203,7 @@ enum Folder {
     Reminder,
     Alert,
     AlertDigest,
+    SignIn,
 }
 
 impl Folder {
@@ -207,6 +220,11 @@ impl Folder {
                 "alert_digest/subject.txt",
                 "alert_digest/body.txt",
                 "alert_digest/body.html",
+            ],
+            Folder::SignIn => [
+                "sign_in/subject.txt",
+                "sign_in/body.txt",
+                "sign_in/body.html",
             ],
         }
     }
@@ -509,6 +527,28 @@ pub fn alert_message(
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Sign-in
+
+/// The e-mail with a one-time sign-in link (`sign_in/`): `link` is the whole address of the
+/// confirmation page, valid for `minutes`.
+pub fn sign_in_link(
+    links: &Links,
+    council: &str,
+    recipient_name: &str,
+    link: &str,
+    minutes: i64,
+) -> Result<Rendered, RenderError> {
+    let ctx = context! {
+        council,
+        dashboard => links.dashboard(),
+        name => recipient_name,
+        link,
+        minutes,
+    };
+    message(Folder::SignIn, ctx.clone(), ctx)
+}
+
 /// "GREEN" → "green", "NO_DATA" → "no data".
 pub fn status_words(s: &str) -> String {
     s.to_ascii_lowercase().replace('_', " ")
@@ -799,5 +839,27 @@ mod tests {
         assert_eq!(trend_words(Trend::NotComparable), "not comparable");
         assert_eq!(previous_status_words(None), "no value");
         assert_eq!(previous_status_words(Some(IndicatorStatus::Amber)), "AMBER");
+    }
+
+    #[test]
+    fn a_sign_in_mail_has_the_link_in_both_bodies_and_escapes_the_name() {
+        let links = Links::new("https://perf.example/");
+        let link = "https://perf.example/auth/email/confirm?token=abc";
+        let m = sign_in_link(&links, "Fenland District Council", "<b>Mo</b>", link, 15).unwrap();
+        assert_eq!(m.subject, "Fenland District Council: your sign-in link");
+        assert!(
+            m.text.contains(link) && m.text.contains("15 minutes"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.contains("Dear <b>Mo</b>,"), "{}", m.text);
+        // minijinja writes `/` as `&#x2f;` in HTML; a mail client reads it back as `/`.
+        assert!(
+            m.html.contains("<a href=\"https:&#x2f;&#x2f;perf.example&#x2f;auth&#x2f;email&#x2f;confirm?token=abc\">"),
+            "{}",
+            m.html
+        );
+        assert!(m.html.contains("&lt;b&gt;Mo&lt;"), "{}", m.html);
+        assert!(!m.html.contains("<b>Mo</b>"), "{}", m.html);
     }
 }

@@ -25,6 +25,7 @@ pub mod plans;
 pub mod reminders;
 pub mod results;
 pub mod scoped;
+pub mod sign_in;
 pub mod stored;
 #[cfg(feature = "testing")]
 pub mod testing;

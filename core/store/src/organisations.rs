@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use pmf_core::{DeadlineDay, Email, FyStart, ReminderTime, Role, Slug};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use crate::{
     Database, StoreError, UnitOfWork,
@@ -97,6 +99,14 @@ pub async fn by_id<C: ConnectionTrait>(
     id: i64,
 ) -> Result<Option<organisation::Model>, StoreError> {
     Ok(organisation::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Every council, by name.
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<organisation::Model>, StoreError> {
+    Ok(organisation::Entity::find()
+        .order_by_asc(organisation::Column::Name)
+        .all(db)
+        .await?)
 }
 
 /// Every council whose settings are valid (one that is not is logged and skipped).

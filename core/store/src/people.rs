@@ -233,10 +233,15 @@ pub async fn update_user(
     if let Some(p) = change.notification_preference {
         am.notification_preference = Set(Stored(p));
     }
-    save_edit(uow, &before, am, || {
+    let after = save_edit(uow, &before, am, || {
         "a user with that e-mail already exists".to_string()
     })
-    .await
+    .await?;
+    // A new role ends the user's sessions at once: they sign in again with what it allows.
+    if let Some(reason) = crate::sign_in::end_reason_for_change(&before, &after) {
+        crate::sign_in::end_sessions(uow, id, None, reason).await?;
+    }
+    Ok(after)
 }
 
 /// Deactivates (or reactivates) a user: an inactive user cannot sign in and receives no
@@ -254,6 +259,10 @@ pub async fn set_active(
     let operation = if active { "reactivate" } else { "deactivate" };
     uow.audit("user", id, operation, Some(&before), Some(&after))
         .await?;
+    // A deactivated user's sessions end at once.
+    if let Some(reason) = crate::sign_in::end_reason_for_change(&before, &after) {
+        crate::sign_in::end_sessions(uow, id, None, reason).await?;
+    }
     Ok(after)
 }
 

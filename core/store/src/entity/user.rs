@@ -17,6 +17,12 @@ pub struct Model {
     pub notification_preference: Stored<NotificationPreference>,
     pub version: i32,
     pub created_at: DateTimeUtc,
+    /// The single sign-on provider this user is bound to (its issuer), after a first sign-in.
+    #[serde(skip)]
+    pub sso_issuer: Option<String>,
+    /// The provider's stable id of the person (`oid` at Entra, else `sub`).
+    #[serde(skip)]
+    pub sso_subject: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
