@@ -19,6 +19,8 @@
 
   const state = {
     token: null,
+    // Signed in by the pmf_session cookie (HttpOnly: the page only knows it works).
+    session: false,
     org: null,
     viewer: null,
     organisation: null,
@@ -91,7 +93,8 @@
         method: 'POST',
         headers: Object.assign({ 'Content-Type': 'application/json', Accept: 'application/json' }, authHeaders()),
         body: JSON.stringify({ query, variables: variables || {} }),
-        credentials: 'omit',
+        // The session cookie goes only when no token or portal is chosen.
+        credentials: state.token || state.org ? 'omit' : 'same-origin',
         cache: 'no-store',
       });
     } catch (e) {
@@ -270,7 +273,15 @@
     if (state.org) $('org-input').value = state.org;
   }
 
-  function signOut() {
+  async function signOut() {
+    if (state.session) {
+      // Ends the session on the server; the answer clears the cookie.
+      try {
+        await fetch('/auth/sign-out', { method: 'POST', credentials: 'same-origin', redirect: 'manual' });
+      } catch (e) { /* the sign-in page says what happened */ }
+      location.assign('/auth/sign-in?signed_out=1');
+      return;
+    }
     sessionStorage.removeItem(TOKEN_KEY);
     state.token = null;
     state.org = null;
@@ -289,7 +300,7 @@
     } else {
       fill(who,
         h('span', null, 'Public view: published information only'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => { state.org = null; showAccess(''); $('token-input').focus(); } }, 'Sign in'));
+        h('a', { class: 'button secondary', href: '/auth/sign-in' + (state.org ? '?org=' + encodeURIComponent(state.org) : '') }, 'Sign in'));
     }
   }
 
@@ -297,8 +308,20 @@
 
   async function start() {
     if (!state.token && !state.org) {
-      showAccess('');
-      return;
+      // Perhaps signed in by the session cookie: ask who we are.
+      let who = null;
+      let ended = '';
+      try { who = await gql('query Session { viewer { id } }'); } catch (e) {
+        if (e.code === 'UNAUTHENTICATED' && /session/.test(e.message)) ended = 'Your session has ended. Please sign in again.';
+      }
+      state.session = Boolean(who && who.viewer);
+      if (!state.session) {
+        showAccess(ended);
+        if (location.hash === '#/token') { $('token-details').open = true; $('token-input').focus(); }
+        return;
+      }
+    } else {
+      state.session = false;
     }
     $('access').hidden = true;
     $('app').hidden = false;
@@ -397,7 +420,7 @@
     const box = $('report-links');
     if (!state.planId) { fill(box); return; }
     const tables = ['summary', 'exceptions', 'indicators', 'actions'];
-    if (state.token) {
+    if (state.token && !state.session) {
       fill(box,
         h('button', { type: 'button', onclick: () => fetchReport('', null, true) }, 'Printable report'),
         h('select', { id: 'csv-select', 'aria-label': 'Table to download as CSV' }, tables.map((t) => h('option', { value: t }, 'CSV: ' + t + ' table'))),

@@ -41,6 +41,28 @@ enum Command {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+    /// Set a council's single sign-on provider (OpenID Connect: Entra ID, Google, any). The
+    /// client secret is read from PMF_SSO_CLIENT_SECRET or, when that is unset, from the
+    /// first line of stdin; it is never printed.
+    Sso {
+        #[arg(long)]
+        org_slug: String,
+        /// The issuer exactly as in its ID tokens, e.g.
+        /// https://login.microsoftonline.com/TENANT-ID/v2.0 or https://accounts.google.com
+        #[arg(long, required_unless_present = "clear")]
+        issuer: Option<String>,
+        #[arg(long, required_unless_present = "clear")]
+        client_id: Option<String>,
+        /// The sign-in button's words: "Microsoft", "Google".
+        #[arg(long, default_value = "your council account")]
+        display_name: String,
+        /// Entra ID's tenant id, when the issuer does not name it.
+        #[arg(long)]
+        tenant_id: Option<String>,
+        /// Remove the provider instead (people sign in by e-mail).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
 }
@@ -164,6 +186,79 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 org_slug.trim()
             );
             println!("{token}");
+            Ok(())
+        }
+        Command::Sso {
+            org_slug,
+            issuer,
+            client_id,
+            display_name,
+            tenant_id,
+            clear,
+        } => {
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let council = pmf_store::organisations::by_slug(&db.conn, org_slug.trim())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--org-slug: no organisation {org_slug:?}"))?;
+            let uow = pmf_store::UnitOfWork::begin(&db, council.id, None, clock.now()).await?;
+            if clear {
+                let cleared = pmf_store::sign_in::clear_single_sign_on(&uow).await?;
+                uow.commit().await?;
+                println!(
+                    "single sign-on for {}: {}",
+                    council.slug,
+                    if cleared { "removed" } else { "was not set" }
+                );
+                return Ok(());
+            }
+            let (issuer, client_id) = (
+                issuer.unwrap_or_default().trim().to_string(),
+                client_id.unwrap_or_default().trim().to_string(),
+            );
+            let secret = match std::env::var("PMF_SSO_CLIENT_SECRET") {
+                Ok(s) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim().to_string()
+                }
+            };
+            anyhow::ensure!(
+                !secret.is_empty(),
+                "no client secret: set PMF_SSO_CLIENT_SECRET or give it on stdin"
+            );
+            let tenant_id = tenant_id
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty());
+            api::sign_in::ProviderConfig::new(
+                issuer.clone(),
+                client_id.clone(),
+                api::sign_in::ClientSecret::new(secret.clone()),
+                display_name.clone(),
+                tenant_id.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("--issuer: {e}"))?;
+            let row = pmf_store::sign_in::set_single_sign_on(
+                &uow,
+                pmf_store::sign_in::ProviderSetting {
+                    display_name,
+                    issuer,
+                    client_id,
+                    client_secret: Some(secret),
+                    tenant_id,
+                },
+            )
+            .await?;
+            uow.commit().await?;
+            println!(
+                "single sign-on for {}: {} (client {}), button \"Sign in with {}\"",
+                council.slug, row.issuer, row.client_id, row.display_name
+            );
+            println!(
+                "register this redirect URI with the provider: {}/auth/oidc/callback",
+                config.public_url.trim_end_matches('/')
+            );
             Ok(())
         }
         Command::PrintSchema => unreachable!("handled before configuration"),

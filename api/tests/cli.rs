@@ -154,3 +154,76 @@ fn a_wrong_setting_is_named() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("PMF_LISTEN"));
 }
+
+#[tokio::test]
+async fn sso_sets_the_provider_with_the_secret_from_stdin_and_never_prints_it() {
+    use std::io::Write;
+    let db = FreshDb::create().await;
+    let bootstrap = api(&db)
+        .args([
+            "bootstrap",
+            "--org-name",
+            "Fenland",
+            "--org-slug",
+            "fenland",
+        ])
+        .args(["--admin-email", "a@fenland.example", "--admin-name", "A"])
+        .output()
+        .unwrap();
+    last_line(&bootstrap);
+    let tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    let mut child = api(&db)
+        .env_remove("PMF_SSO_CLIENT_SECRET")
+        .env("PUBLIC_URL", "https://performance.fenland.example")
+        .args(["sso", "--org-slug", "fenland", "--client-id", "app-1"])
+        .args(["--display-name", "Microsoft"])
+        .arg(format!(
+            "--issuer=https://login.microsoftonline.com/{tenant}/v2.0"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"very-secret-value\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("https://performance.fenland.example/auth/oidc/callback"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("very-secret") && !stderr.contains("very-secret"));
+    let database = pmf_store::Database::connect(&db.url).await.unwrap();
+    let org = pmf_store::organisations::by_slug(&database.conn, "fenland")
+        .await
+        .unwrap()
+        .unwrap();
+    let row = pmf_store::sign_in::single_sign_on(&database.conn, org.id)
+        .await
+        .unwrap()
+        .expect("a provider");
+    assert_eq!(row.client_secret, "very-secret-value");
+    assert_eq!(row.display_name, "Microsoft");
+
+    // A plain-http issuer elsewhere than loopback is refused, and nothing changes.
+    let wrong = api(&db)
+        .env("PMF_SSO_CLIENT_SECRET", "x")
+        .args(["sso", "--org-slug", "fenland", "--client-id", "app-2"])
+        .args(["--issuer", "http://idp.example"])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("--issuer"));
+    let row = pmf_store::sign_in::single_sign_on(&database.conn, org.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.client_id, "app-1");
+}

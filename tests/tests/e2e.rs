@@ -12,6 +12,7 @@ mod e2e {
     pub mod read;
     pub mod report;
     pub mod sign_in;
+    pub mod sign_in_oidc;
     pub mod worker;
     pub mod write;
 }

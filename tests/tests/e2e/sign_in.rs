@@ -481,3 +481,53 @@ async fn the_sign_in_page_offers_the_email_form_and_the_token_link() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
+async fn a_person_signs_in_by_email_in_chromium_and_signs_out() {
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .own_public_url()
+        .start()
+        .await;
+    let seen = pmf_tests::Browser::run(
+        "sign_in",
+        json!({
+            "base": app.public_url,
+            "email": OFFICER,
+            "mailDir": app.mail_dir.display().to_string(),
+        }),
+    )
+    .await;
+    assert_eq!(seen["frontDoor"]["signInLink"], 1, "{seen:#}");
+    assert_eq!(
+        seen["frontDoor"]["tokenSummary"],
+        "Use an API token (scripts, kiosks)"
+    );
+    assert_eq!(
+        seen["frontDoor"]["tokenBoxVisible"], false,
+        "the token box is folded away"
+    );
+    assert_eq!(seen["sent"], "Check your e-mail");
+    assert_eq!(seen["confirmPage"]["heading"], "Sign in");
+    assert_eq!(
+        seen["confirmPage"]["cookiesBefore"],
+        json!([]),
+        "opening the link signs nobody in"
+    );
+    assert_eq!(
+        seen["who"], "Signed in as Lee Ward (officer)\nSign out",
+        "{seen:#}"
+    );
+    assert_eq!(
+        seen["cookie"],
+        json!({ "httpOnly": true, "sameSite": "Lax", "path": "/" })
+    );
+    assert_eq!(seen["signedOut"], "You have signed out.");
+    assert_eq!(
+        seen["afterSignOut"],
+        json!({ "accessShown": true, "cookies": [] })
+    );
+    app.stop().await;
+}
