@@ -30,6 +30,7 @@ pub struct TestAppBuilder {
     demo: bool,
     own_public_url: bool,
     auth_rate: api::sign_in::AuthRateLimit,
+    smtp_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -49,6 +50,12 @@ impl TestAppBuilder {
     /// all come from 127.0.0.1).
     pub fn auth_rate(mut self, per_minute: u32, burst: u32) -> Self {
         self.auth_rate = api::sign_in::AuthRateLimit { per_minute, burst };
+        self
+    }
+
+    /// Sign-in mail through this SMTP server (`SMTP_URL`) instead of files in `MAIL_DIR`.
+    pub fn sign_in_mail_by_smtp(mut self, url: String) -> Self {
+        self.smtp_url = Some(url);
         self
     }
 
@@ -95,9 +102,15 @@ impl TestAppBuilder {
         )
         .await
         .expect("bind")
-        .with_sign_in(api::sign_in::SignInSettings {
-            rate: self.auth_rate,
-            ..api::sign_in::SignInSettings::with_mail_dir(&mail_dir)
+        .with_sign_in({
+            let mut settings = api::sign_in::SignInSettings {
+                rate: self.auth_rate,
+                ..api::sign_in::SignInSettings::with_mail_dir(&mail_dir)
+            };
+            if let Some(url) = self.smtp_url {
+                settings.mail.target = pmf_mail::MailTarget::Smtp(url);
+            }
+            settings
         })
         .expect("sign-in settings");
         let addr = server.local_addr();
@@ -160,6 +173,7 @@ impl TestApp {
                 per_minute: 6000,
                 burst: 1000,
             },
+            smtp_url: None,
         }
     }
 

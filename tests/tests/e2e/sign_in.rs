@@ -111,7 +111,33 @@ async fn the_whole_email_flow_signs_in_sees_what_a_token_sees_and_signs_out() {
         sessions["data"]["mySessions"],
         json!([{ "method": "EMAIL", "current": true, "expiresAt": "2026-12-22T09:00:00Z" }])
     );
-    // The report works with the cookie too.
+    // The report reads with the cookie exactly as with the token.
+    let plans = app
+        .data(Caller::Token(&token), "{ plans { id } }", json!({}))
+        .await;
+    let report = format!(
+        "/reports/{}/2026-27%20Q2",
+        plans["plans"][0]["id"].as_str().unwrap()
+    );
+    let by_cookie = app
+        .client
+        .get(app.url(&report))
+        .header("Cookie", format!("pmf_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie.status(), 200);
+    let by_token = app
+        .client
+        .get(app.url(&report))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_cookie.text().await.unwrap(),
+        by_token.text().await.unwrap()
+    );
     let admin = app.token("demo", ADMIN).await;
     let audit = app
         .data(
@@ -528,6 +554,35 @@ async fn a_person_signs_in_by_email_in_chromium_and_signs_out() {
     assert_eq!(
         seen["afterSignOut"],
         json!({ "accessShown": true, "cookies": [] })
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_smtp_url_the_sign_in_mail_goes_to_the_relay_at_once() {
+    let sink = pmf_tests::smtp::SmtpSink::start();
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .sign_in_mail_by_smtp(sink.url())
+        .start()
+        .await;
+    let answer = post_form(&app, "/auth/email", &[("email", OFFICER)]).await;
+    assert_eq!(answer.status(), 200);
+    let mail = sink.wait_for(1).await.remove(0);
+    assert_eq!(mail.to, vec![OFFICER.to_string()]);
+    assert_eq!(mail.subject(), "Demo District Council: your sign-in link");
+    assert!(
+        mail.header("From")
+            .unwrap()
+            .contains("Demo District Council")
+    );
+    let link = pmf_tests::link_in(&mail.text()).expect("a link");
+    let signed_in = post_form(&app, "/auth/email/confirm", &[("token", &token_of(&link))]).await;
+    assert_eq!(signed_in.status(), 303);
+    assert!(
+        app.mails_to(OFFICER).is_empty(),
+        "nothing written to MAIL_DIR"
     );
     app.stop().await;
 }
