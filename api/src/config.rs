@@ -18,6 +18,8 @@ pub struct Config {
     /// Signing in: where sign-in mail goes (`SMTP_URL`, `MAIL_DIR`, `MAIL_FROM`), session
     /// lifetimes, the rate limit and the trusted proxies.
     pub sign_in: crate::sign_in::SignInSettings,
+    /// The node limits: `PMF_QUERY_COST_LIMIT` (staff) and `PMF_PUBLIC_QUERY_COST_LIMIT`.
+    pub cost_limits: crate::graphql::cost::CostLimits,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -81,7 +83,25 @@ impl Config {
                 "PMF_TRUSTED_PROXIES",
             ))?,
         };
+        let defaults = crate::graphql::cost::CostLimits::default();
+        let cost_limits = crate::graphql::cost::CostLimits {
+            staff: pmf_process::whole_number(
+                "PMF_QUERY_COST_LIMIT",
+                lookup("PMF_QUERY_COST_LIMIT"),
+                defaults.staff,
+                1..=1_000_000_000,
+                "results",
+            )?,
+            public: pmf_process::whole_number(
+                "PMF_PUBLIC_QUERY_COST_LIMIT",
+                lookup("PMF_PUBLIC_QUERY_COST_LIMIT"),
+                defaults.public,
+                1..=1_000_000_000,
+                "results",
+            )?,
+        };
         Ok(Self {
+            cost_limits,
             sign_in,
             database_url,
             listen,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use axum::http::HeaderMap;
 use pmf_core::Clock;
-use pmf_store::Database;
+use pmf_store::{Database, sizes::ListSizeCache};
 
 use crate::{
     auth::{self, Scope},
@@ -14,6 +14,7 @@ use crate::{
     graphql::{
         AppSchema, RequestContext, build_schema,
         context::SharedContext,
+        cost::CostLimits,
         loaders::{MAX_BATCH, OrgLoader},
     },
     response_cache::ResponseCache,
@@ -33,6 +34,9 @@ pub struct AppState {
     pub response_cache: Option<Arc<ResponseCache>>,
     /// Signing in: sessions, e-mailed links, single sign-on.
     pub sign_in: Arc<SignIn>,
+    /// The node limits (`PMF_QUERY_COST_LIMIT`, `PMF_PUBLIC_QUERY_COST_LIMIT`).
+    pub cost_limits: CostLimits,
+    pub list_sizes: Arc<ListSizeCache>,
 }
 
 impl AppState {
@@ -56,7 +60,15 @@ impl AppState {
             public_url,
             response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
             sign_in: Arc::new(sign_in),
+            cost_limits: CostLimits::default(),
+            list_sizes: Arc::default(),
         }
+    }
+
+    /// Node limits other than the defaults.
+    pub fn with_cost_limits(mut self, limits: CostLimits) -> Self {
+        self.cost_limits = limits;
+        self
     }
 
     /// Signing in with these settings (sign-in mail to `SMTP_URL` or `MAIL_DIR`).
@@ -115,6 +127,8 @@ pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext
         loader,
         not_cacheable: Default::default(),
         session_limits: state.sign_in.limits,
+        cost_limits: state.cost_limits,
+        list_sizes: state.list_sizes.clone(),
     }
 }
 

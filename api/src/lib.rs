@@ -70,6 +70,12 @@ impl Server {
         Ok(self)
     }
 
+    /// Node limits other than the defaults.
+    pub fn with_cost_limits(mut self, limits: graphql::cost::CostLimits) -> Self {
+        self.state = self.state.with_cost_limits(limits);
+        self
+    }
+
     /// A response cache of `bytes` (none at 0) instead of the default.
     pub fn with_response_cache(mut self, bytes: usize) -> Self {
         self.state = self.state.with_response_cache(bytes);

@@ -106,6 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await?
             .with_response_cache(config.response_cache_bytes)
+            .with_cost_limits(config.cost_limits)
             .with_sign_in(config.sign_in.clone())?;
             let addr = server.local_addr();
             tracing::info!(%addr, "listening");

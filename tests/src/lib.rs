@@ -31,6 +31,7 @@ pub struct TestAppBuilder {
     own_public_url: bool,
     auth_rate: api::sign_in::AuthRateLimit,
     smtp_url: Option<String>,
+    cost_limits: Option<api::graphql::cost::CostLimits>,
 }
 
 impl TestAppBuilder {
@@ -56,6 +57,12 @@ impl TestAppBuilder {
     /// Sign-in mail through this SMTP server (`SMTP_URL`) instead of files in `MAIL_DIR`.
     pub fn sign_in_mail_by_smtp(mut self, url: String) -> Self {
         self.smtp_url = Some(url);
+        self
+    }
+
+    /// Node limits other than the defaults.
+    pub fn cost_limits(mut self, staff: usize, public: usize) -> Self {
+        self.cost_limits = Some(api::graphql::cost::CostLimits { staff, public });
         self
     }
 
@@ -112,7 +119,8 @@ impl TestAppBuilder {
             }
             settings
         })
-        .expect("sign-in settings");
+        .expect("sign-in settings")
+        .with_cost_limits(self.cost_limits.unwrap_or_default());
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.serve(async {
@@ -174,6 +182,7 @@ impl TestApp {
                 burst: 1000,
             },
             smtp_url: None,
+            cost_limits: None,
         }
     }
 

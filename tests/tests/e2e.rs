@@ -9,6 +9,7 @@ mod e2e {
     pub mod oidc_client;
     pub mod operations;
     pub mod presentation;
+    pub mod query_cost;
     pub mod read;
     pub mod report;
     pub mod sign_in;

@@ -9,6 +9,7 @@ use pmf_store::{
 use super::{
     authorise::{SENIOR, require_owner_write, require_role},
     context::{begin, loader, request, scope},
+    cost,
     enums::{ActionStatus, Delivery, DueKind, face},
     input::{
         self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable, clearable_date, clearable_text,
@@ -124,6 +125,7 @@ impl ActionObj {
         Ok(self.status_for(ctx, input::period(&period)?).await?.into())
     }
     /// Every quarterly update, oldest first.
+    #[graphql(complexity = "cost::list(cost::sizes().updates_per_action, child_complexity)")]
     async fn updates(&self, ctx: &Context<'_>) -> GqlResult<Vec<ActionUpdateObj>> {
         Ok(self
             .updates_of(ctx)
@@ -240,6 +242,7 @@ pub struct ActionQueries;
 #[Object]
 impl ActionQueries {
     /// Actions in id order, filtered; status filters use each action's latest update.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn actions(
         &self,
         ctx: &Context<'_>,

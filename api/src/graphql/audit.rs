@@ -5,7 +5,7 @@ use pmf_store::audit::{self, AuditQuery};
 use super::{
     authorise::{SENIOR, require_role},
     context::{request, scope},
-    input,
+    cost, input,
     scalars::DateTime,
 };
 use crate::error::{GqlResult, gql};
@@ -47,6 +47,7 @@ pub struct AuditQueries;
 impl AuditQueries {
     /// The audit trail, newest first (ADMIN, EXECUTIVE): optionally one entity kind
     /// ("indicator", "measurement", "target", …) and a time window.
+    #[graphql(complexity = "cost::list(usize::try_from(first).unwrap_or(0), child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -26,6 +26,9 @@ pub struct RequestContext {
     pub not_cacheable: AtomicBool,
     /// How long sessions last (for `mySessions`).
     pub session_limits: pmf_store::sign_in::SessionLimits,
+    /// The node limits, and the councils' list sizes they are computed with.
+    pub cost_limits: super::cost::CostLimits,
+    pub list_sizes: std::sync::Arc<pmf_store::sizes::ListSizeCache>,
 }
 
 impl RequestContext {

@@ -13,6 +13,7 @@ use super::{
     actions::ActionObj,
     authorise::{SENIOR, require_role},
     context::{begin, loader, request, scope, signed_in},
+    cost,
     indicators::IndicatorObj,
     input::{self, MAX_TEXT, required_text},
     loaders::{ActionKey, IndicatorKey},
@@ -106,6 +107,9 @@ pub struct DeadlineQueries;
 #[Object]
 impl DeadlineQueries {
     /// Values and action updates due between two dates (inclusive), soonest first.
+    #[graphql(
+        complexity = "cost::list((cost::sizes().indicators + cost::sizes().actions).saturating_mul(cost::days_to_months(from.0, to.0)), child_complexity)"
+    )]
     async fn deadlines(
         &self,
         ctx: &Context<'_>,

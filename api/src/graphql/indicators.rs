@@ -13,6 +13,7 @@ use pmf_store::{
 use super::{
     authorise::{ADMIN, PROPOSERS, SENIOR, is_admin, require_role},
     context::{begin, loader, request, scope},
+    cost,
     enums::{
         Frequency, IndicatorLevel, IndicatorStatus, IndicatorType, Lifecycle, Polarity, Unit, face,
     },
@@ -137,6 +138,9 @@ impl IndicatorObj {
         load_result(ctx, &self.0, input::period(&period)?).await
     }
     /// Results for every period from `from` to `to` inclusive (same form, at most 400).
+    #[graphql(
+        complexity = "cost::list(cost::months_between(&from, &to).min(400), child_complexity)"
+    )]
     async fn series(
         &self,
         ctx: &Context<'_>,
@@ -279,6 +283,7 @@ impl IndicatorQueries {
     }
 
     /// Indicators in id order, filtered; status filters evaluate the rules for `statusPeriod`.
+    #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn indicators(
         &self,
         ctx: &Context<'_>,

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod audit;
 pub mod authorise;
 pub mod context;
+pub mod cost;
 pub mod deadlines;
 pub mod enums;
 pub mod indicators;
@@ -58,19 +59,23 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Deepest document accepted (the dashboard query is 7 deep).
 pub const MAX_DEPTH: usize = 12;
-/// Most fields a document may select, counting list fields as many.
-pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn build_schema() -> AppSchema {
+    schema_builder().finish()
+}
+
+/// The schema before `finish`, with its limits and extensions (tests add their own).
+pub fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription>
+{
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    // The node limit (`cost`): what a document can produce, refused before it runs.
+    .extension(cost::CostLimit)
     .limit_recursive_depth(32)
-    .finish()
 }
 
 /// The SDL `api print-schema` prints.

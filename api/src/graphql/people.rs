@@ -9,6 +9,7 @@ use pmf_store::{
 use super::{
     authorise::{ADMIN, is_admin, require_role},
     context::{begin, do_not_cache, loader, request, scope, signed_in},
+    cost,
     enums::{NotificationPreference, Role, face},
     input::{self, MAX_TITLE, required_text},
     loaders::UserKey,
@@ -120,6 +121,7 @@ impl PeopleQueries {
     }
 
     /// Users of the council (signed in only), by name.
+    #[graphql(complexity = "cost::list(cost::sizes().users, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -133,6 +135,7 @@ impl PeopleQueries {
     }
 
     /// API tokens: your own, or everyone's in the council for an ADMIN. Secrets are never shown.
+    #[graphql(complexity = "cost::list(cost::sizes().api_tokens, child_complexity)")]
     async fn api_tokens(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiToken>> {
         let me = signed_in(ctx)?;
         // `lastUsedAt` moves without the data version (token use is not a change).

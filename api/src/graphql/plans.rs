@@ -11,6 +11,7 @@ use super::{
     actions::ActionObj,
     authorise::{ADMIN, require_role},
     context::{begin, loader, request, scope},
+    cost,
     enums::{PlanKind, PlanStatus, face},
     indicators::IndicatorObj,
     input::{self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_text, optional_text, required_text},
@@ -98,6 +99,7 @@ impl PlanObj {
             public_org,
         ))
     }
+    #[graphql(complexity = "cost::list(cost::sizes().priorities_per_plan, child_complexity)")]
     async fn priorities(&self, ctx: &Context<'_>) -> GqlResult<Vec<PriorityObj>> {
         let rows = load_priorities(ctx, self.0.id).await?;
         Ok(rows.into_iter().map(PriorityObj).collect())
@@ -125,6 +127,7 @@ impl PriorityObj {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    #[graphql(complexity = "cost::list(cost::sizes().actions_per_priority, child_complexity)")]
     async fn actions(&self, ctx: &Context<'_>) -> GqlResult<Vec<ActionObj>> {
         let rows = loader(ctx)?
             .load_one(ActionsOfPriority(self.0.id))
@@ -132,6 +135,7 @@ impl PriorityObj {
             .unwrap_or_default();
         Ok(rows.into_iter().map(ActionObj).collect())
     }
+    #[graphql(complexity = "cost::list(cost::sizes().objectives_per_priority, child_complexity)")]
     async fn objectives(&self, ctx: &Context<'_>) -> GqlResult<Vec<ObjectiveObj>> {
         let rows = loader(ctx)?
             .load_one(ObjectivesOfPriority(self.0.id))
@@ -140,6 +144,7 @@ impl PriorityObj {
         Ok(rows.into_iter().map(ObjectiveObj).collect())
     }
     /// The priority's active indicators (published ones only on the public portal).
+    #[graphql(complexity = "cost::list(cost::sizes().indicators_per_priority, child_complexity)")]
     async fn indicators(&self, ctx: &Context<'_>) -> GqlResult<Vec<IndicatorObj>> {
         let rows = loader(ctx)?
             .load_one(IndicatorsOfPriority(self.0.id))
@@ -233,6 +238,7 @@ pub struct PlanQueries;
 #[Object]
 impl PlanQueries {
     /// Plans, newest first (published ones only on the public portal).
+    #[graphql(complexity = "cost::list(cost::sizes().plans, child_complexity)")]
     async fn plans(&self, ctx: &Context<'_>) -> GqlResult<Vec<PlanObj>> {
         let scope = scope(ctx)?;
         let db = &request(ctx).db.conn;

@@ -9,6 +9,7 @@ use pmf_store::{
 use super::{
     authorise::{ADMIN, require_role},
     context::{begin, do_not_cache, request, scope, signed_in},
+    cost,
     input::required_text,
     scalars::DateTime,
 };
@@ -80,6 +81,7 @@ pub struct SignInQueries;
 #[Object]
 impl SignInQueries {
     /// Your sessions that are still open, newest first.
+    #[graphql(complexity = "cost::list(20, child_complexity)")]
     async fn my_sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
         let me = signed_in(ctx)?;
         // Last use moves without the data version.

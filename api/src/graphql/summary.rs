@@ -7,6 +7,7 @@ use pmf_core::{
 use super::{
     actions::ActionObj,
     context::loader,
+    cost,
     indicators::IndicatorObj,
     input,
     loaders::*,
@@ -96,8 +97,12 @@ impl ExceptionItem {
 #[derive(SimpleObject)]
 pub struct PerformanceSummary {
     pub period: String,
+    #[graphql(complexity = "cost::list(cost::sizes().priorities_per_plan, child_complexity)")]
     pub priorities: Vec<PrioritySummary>,
     pub overall: SummaryCounts,
+    #[graphql(
+        complexity = "cost::list(cost::sizes().indicators + cost::sizes().actions, child_complexity)"
+    )]
     pub exceptions: Vec<ExceptionItem>,
 }
 

@@ -26,6 +26,7 @@ pub mod reminders;
 pub mod results;
 pub mod scoped;
 pub mod sign_in;
+pub mod sizes;
 pub mod stored;
 #[cfg(feature = "testing")]
 pub mod testing;
