@@ -5,6 +5,7 @@ mod e2e {
     pub mod browser;
     pub mod cache;
     pub mod contract;
+    pub mod database;
     pub mod fixtures;
     pub mod oidc_client;
     pub mod operations;

@@ -51,11 +51,11 @@ async fn main() -> ExitCode {
         }
     };
     worker::config::init_tracing(config.log_format);
+    let log_format = config.log_format;
     match run(cli, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("worker: {e:#}");
+            pmf_process::report_failure(log_format, "worker", &format!("{e:#}"));
             ExitCode::FAILURE
         }
     }

@@ -220,3 +220,47 @@ async fn run_delivers_within_seconds_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_database_that_refuses_is_named_once_with_the_cause_and_no_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for args in [&["run"][..], &["tick", "--at", "2025-11-10T08:00:00Z"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
+            .env(
+                "DATABASE_URL",
+                format!("postgres://pmf:hunter2-secret@127.0.0.1:{port}/pmf"),
+            )
+            .env_remove("SMTP_URL")
+            .env_remove("LOG_FORMAT")
+            .env("MAIL_DIR", mail_dir("refused"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The connect timeout is 5 s; this limit only stops a hung test.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?} still running");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("127.0.0.1:{port}")) && first.contains("refused"),
+            "{args:?}: the first line names the host and the cause: {stderr}"
+        );
+        assert_eq!(stderr.matches("refused").count(), 1, "said once: {stderr}");
+        assert!(!stderr.contains("pool timed out"), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{args:?}: {stderr}");
+    }
+}
