@@ -5,7 +5,7 @@ use std::{process::ExitCode, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use pmf_core::SystemClock;
+use pmf_core::{Clock, SystemClock};
 use worker::{Config, Worker};
 
 #[derive(Parser)]
@@ -74,7 +74,8 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             .await
         }
         Command::Tick { at, dry_run } => {
-            let report = worker.tick(at, dry_run).await?;
+            // The wall clock, read once: messages written by now go out whatever `--at` is.
+            let report = worker.tick_command(at, SystemClock.now(), dry_run).await?;
             for (slug, outcome) in &report.sweeps {
                 println!(
                     "sweep {slug} {}: {:?}, {} message(s)",
