@@ -5,6 +5,7 @@
 //! Time is always passed in (a [`Clock`] or an instant), never read here, so every job can be
 //! run "as if" at any date.
 pub mod config;
+pub mod lock;
 
 use std::{
     collections::HashMap,

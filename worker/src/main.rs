@@ -6,7 +6,7 @@ use std::{process::ExitCode, sync::Arc};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use pmf_core::{Clock, SystemClock};
-use worker::{Config, Worker};
+use worker::{Config, Worker, lock::WhenHeld};
 
 #[derive(Parser)]
 #[command(
@@ -62,8 +62,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Run);
+    // One worker per SQLite file: a second `run` refuses, a `tick` waits (worker::lock).
+    let when_held = match command {
+        Command::Run => WhenHeld::Refuse,
+        Command::Tick { .. } => WhenHeld::Wait,
+    };
+    let _lock = worker::lock::lock_sqlite(&config.database_url, when_held, |message| {
+        eprintln!("worker: {message}");
+    })
+    .await?;
     let worker = Worker::from_config(&config).await?;
-    match cli.command.unwrap_or(Command::Run) {
+    match command {
         Command::Run => {
             worker::run(
                 Arc::new(worker),

@@ -119,6 +119,18 @@ impl Database {
     }
 }
 
+/// The file a SQLite `url` names (`sqlite://pmf.db?mode=rwc` → `pmf.db`), or `None` for
+/// PostgreSQL and for an in-memory SQLite database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options: SqliteConnectOptions = url.parse().ok()?;
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty()).then(|| file.to_path_buf())
+}
+
 /// Where `url` points, for a message: `host:port` (or the socket directory) for PostgreSQL,
 /// the URL without its password otherwise.
 pub fn describe_target(url: &str) -> String {
@@ -274,6 +286,20 @@ mod tests {
             connect_cause(DbKind::Postgres, &tls),
             "TLS failed: server does not support TLS"
         );
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_file("sqlite://pmf.db?mode=rwc"),
+            Some("pmf.db".into())
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/pmf/pmf.db"),
+            Some("/var/lib/pmf/pmf.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://db.example/pmf"), None);
     }
 
     #[test]
