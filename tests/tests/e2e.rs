@@ -9,6 +9,7 @@ mod e2e {
     pub mod fixtures;
     pub mod oidc_client;
     pub mod operations;
+    pub mod owners;
     pub mod presentation;
     pub mod read;
     pub mod report;
