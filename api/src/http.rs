@@ -1,10 +1,10 @@
-//! The HTTP surface: `/graphql` (POST, and GraphiQL on GET), the dashboard, the reports,
+//! The HTTP surface: `/graphql` (POST, and GraphiQL on GET, its files under
+//! `/graphql/assets/`), the dashboard, the reports,
 //! `/health`, `/ready`. The router depends on everything; nothing depends on it.
 use std::time::Duration;
 
 use async_graphql::{
     Pos,
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -12,7 +12,7 @@ use axum::{
     Json, Router,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::{Html, IntoResponse},
+    response::IntoResponse,
     routing::get,
 };
 use serde_json::json;
@@ -28,7 +28,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(crate::graphiql::page).post(graphql))
+        .route("/graphql/assets/{file}", get(crate::graphiql::asset))
         .route("/", get(crate::dashboard::page))
         .route("/assets/{file}", get(crate::dashboard::asset))
         .route(
@@ -63,15 +64,6 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             )
         }
     }
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Performance GraphQL")
-            .finish(),
-    )
 }
 
 async fn graphql(
