@@ -4,6 +4,7 @@ mod e2e {
     pub mod alerts;
     pub mod browser;
     pub mod cache;
+    pub mod conformance;
     pub mod contract;
     pub mod database;
     pub mod fixtures;

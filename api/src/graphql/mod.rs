@@ -58,13 +58,27 @@ pub const MAX_DEPTH: usize = 12;
 /// Most fields a document may select, counting list fields as many.
 pub const MAX_COMPLEXITY: usize = 5_000;
 
+/// Deepest introspection-only document accepted: the standard introspection query that
+/// GraphiQL and other tools send is 13 deep (`args { type { ofType … } }`), and reads
+/// nothing but the schema.
+pub const MAX_INTROSPECTION_DEPTH: usize = 16;
+
 pub fn build_schema() -> AppSchema {
+    schema_with_depth(MAX_DEPTH)
+}
+
+/// The schema for documents that select only `__schema`, `__type` and `__typename`.
+pub fn build_introspection_schema() -> AppSchema {
+    schema_with_depth(MAX_INTROSPECTION_DEPTH)
+}
+
+fn schema_with_depth(depth: usize) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(MAX_DEPTH)
+    .limit_depth(depth)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .finish()
