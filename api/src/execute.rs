@@ -12,7 +12,7 @@ use crate::{
     auth::{self, Scope},
     error::ApiError,
     graphql::{
-        AppSchema, RequestContext, build_schema,
+        AppSchema, RequestContext, build_introspection_schema, build_schema,
         context::SharedContext,
         cost::CostLimits,
         loaders::{MAX_BATCH, OrgLoader},
@@ -29,6 +29,8 @@ pub struct AppState {
     pub db: Database,
     pub clock: Arc<dyn Clock>,
     pub schema: AppSchema,
+    /// The same schema with a deeper limit, for documents that only introspect.
+    pub introspection_schema: AppSchema,
     pub public_url: String,
     /// Answers to queries until the council's data changes; `None` when switched off.
     pub response_cache: Option<Arc<ResponseCache>>,
@@ -57,6 +59,7 @@ impl AppState {
             db,
             clock,
             schema: build_schema(),
+            introspection_schema: build_introspection_schema(),
             public_url,
             response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
             sign_in: Arc::new(sign_in),
@@ -147,11 +150,15 @@ pub async fn execute(
 pub async fn execute_with_cacheability(
     state: &AppState,
     scope: Option<Scope>,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> (async_graphql::Response, bool) {
     let context = Arc::new(request_context(state, scope));
-    let mut response = state
-        .schema
+    let schema = if only_introspects(&mut request) {
+        &state.introspection_schema
+    } else {
+        &state.schema
+    };
+    let mut response = schema
         .execute(request.data(SharedContext(context.clone())))
         .await;
     // Parse, validation and limit errors come from async-graphql without a code: they are
@@ -163,4 +170,30 @@ pub async fn execute_with_cacheability(
         }
     }
     (response, context.cacheable())
+}
+
+/// Whether every operation of the request's document selects only `__schema`, `__type` or
+/// `__typename` at its root (no fragments there): it reads the schema and no data, so the
+/// deeper [`crate::graphql::MAX_INTROSPECTION_DEPTH`] applies. A document that does not
+/// parse is not (execution reports why).
+fn only_introspects(request: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::Selection;
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    document.operations.iter().all(|(_, operation)| {
+        operation
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(field) => matches!(
+                    field.node.name.node.as_str(),
+                    "__schema" | "__type" | "__typename"
+                ),
+                _ => false,
+            })
+    })
 }

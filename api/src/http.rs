@@ -1,18 +1,18 @@
-//! The HTTP surface: `/graphql` (POST, and GraphiQL on GET), the dashboard, the reports,
+//! The HTTP surface: `/graphql` (POST, and GraphiQL on GET, its files under
+//! `/graphql/assets/`), the dashboard, the reports,
 //! `/health`, `/ready`. The router depends on everything; nothing depends on it.
 use std::time::Duration;
 
 use async_graphql::{
     Pos,
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
 };
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::{
     Json, Router,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-    response::{Html, IntoResponse},
+    extract::{FromRequest, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use serde_json::json;
@@ -33,13 +33,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphiql)
+            get(crate::graphiql::page)
                 .post(graphql)
                 .layer(axum::middleware::from_fn_with_state(
                     guard,
                     refuse_cross_site,
                 )),
         )
+        .route("/graphql/assets/{file}", get(crate::graphiql::asset))
         .merge(crate::sign_in::routes::routes(&state.sign_in))
         .route("/", get(crate::dashboard::page))
         .route("/assets/{file}", get(crate::dashboard::asset))
@@ -77,27 +78,42 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn graphiql() -> impl IntoResponse {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Performance GraphQL")
-            .finish(),
-    )
-}
-
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> axum::response::Response {
+/// `POST /graphql`, as the GraphQL-over-HTTP specification asks (the `graphql-http` audits,
+/// `tests/tests/e2e/conformance.rs`): a body not sent as `application/json` (or with no
+/// `Content-Type`) is refused (415); the
+/// answer is `application/graphql-response+json` when the client prefers it, with 400 (and
+/// no `data`) for a request that never ran (a document that does not parse or validate,
+/// variables that do not coerce, a caller not recognised: 401); otherwise
+/// `application/json` (also for `*/*` or no `Accept`), always 200.
+async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    let headers = request.headers().clone();
+    let media = Media::negotiate(&headers);
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(JSON));
+    if !is_json {
+        return refuse_request(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql takes a JSON body sent with Content-Type: application/json",
+        );
+    }
+    let request =
+        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
+            request, &state,
+        )
+        .await
+        {
+            Ok(request) => request,
+            Err(rejection) => return rejection.into_response(),
+        };
     let scope = match state.scope(&headers, None).await {
         Ok(scope) => scope,
         Err(e) => {
             let mut error = e.to_graphql().into_server_error(Pos::default());
             error.locations.clear();
-            return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error]))
-                .into_response();
+            return media.respond(async_graphql::Response::from_errors(vec![error]));
         }
     };
     let mut request = request.into_inner();
@@ -110,7 +126,7 @@ async fn graphql(
     if let (Some(cache), Some(key)) = (&state.response_cache, &cache_key)
         && let Some(answer) = cache.get(key)
     {
-        return graphql_json(answer);
+        return media.answer(answer);
     }
     // Parsed once: execution reuses the document the request now holds.
     let kind = operation_kind(&mut request);
@@ -127,9 +143,121 @@ async fn graphql(
     {
         let answer = axum::body::Bytes::from(answer);
         cache.insert(key, answer.clone());
-        return graphql_json(answer);
+        return media.answer(answer);
     }
-    GraphQLResponse::from(response).into_response()
+    media.respond(response)
+}
+
+/// What an answer is sent as, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/json`: always 200, `data` as it is.
+    Json,
+    /// `application/graphql-response+json`: status codes say whether the request ran.
+    GraphqlResponse,
+}
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+impl Media {
+    /// The acceptable type with the highest `q` (the first of equals); `application/json`
+    /// for `*/*`, `application/*`, no `Accept` or nothing we serve.
+    fn negotiate(headers: &HeaderMap) -> Self {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Media::Json;
+        };
+        let mut best: Option<(f32, Media)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = match parts
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                GRAPHQL_RESPONSE_JSON => Media::GraphqlResponse,
+                JSON | "application/*" | "*/*" => Media::Json,
+                _ => continue,
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(top, _)| q > top) {
+                best = Some((q, media));
+            }
+        }
+        best.map_or(Media::Json, |(_, media)| media)
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => JSON,
+            Media::GraphqlResponse => GRAPHQL_RESPONSE_JSON,
+        }
+    }
+
+    /// An answer already serialised (the response cache's: never with errors).
+    fn answer(self, body: axum::body::Bytes) -> Response {
+        ([(header::CONTENT_TYPE, self.content_type())], body).into_response()
+    }
+
+    /// A response, with the status and body its media type asks for.
+    fn respond(self, response: async_graphql::Response) -> Response {
+        let extra_headers = response.http_headers.clone();
+        let (status, body) = if self == Media::GraphqlResponse && never_ran(&response) {
+            let unauthenticated = response.errors.iter().any(|e| {
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
+            });
+            let status = if unauthenticated {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            // No `data` entry: the request never ran.
+            (
+                status,
+                serde_json::to_vec(&json!({ "errors": response.errors })),
+            )
+        } else {
+            (StatusCode::OK, serde_json::to_vec(&response))
+        };
+        let mut out = match body {
+            Ok(body) => {
+                (status, [(header::CONTENT_TYPE, self.content_type())], body).into_response()
+            }
+            Err(e) => {
+                tracing::error!("cannot serialise a GraphQL response: {e}");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        };
+        out.headers_mut().extend(extra_headers);
+        out
+    }
+}
+
+/// Whether the request failed before it ran: no data, and only errors that no field raised
+/// (a field's error has a path), such as parse, validation, variable, limit and caller errors.
+fn never_ran(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A request refused before it is read, as a GraphQL error in JSON.
+fn refuse_request(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, JSON)],
+        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] })
+            .to_string(),
+    )
+        .into_response()
 }
 
 /// The kind of the operation a request will run, or `None` when the document does not parse
@@ -147,16 +275,4 @@ fn operation_kind(request: &mut async_graphql::Request) -> Option<OperationType>
         }
         _ => None,
     }
-}
-
-/// A serialised GraphQL answer, as `GraphQLResponse` would send it.
-fn graphql_json(answer: axum::body::Bytes) -> axum::response::Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/graphql-response+json",
-        )],
-        answer,
-    )
-        .into_response()
 }

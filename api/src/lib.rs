@@ -5,6 +5,7 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod execute;
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod links;

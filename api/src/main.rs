@@ -82,11 +82,11 @@ async fn main() -> ExitCode {
         }
     };
     init_tracing(config.log_format);
+    let log_format = config.log_format;
     match run(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
+            pmf_process::report_failure(log_format, "api", &format!("{e:#}"));
             ExitCode::FAILURE
         }
     }

@@ -155,6 +155,65 @@ fn a_wrong_setting_is_named() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("PMF_LISTEN"));
 }
 
+/// A port on 127.0.0.1 that nothing listens on: bound, then let go.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Runs `cmd` to its end, failing the test if it is still running after `limit`.
+fn output_within(mut cmd: Command, limit: Duration) -> std::process::Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_database_that_refuses_is_named_once_with_the_cause_and_no_password() {
+    let port = closed_port();
+    for command in ["serve", "token"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_api"));
+        cmd.env(
+            "DATABASE_URL",
+            format!("postgres://pmf:hunter2-secret@127.0.0.1:{port}/pmf"),
+        )
+        .env("PMF_LISTEN", "127.0.0.1:0")
+        .env_remove("LOG_FORMAT")
+        .arg(command);
+        if command == "token" {
+            cmd.args(["--org-slug", "demo", "--email", "admin@demo.example"]);
+        }
+        // The connect timeout is 5 s; the limit only stops a hung test.
+        let output = output_within(cmd, Duration::from_secs(30));
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("127.0.0.1:{port}")) && first.contains("refused"),
+            "{command}: the first line names the host and the cause: {stderr}"
+        );
+        assert_eq!(
+            stderr.matches("refused").count(),
+            1,
+            "{command}: said once: {stderr}"
+        );
+        assert_eq!(stderr.matches("cannot connect").count(), 1, "{stderr}");
+        assert!(!stderr.contains("pool timed out"), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{command}: {stderr}");
+    }
+}
+
 #[tokio::test]
 async fn sso_sets_the_provider_with_the_secret_from_stdin_and_never_prints_it() {
     use std::io::Write;

@@ -50,6 +50,7 @@ fn digests(
                     stage: ReminderStage::DueToday,
                     page: Page::Indicator((i * 10 + k) as i64),
                     owner_name: None,
+                    unowned: false,
                 }
             })
             .collect();

@@ -36,6 +36,13 @@ impl Role {
     pub const fn can_approve(self) -> bool {
         matches!(self, Role::Admin | Role::Executive)
     }
+
+    /// Whether someone with the role may own an indicator or an action: only someone who
+    /// may record it (OFFICER or above). A VIEWER reads only, so chasing them for values
+    /// they cannot enter would help nobody.
+    pub const fn can_own(self) -> bool {
+        !matches!(self, Role::Viewer)
+    }
 }
 
 /// Whether a user may write an item (indicator value, action update, …) owned by
@@ -118,5 +125,8 @@ mod tests {
         }
         assert!(Admin.can_approve() && Executive.can_approve());
         assert!(!Manager.can_approve() && !Officer.can_approve() && !Viewer.can_approve());
+        for r in Role::ALL {
+            assert_eq!(r.can_own(), *r != Viewer, "{r} owns");
+        }
     }
 }

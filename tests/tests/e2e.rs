@@ -4,10 +4,13 @@ mod e2e {
     pub mod alerts;
     pub mod browser;
     pub mod cache;
+    pub mod conformance;
     pub mod contract;
+    pub mod database;
     pub mod fixtures;
     pub mod oidc_client;
     pub mod operations;
+    pub mod owners;
     pub mod presentation;
     pub mod query_cost;
     pub mod read;

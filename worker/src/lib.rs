@@ -5,6 +5,7 @@
 //! Time is always passed in (a [`Clock`] or an instant), never read here, so every job can be
 //! run "as if" at any date.
 pub mod config;
+pub mod lock;
 
 use std::{
     collections::HashMap,
@@ -212,6 +213,17 @@ impl Worker {
         clock: &dyn Clock,
         stop: &AtomicBool,
     ) -> Result<DeliveryReport, StoreError> {
+        self.deliver(clock, None, stop).await
+    }
+
+    /// `deliver_due`; with `real_now`, also every message never tried written by then
+    /// ([`outbox::Due::tick`]).
+    async fn deliver(
+        &self,
+        clock: &dyn Clock,
+        real_now: Option<DateTime<Utc>>,
+        stop: &AtomicBool,
+    ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
         let councils: HashMap<i64, String> = organisations::names(&self.db.conn).await?;
         let council = |row: &notification::Model| {
@@ -224,7 +236,11 @@ impl Worker {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            let rows = outbox::claim_due(&self.db, clock.now(), &self.policy).await?;
+            let due = match real_now {
+                Some(real_now) => outbox::Due::tick(clock.now(), real_now),
+                None => outbox::Due::at(clock.now()),
+            };
+            let rows = outbox::claim(&self.db, due, &self.policy).await?;
             if rows.is_empty() {
                 break;
             }
@@ -317,14 +333,29 @@ impl Worker {
         }
     }
 
-    /// `worker tick --at`: every sweep due at `at`, then delivery of everything due, all as
-    /// if the time were `at`. With `dry_run`, the sweeps are rolled back, nothing is sent,
-    /// and the report lists what would have gone out.
+    /// Every sweep due at `at`, then delivery of everything due, all as if the time were
+    /// `at` (the tests' simulated calendar): [`Worker::tick_command`] with the real time
+    /// taken to be `at`.
     pub async fn tick(&self, at: DateTime<Utc>, dry_run: bool) -> Result<TickReport, StoreError> {
+        self.tick_command(at, at, dry_run).await
+    }
+
+    /// `worker tick --at`: every sweep due at `at`, then delivery of everything due as if
+    /// the time were `at`, and also of every message never tried that was written by
+    /// `real_now` (the wall clock, passed in), so nothing written in real time waits for a
+    /// simulated clock; a message already tried keeps its backoff. With `dry_run`, the
+    /// sweeps are rolled back, nothing is sent, and the report lists what would have gone
+    /// out, those messages included.
+    pub async fn tick_command(
+        &self,
+        at: DateTime<Utc>,
+        real_now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<TickReport, StoreError> {
         if dry_run {
             let (sweeps, failed_sweeps) = self.sweep_due_organisations(at, Mode::DryRun).await?;
             let mut would_send = Vec::new();
-            for row in outbox::due(&self.db, at).await? {
+            for row in outbox::due(&self.db, outbox::Due::tick(at, real_now)).await? {
                 would_send.push(self.preview(&row, true));
             }
             for (_, outcome) in &sweeps {
@@ -341,7 +372,9 @@ impl Worker {
         }
         let (sweeps, failed_sweeps) = self.sweep_due_organisations(at, Mode::Commit).await?;
         let clock = FixedClock::new(at);
-        let delivery = self.deliver_due(&clock, &AtomicBool::new(false)).await?;
+        let delivery = self
+            .deliver(&clock, Some(real_now), &AtomicBool::new(false))
+            .await?;
         Ok(TickReport {
             sweeps,
             delivery,

@@ -5,8 +5,8 @@ use std::{process::ExitCode, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use pmf_core::SystemClock;
-use worker::{Config, Worker};
+use pmf_core::{Clock, SystemClock};
+use worker::{Config, Worker, lock::WhenHeld};
 
 #[derive(Parser)]
 #[command(
@@ -51,19 +51,29 @@ async fn main() -> ExitCode {
         }
     };
     worker::config::init_tracing(config.log_format);
+    let log_format = config.log_format;
     match run(cli, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("worker: {e:#}");
+            pmf_process::report_failure(log_format, "worker", &format!("{e:#}"));
             ExitCode::FAILURE
         }
     }
 }
 
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Run);
+    // One worker per SQLite file: a second `run` refuses, a `tick` waits (worker::lock).
+    let when_held = match command {
+        Command::Run => WhenHeld::Refuse,
+        Command::Tick { .. } => WhenHeld::Wait,
+    };
+    let _lock = worker::lock::lock_sqlite(&config.database_url, when_held, |message| {
+        eprintln!("worker: {message}");
+    })
+    .await?;
     let worker = Worker::from_config(&config).await?;
-    match cli.command.unwrap_or(Command::Run) {
+    match command {
         Command::Run => {
             worker::run(
                 Arc::new(worker),
@@ -74,7 +84,8 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             .await
         }
         Command::Tick { at, dry_run } => {
-            let report = worker.tick(at, dry_run).await?;
+            // The wall clock, read once: messages written by now go out whatever `--at` is.
+            let report = worker.tick_command(at, SystemClock.now(), dry_run).await?;
             for (slug, outcome) in &report.sweeps {
                 println!(
                     "sweep {slug} {}: {:?}, {} message(s)",

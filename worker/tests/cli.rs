@@ -201,6 +201,10 @@ async fn run_delivers_within_seconds_and_stops_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(eml_files(&dir).len(), 1, "delivered by the running worker");
+    // The file is written before the row is marked: wait for the mark too.
+    while the_row(&conn).await.status != "SENT" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(the_row(&conn).await.status, "SENT");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -218,5 +222,158 @@ async fn run_delivers_within_seconds_and_stops_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_database_that_refuses_is_named_once_with_the_cause_and_no_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for args in [&["run"][..], &["tick", "--at", "2025-11-10T08:00:00Z"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_worker"))
+            .env(
+                "DATABASE_URL",
+                format!("postgres://pmf:hunter2-secret@127.0.0.1:{port}/pmf"),
+            )
+            .env_remove("SMTP_URL")
+            .env_remove("LOG_FORMAT")
+            .env("MAIL_DIR", mail_dir("refused"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The connect timeout is 5 s; this limit only stops a hung test.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?} still running");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("127.0.0.1:{port}")) && first.contains("refused"),
+            "{args:?}: the first line names the host and the cause: {stderr}"
+        );
+        assert_eq!(stderr.matches("refused").count(), 1, "said once: {stderr}");
+        assert!(!stderr.contains("pool timed out"), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{args:?}: {stderr}");
+    }
+}
+
+/// Sends SIGTERM to `child` and waits (at most 20 s) for it to end.
+fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One worker per SQLite file: a second `run` refuses naming the file; a `tick` waits for
+/// the running one and goes on once it has stopped.
+#[test]
+fn one_worker_per_sqlite_file() {
+    use std::io::{BufRead, BufReader};
+    let dir = mail_dir("lock");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pmf.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let lock = dir.join("pmf.db.worker-lock");
+    let worker_on = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+        cmd.env("DATABASE_URL", &url)
+            .env("MAIL_DIR", dir.join("mail"))
+            .env_remove("SMTP_URL")
+            .env_remove("LOG_FORMAT")
+            .args(args);
+        cmd
+    };
+    let mut first = worker_on(&["run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its log, read on a thread (so it never blocks writing), line by line.
+    let (log_tx, log) = std::sync::mpsc::channel::<String>();
+    let first_stderr = first.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(first_stderr).lines().map_while(Result::ok) {
+            let _ = log_tx.send(line);
+        }
+    });
+    // Running (past its start-up, so it handles SIGTERM), holding the lock.
+    loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the first worker starts");
+        if line.contains("worker running") {
+            break;
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap().trim(),
+        first.id().to_string(),
+        "the lock file names the worker holding it"
+    );
+
+    let second = worker_on(&["run"]).output().unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("another worker is running on the SQLite database")
+            && err.contains(&file.display().to_string())
+            && err.contains(&format!("process {}", first.id())),
+        "{err}"
+    );
+
+    let mut tick = worker_on(&["tick", "--at", "2025-11-10T08:00:00Z"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(tick.stderr.take().unwrap()).lines();
+    let said = stderr
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("waiting for it to stop"));
+    assert!(said.is_some(), "tick says it waits");
+    assert!(tick.try_wait().unwrap().is_none(), "and it is waiting");
+
+    assert!(stop(&mut first).success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = tick.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = tick.kill();
+            panic!("tick did not go on after the worker stopped");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let rest: Vec<String> = stderr.map_while(Result::ok).collect();
+    assert!(status.success(), "{rest:?}");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut tick.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(out.contains("delivered: 0 sent"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -60,19 +60,35 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Deepest document accepted (the dashboard query is 7 deep).
 pub const MAX_DEPTH: usize = 12;
 
+/// Deepest introspection-only document accepted: the standard introspection query that
+/// GraphiQL and other tools send is 13 deep (`args { type { ofType … } }`), and reads
+/// nothing but the schema.
+pub const MAX_INTROSPECTION_DEPTH: usize = 16;
+
 pub fn build_schema() -> AppSchema {
     schema_builder().finish()
+}
+
+/// The schema for documents that select only `__schema`, `__type` and `__typename`.
+pub fn build_introspection_schema() -> AppSchema {
+    schema_with_depth(MAX_INTROSPECTION_DEPTH).finish()
 }
 
 /// The schema before `finish`, with its limits and extensions (tests add their own).
 pub fn schema_builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription>
 {
+    schema_with_depth(MAX_DEPTH)
+}
+
+fn schema_with_depth(
+    depth: usize,
+) -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(MAX_DEPTH)
+    .limit_depth(depth)
     // The node limit (`cost`): what a document can produce, refused before it runs.
     .extension(cost::CostLimit)
     .limit_recursive_depth(32)

@@ -263,8 +263,12 @@ pub struct ReminderLine {
     pub stage: ReminderStage,
     /// The indicator or action to enter it on.
     pub page: Page,
-    /// For an escalation: whose item it is.
+    /// For an escalation: whose item it is. For an unowned item: the VIEWER named as its
+    /// owner, if there is one.
     pub owner_name: Option<String>,
+    /// Sent to the performance team (ADMIN) because the item has no owner who can enter it:
+    /// none, or a VIEWER. Listed under its own heading.
+    pub unowned: bool,
 }
 
 fn missing_words(m: Missing) -> &'static str {
@@ -281,11 +285,15 @@ enum Section {
     DueToday,
     DueSoon,
     Team,
+    Unowned,
 }
 
 impl Section {
-    fn of(stage: ReminderStage) -> Self {
-        match stage {
+    fn of(line: &ReminderLine) -> Self {
+        if line.unowned {
+            return Section::Unowned;
+        }
+        match line.stage {
             ReminderStage::Overdue(_) => Section::Overdue,
             ReminderStage::DueToday => Section::DueToday,
             ReminderStage::DueSoon => Section::DueSoon,
@@ -298,6 +306,7 @@ impl Section {
             Section::DueToday => "Due today",
             Section::DueSoon => "Due soon",
             Section::Team => "Overdue in your team",
+            Section::Unowned => "No owner who can enter it",
         }
     }
 }
@@ -340,7 +349,7 @@ pub fn reminder_digest(
     let mut sorted: Vec<&ReminderLine> = lines.iter().collect();
     sorted.sort_by_cached_key(|l| {
         (
-            Section::of(l.stage),
+            Section::of(l),
             l.due_date,
             l.reference.clone(),
             l.period.to_string(),
@@ -348,7 +357,7 @@ pub fn reminder_digest(
     });
     let mut sections: Vec<(Section, SectionView)> = Vec::new();
     for line in sorted {
-        let section = Section::of(line.stage);
+        let section = Section::of(line);
         if sections.last().is_none_or(|(s, _)| *s != section) {
             let heading = section.heading();
             sections.push((
@@ -363,11 +372,14 @@ pub fn reminder_digest(
         if let Some((_, view)) = sections.last_mut() {
             view.lines.push(LineView {
                 name: format!("{} {}", line.reference, line.title),
-                whose: line
-                    .owner_name
-                    .as_deref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default(),
+                whose: match (line.unowned, line.owner_name.as_deref()) {
+                    (true, Some(n)) => {
+                        format!(" (its owner, {n}, is a VIEWER and cannot enter it)")
+                    }
+                    (true, None) => " (no owner)".to_string(),
+                    (false, Some(n)) => format!(" ({n})"),
+                    (false, None) => String::new(),
+                },
                 period: present::period(&line.period),
                 due: due_words(line),
                 missing: missing_words(line.missing),
@@ -375,12 +387,14 @@ pub fn reminder_digest(
             });
         }
     }
-    let own = lines.iter().filter(|l| !l.stage.is_escalation()).count();
-    let team = lines.len() - own;
+    let is_own = |l: &&ReminderLine| !l.unowned && !l.stage.is_escalation();
+    let own = lines.iter().filter(is_own).count();
+    let unowned = lines.iter().filter(|l| l.unowned).count();
+    let team = lines.len() - own - unowned;
     let urgency = lines
         .iter()
-        .filter(|l| !l.stage.is_escalation())
-        .map(|l| Section::of(l.stage))
+        .filter(is_own)
+        .map(Section::of)
         .min()
         .map(|s| match s {
             Section::Overdue => "overdue",
@@ -394,6 +408,7 @@ pub fn reminder_digest(
         name => recipient_name,
         own,
         team,
+        unowned,
         urgency,
         today => present::day_and_date(today),
         sections => Value::from(Serde(&sections)),
@@ -587,6 +602,7 @@ mod tests {
             stage,
             page: Page::Indicator(7),
             owner_name: stage.is_escalation().then(|| "Olive Officer".to_string()),
+            unowned: false,
         }
     }
 
@@ -634,6 +650,54 @@ mod tests {
         for body in [&r.text, &r.html] {
             assert!(!body.contains("{{"), "unfilled placeholder in {body}");
         }
+    }
+
+    #[test]
+    fn the_performance_team_is_told_of_items_no_owner_can_enter() {
+        let today = NaiveDate::from_ymd_opt(2025, 11, 11).unwrap();
+        let unowned = |reference: &str, owner: Option<&str>| ReminderLine {
+            owner_name: owner.map(str::to_string),
+            unowned: true,
+            ..line(ReminderStage::Overdue(1), reference)
+        };
+        let r = reminder_digest(
+            &links(),
+            "Fenland",
+            "Pat Admin",
+            &[
+                unowned("4.1", Some("Cllr Ann Hughes")),
+                unowned("4.2", None),
+            ],
+            today,
+        )
+        .unwrap();
+        assert_eq!(r.subject, "Fenland: 2 performance updates without an owner");
+        for needle in [
+            "No owner who can enter it\n-------------------------",
+            "* 4.1 Complaints <answered> in time (its owner, Cllr Ann Hughes, is a VIEWER and cannot enter it), ",
+            "* 4.2 Complaints <answered> in time (no owner), ",
+            "2 items have no owner who can enter them: please enter them or give each an owner (an OFFICER or above).",
+        ] {
+            assert!(r.text.contains(needle), "{needle} in {}", r.text);
+        }
+        assert!(!r.text.contains("You have"), "{}", r.text);
+        let mixed = reminder_digest(
+            &links(),
+            "Fenland",
+            "Pat Admin",
+            &[line(ReminderStage::DueToday, "1.1"), unowned("4.2", None)],
+            NaiveDate::from_ymd_opt(2025, 11, 10).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            mixed.subject,
+            "Fenland: 1 performance update due today, 1 without an owner"
+        );
+        assert!(
+            mixed.html.contains("1 item has no owner who can enter it"),
+            "{}",
+            mixed.html
+        );
     }
 
     #[test]

@@ -136,6 +136,16 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// Says once, on stderr, why the program stops: as a JSON log line with
+/// `LOG_FORMAT=json` (where the logs are collected), else as one plain line `{program}:
+/// {message}`. Not both, so a cause is never read twice.
+pub fn report_failure(format: LogFormat, program: &str, message: &str) {
+    match format {
+        LogFormat::Json => tracing::error!(program, "{message}"),
+        LogFormat::Text => eprintln!("{program}: {message}"),
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

@@ -188,7 +188,14 @@ async fn user_change(
 pub async fn create_action(uow: &UnitOfWork, new: NewAction) -> Result<action::Model, StoreError> {
     let org = uow.organisation_id()?;
     let priority = plans::priority(uow, org, new.priority_id).await?;
-    let owner = user_field(uow, org, new.owner_id, "ownerId").await?;
+    let owner = match new.owner_id {
+        Some(id) => Some(
+            people::owner_in(uow, org, id, "ownerId", "action")
+                .await?
+                .id,
+        ),
+        None => None,
+    };
     let sponsor = user_field(uow, org, new.sponsor_id, "sponsorId").await?;
     let due_kind = match new.due_date {
         Some(_) => None,
@@ -248,7 +255,15 @@ pub async fn update_action(
     if let Some(v) = change.description.into_new() {
         am.description = Set(v);
     }
-    if let Some(v) = user_change(uow, org, change.owner_id, "ownerId").await? {
+    let owner = match change.owner_id {
+        Change::To(id) => Some(Some(
+            people::owner_in(uow, org, id, "ownerId", "action")
+                .await?
+                .id,
+        )),
+        other => other.into_new(),
+    };
+    if let Some(v) = owner {
         am.owner_id = Set(v);
     }
     if let Some(v) = user_change(uow, org, change.sponsor_id, "sponsorId").await? {

@@ -17,12 +17,12 @@ pub enum StoreError {
     /// to the user, a retired indicator.
     #[error("{0}")]
     Invalid(String),
-    #[error("cannot connect to the database at {target}: {source}")]
-    Connect {
-        target: String,
-        #[source]
-        source: sea_orm::DbErr,
-    },
+    /// The database cannot be reached or refuses us: where (`host:port`, or the SQLite file)
+    /// and why (refused, host name not found, TLS, authentication, no answer), in one line
+    /// and never with the password. The cause is text, not a source, so that a report of
+    /// the whole chain (`{:#}`) says it once.
+    #[error("cannot connect to the database at {target}: {cause}")]
+    Connect { target: String, cause: String },
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("stored data is not valid: {0}")]

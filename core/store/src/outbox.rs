@@ -218,17 +218,64 @@ impl DeliveryPolicy {
     }
 }
 
-/// Claims up to `policy.batch` rows that are due (`PENDING` or `FAILED`, `next_attempt_at`
-/// reached, no live lease) by setting their lease, and returns them. On PostgreSQL the
-/// candidate rows are read `FOR UPDATE SKIP LOCKED`, so concurrent workers claim disjoint
-/// rows; on SQLite the write transaction (`BEGIN IMMEDIATE`) serialises claims.
+/// When delivery looks for due rows. [`Due::at`] is the scheduler's question: rows whose
+/// next attempt is at or before the time. `worker tick --at T` asks [`Due::tick`]: as of
+/// `T`, and also every message never tried that was written by the real time now, so a
+/// message written in real time never waits for a simulated clock to reach it; a message
+/// already tried keeps its backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// The time delivery acts as of: next attempts and leases are compared with it.
+    pub at: DateTime<Utc>,
+    /// Rows never attempted that were written at or before this time are due as well.
+    pub untried_written_by: DateTime<Utc>,
+}
+
+impl Due {
+    /// Rows due at `at`.
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            untried_written_by: at,
+        }
+    }
+
+    /// Rows due at `at`, and every row never tried written by `real_now`.
+    pub fn tick(at: DateTime<Utc>, real_now: DateTime<Utc>) -> Self {
+        Self {
+            at,
+            untried_written_by: real_now,
+        }
+    }
+
+    /// The later of the two times: a lease runs from it, so that a claim made as of a time
+    /// in the past still keeps a worker running in real time off the row.
+    fn latest(&self) -> DateTime<Utc> {
+        self.at.max(self.untried_written_by)
+    }
+}
+
+/// Claims up to `policy.batch` rows that are due at `now` (see [`claim`]).
 pub async fn claim_due(
     db: &Database,
     now: DateTime<Utc>,
     policy: &DeliveryPolicy,
 ) -> Result<Vec<notification::Model>, StoreError> {
+    claim(db, Due::at(now), policy).await
+}
+
+/// Claims up to `policy.batch` rows that are `due` (`PENDING` or `FAILED`, next attempt
+/// reached or never tried and written by then, no live lease) by setting their lease, and
+/// returns them. On PostgreSQL the candidate rows are read `FOR UPDATE SKIP LOCKED`, so
+/// concurrent workers claim disjoint rows; on SQLite the write transaction (`BEGIN
+/// IMMEDIATE`) serialises claims.
+pub async fn claim(
+    db: &Database,
+    due: Due,
+    policy: &DeliveryPolicy,
+) -> Result<Vec<notification::Model>, StoreError> {
     let txn = db.begin_write().await?;
-    let mut query = due_query(now).limit(policy.batch);
+    let mut query = due_query(due).limit(policy.batch);
     if txn.get_database_backend() == DbBackend::Postgres {
         query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
@@ -237,7 +284,7 @@ pub async fn claim_due(
         txn.rollback().await?;
         return Ok(rows);
     }
-    let until = now + policy.lease;
+    let until = due.latest() + policy.lease;
     notification::Entity::update_many()
         .col_expr(notification::Column::LockedUntil, Expr::value(Some(until)))
         .filter(notification::Column::Id.is_in(rows.iter().map(|r| r.id)))
@@ -253,27 +300,38 @@ pub async fn claim_due(
         .collect())
 }
 
-/// The rows delivery would claim at `now`, oldest first (also used by `--dry-run`).
-pub fn due_query(now: DateTime<Utc>) -> sea_orm::Select<notification::Entity> {
+/// The rows delivery would claim, oldest first (also used by `--dry-run`). A lease is live
+/// until its end, compared with the later of `due`'s two times.
+pub fn due_query(due: Due) -> sea_orm::Select<notification::Entity> {
+    let lease_over = due.latest();
+    let mut reached =
+        sea_orm::Condition::any().add(notification::Column::NextAttemptAt.lte(due.at));
+    // A row never tried is due from when it was written (its first attempt is then), so
+    // this adds something only when the real time is later than `at`; otherwise the
+    // scheduler's query stays as simple as its index.
+    if due.untried_written_by > due.at {
+        reached = reached.add(
+            sea_orm::Condition::all()
+                .add(notification::Column::Attempts.eq(0))
+                .add(notification::Column::CreatedAt.lte(due.untried_written_by)),
+        );
+    }
     notification::Entity::find()
         .filter(notification::Column::Status.is_in([PENDING, FAILED]))
-        .filter(notification::Column::NextAttemptAt.lte(now))
+        .filter(reached)
         .filter(
             sea_orm::Condition::any()
                 .add(notification::Column::LockedUntil.is_null())
-                .add(notification::Column::LockedUntil.lte(now)),
+                .add(notification::Column::LockedUntil.lte(lease_over)),
         )
         .order_by_asc(notification::Column::NextAttemptAt)
         .order_by_asc(notification::Column::Id)
 }
 
-/// The rows delivery would claim at `now`, oldest first, without claiming them (`worker tick
+/// The rows delivery would claim, oldest first, without claiming them (`worker tick
 /// --dry-run`).
-pub async fn due(
-    db: &Database,
-    now: DateTime<Utc>,
-) -> Result<Vec<notification::Model>, StoreError> {
-    Ok(due_query(now).all(&db.conn).await?)
+pub async fn due(db: &Database, due: Due) -> Result<Vec<notification::Model>, StoreError> {
+    Ok(due_query(due).all(&db.conn).await?)
 }
 
 /// Records a successful send. Only a row still waiting is changed.

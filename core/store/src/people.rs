@@ -61,6 +61,28 @@ pub async fn user_in<C: ConnectionTrait>(
         .ok_or_else(|| StoreError::not_found_in(field, "user", id))
 }
 
+/// The user named in `field` as the owner of `what` ("indicator", "action"): a user of the
+/// council who may record it (OFFICER or above, [`Role::can_own`]). A VIEWER is refused by
+/// name and role, as input to correct.
+pub async fn owner_in<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    id: i64,
+    field: &str,
+    what: &str,
+) -> Result<user::Model, StoreError> {
+    let user = user_in(db, organisation_id, id, field).await?;
+    let role = user.role.0;
+    if !role.can_own() {
+        return Err(StoreError::invalid(format!(
+            "{field}: {} ({}) is a {role} and cannot record values or updates, so cannot own \
+             an {what}; choose an OFFICER, MANAGER, EXECUTIVE or ADMIN",
+            user.name, user.email
+        )));
+    }
+    Ok(user)
+}
+
 async fn find_user<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,

@@ -17,8 +17,10 @@
 //! when active, gets the latest stage due ([`pmf_core::owner_stage`], the catch-up rule) if
 //! not already sent; their active line manager gets `ESCALATION` from three days after the
 //! due date, once. Items of inactive owners are not chased (the performance team reassigns
-//! them). Completed items, retired indicators and extensions are already accounted for by
-//! [`deadlines::outstanding`].
+//! them). Items with no owner who can enter them (none, or a VIEWER) are listed for every
+//! active ADMIN, the performance team, under "No owner who can enter it", at the stage an
+//! owner would have had, once each; nobody is escalated to. Completed items, retired
+//! indicators and extensions are already accounted for by [`deadlines::outstanding`].
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -230,6 +232,11 @@ async fn reminders(
         .map(|m| (m.item_kind, m.item_id, m.period, m.stage, m.recipient_id))
         .collect();
     let active = |id: Option<i64>| id.and_then(|id| users.get(&id)).filter(|u| u.active);
+    // The performance team, who are told of items no owner can enter.
+    let performance_team: Vec<&user::Model> = users
+        .values()
+        .filter(|u| u.active && u.role.0 == pmf_core::Role::Admin)
+        .collect();
 
     // recipient → (line, item kind, item id)
     let mut digests: BTreeMap<i64, Vec<(ReminderLine, &'static str, i64)>> = BTreeMap::new();
@@ -237,14 +244,62 @@ async fn reminders(
         let (Some((kind, id)), Some(missing)) = (item_key(item), item.missing) else {
             continue;
         };
-        let Some(owner) = active(item.owner_id) else {
-            continue;
-        };
-        let manager = active(owner.manager_id);
         let period = item.period.to_string();
         let was_sent = |stage: ReminderStage, to: i64| {
             sent.contains(&(kind.to_string(), id, period.clone(), stage.key(), to))
         };
+        let page = match kind {
+            "INDICATOR" => Page::Indicator(id),
+            _ => Page::Action(id),
+        };
+        let line = |stage: ReminderStage, owner_name: Option<String>, unowned: bool| ReminderLine {
+            reference: item.reference.clone(),
+            title: item.title.clone(),
+            period: item.period,
+            due_date: item.due_date,
+            extended: item.extended,
+            missing,
+            stage,
+            page,
+            owner_name,
+            unowned,
+        };
+        let owner = match item.owner_id {
+            None => None,
+            Some(owner_id) => match users.get(&owner_id) {
+                // Inactive owners' items are not chased: the performance team reassigns them.
+                Some(u) if !u.active => continue,
+                Some(u) => Some(u),
+                None => continue,
+            },
+        };
+        let owner = match owner {
+            Some(u) if u.role.0.can_own() => u,
+            // No owner, or one who cannot enter it (a VIEWER, made one before owners had to
+            // be able to record): nobody is chased or escalated to; every active ADMIN gets
+            // the owner's stage under "No owner who can enter it", once each.
+            unable => {
+                let owner_name = unable.map(|u| u.name.clone());
+                for admin in &performance_team {
+                    let already: Vec<ReminderStage> = pmf_core::owner_stage(item.due_date, date)
+                        .filter(|stage| was_sent(*stage, admin.id))
+                        .into_iter()
+                        .collect();
+                    for stage in pmf_core::stages_to_send(item.due_date, date, &already, false) {
+                        if stage.is_escalation() {
+                            continue;
+                        }
+                        digests.entry(admin.id).or_default().push((
+                            line(stage, owner_name.clone(), true),
+                            kind,
+                            id,
+                        ));
+                    }
+                }
+                continue;
+            }
+        };
+        let manager = active(owner.manager_id);
         let mut already = Vec::new();
         if let Some(stage) = pmf_core::owner_stage(item.due_date, date)
             && was_sent(stage, owner.id)
@@ -262,22 +317,10 @@ async fn reminders(
                 (true, None) => continue,
                 (false, _) => (owner, None),
             };
-            let page = match kind {
-                "INDICATOR" => Page::Indicator(id),
-                _ => Page::Action(id),
-            };
-            let line = ReminderLine {
-                reference: item.reference.clone(),
-                title: item.title.clone(),
-                period: item.period,
-                due_date: item.due_date,
-                extended: item.extended,
-                missing,
-                stage,
-                page,
-                owner_name,
-            };
-            digests.entry(to.id).or_default().push((line, kind, id));
+            digests
+                .entry(to.id)
+                .or_default()
+                .push((line(stage, owner_name, false), kind, id));
         }
     }
 

@@ -68,7 +68,7 @@ impl Drop for FreshDb {
     fn drop(&mut self) {
         match &self.place {
             TestDb::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".worker-lock"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }

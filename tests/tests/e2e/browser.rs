@@ -203,3 +203,47 @@ async fn the_dashboard_shows_the_api_counts_and_draws_charts_in_chromium() {
     assert_artefact(&artefacts["report"], b"%PDF");
     app.stop().await;
 }
+
+/// GraphiQL from the binary, in Chromium with no internet: the scenario fails on any request
+/// to another host, CSP violation or console error. A query typed into the editor and run
+/// with the execute button shows what the same query answers over HTTP.
+#[tokio::test]
+#[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
+async fn graphiql_runs_a_query_offline_in_chromium() {
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .start()
+        .await;
+    let query = "{ organisation { name } plans { title priorities { code title } } }";
+    let over_http = app.graphql(Caller::Public("demo"), query, json!({})).await;
+    assert!(over_http.get("errors").is_none(), "{over_http:#}");
+    let seen = Browser::run(
+        "graphiql",
+        json!({ "base": app.url(""), "org": "demo", "query": query }),
+    )
+    .await;
+    assert_eq!(seen["title"], "Performance GraphQL");
+    assert_eq!(
+        seen["response"], over_http,
+        "GraphiQL shows what the API answers"
+    );
+    let requests: Vec<&str> = seen["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for path in requests.iter() {
+        assert!(
+            *path == "/graphql" || path.starts_with("/graphql/assets/"),
+            "only the page, its files and the API: {requests:?}"
+        );
+    }
+    assert!(
+        requests.contains(&"/graphql/assets/graphiql.min.js"),
+        "{requests:?}"
+    );
+    assert_artefact(&seen["screenshot"], b"\x89PNG");
+    app.stop().await;
+}

@@ -372,10 +372,12 @@ async fn using_a_token_or_delivering_mail_does_not_move_the_data_version() {
         Some("bad"),
     )
     .await;
-    let queued = pmf_store::outbox::due_query(app.clock_now() + chrono::Duration::hours(1))
-        .all(&app.db.conn)
-        .await
-        .expect("read the outbox");
+    let queued = pmf_store::outbox::due_query(pmf_store::outbox::Due::at(
+        app.clock_now() + chrono::Duration::hours(1),
+    ))
+    .all(&app.db.conn)
+    .await
+    .expect("read the outbox");
     assert!(!queued.is_empty(), "the red value queued no alert");
     let (transport, sent) = worker::Transport::memory();
     let composer = worker::Composer::new(

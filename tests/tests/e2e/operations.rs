@@ -117,3 +117,76 @@ async fn bad_tokens_are_unauthenticated() {
     assert_eq!(error_code(&body), "NOT_FOUND");
     app.stop().await;
 }
+
+/// GraphiQL is served by the binary: the page and each file it loads, with their types and
+/// the dashboard's Content-Security-Policy, no inline script, nothing from another origin;
+/// any other name under `/graphql/assets/` is 404.
+#[tokio::test]
+async fn graphiql_is_served_by_the_binary_under_the_dashboards_policy() {
+    let app = TestApp::builder().start().await;
+    let get = |path: &str| app.client.get(app.url(path)).send();
+    let dashboard = get("/").await.unwrap();
+    let policy = dashboard.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("script-src 'self'") && policy.contains("font-src 'self' data:"));
+
+    let page = get("/graphql").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(page.headers()["content-security-policy"], policy.as_str());
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<title>Performance GraphQL</title>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("unpkg") && !html.contains("://"),
+        "no inline script, nothing from elsewhere: {html}"
+    );
+    // Every file the page names, and only ours.
+    let mut files = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for piece in html.split(attribute).skip(1) {
+            files.push(piece.split('"').next().unwrap().to_string());
+        }
+    }
+    assert_eq!(files.len(), 6, "{files:?}");
+    for file in &files {
+        assert!(file.starts_with("/graphql/assets/"), "{file}");
+        let response = get(file).await.unwrap();
+        assert_eq!(response.status(), 200, "{file}");
+        let expected = if file.ends_with(".js") {
+            "text/javascript; charset=utf-8"
+        } else {
+            "text/css; charset=utf-8"
+        };
+        assert_eq!(response.headers()["content-type"], expected, "{file}");
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            policy.as_str(),
+            "{file}"
+        );
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert!(response.bytes().await.unwrap().len() > 100, "{file}");
+    }
+    let licence = get("/graphql/assets/THIRD-PARTY-LICENSES.txt")
+        .await
+        .unwrap();
+    assert_eq!(licence.status(), 200);
+    assert_eq!(
+        licence.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    for unknown in [
+        "/graphql/assets/nothing.js",
+        "/graphql/assets/VERSIONS.md",
+        "/graphql/assets/index.html",
+        "/graphql/assets/..%2Fgraphiql.min.js",
+    ] {
+        assert_eq!(get(unknown).await.unwrap().status(), 404, "{unknown}");
+    }
+    app.stop().await;
+}

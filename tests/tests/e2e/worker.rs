@@ -939,3 +939,105 @@ async fn a_stopping_worker_finishes_what_is_in_flight_and_gives_the_rest_back() 
     assert_eq!(sink.wait_for(report.sent).await.len(), report.sent);
     app.stop().await;
 }
+
+/// `worker tick --at T` with T in the past: an alert written in real time goes out at once
+/// (it does not wait for the simulated clock to reach it), the dry run lists it, and once
+/// tried it keeps its backoff like any other message.
+#[tokio::test]
+async fn tick_at_a_past_time_delivers_what_was_written_in_real_time() {
+    let c = Council::new().await;
+    let real_now = Utc::now();
+    let r = c
+        .record(
+            &real_now.to_rfc3339(),
+            "M1",
+            "2025-10",
+            80.0,
+            Some("short-staffed"),
+        )
+        .await;
+    assert_eq!(r["status"], "RED");
+    let alert = |rows: Vec<notification::Model>| {
+        rows.into_iter()
+            .find(|r| r.kind == outbox::KIND_ALERT)
+            .expect("an alert in the outbox")
+    };
+    let written = alert(c.rows().await);
+    assert_eq!((written.status.as_str(), written.attempts), ("PENDING", 0));
+    let past = eight("2025-11-16");
+    let sink = SmtpSink::start();
+    let w = worker(&c.app, &sink.url());
+
+    // As of the past time alone (the scheduler's question), it is not due yet.
+    let dry = w.tick(past, true).await.unwrap();
+    assert!(
+        !dry.would_send.iter().any(|p| p.kind == outbox::KIND_ALERT),
+        "{:?}",
+        dry.would_send
+    );
+    // The command's dry run lists it, and changes nothing.
+    let dry = w.tick_command(past, Utc::now(), true).await.unwrap();
+    let listed: Vec<_> = dry
+        .would_send
+        .iter()
+        .filter(|p| p.kind == outbox::KIND_ALERT)
+        .collect();
+    assert_eq!(listed.len(), 1, "{:?}", dry.would_send);
+    assert_eq!(listed[0].to, "manager@test.example");
+    assert!(listed[0].queued_before);
+    assert_eq!(alert(c.rows().await).status, "PENDING");
+
+    // Tried once with the relay down: it keeps its backoff as of --at.
+    let (closed, _) = closed_smtp_url();
+    let down = worker(&c.app, &closed);
+    down.tick_command(past, Utc::now(), false).await.unwrap();
+    let failed = alert(c.rows().await);
+    assert_eq!((failed.status.as_str(), failed.attempts), ("FAILED", 1));
+    assert_eq!(failed.next_attempt_at, past + Duration::minutes(1));
+    let report = w
+        .tick_command(past + Duration::seconds(30), Utc::now(), false)
+        .await
+        .unwrap();
+    assert_eq!(report.delivery, Default::default(), "not due again yet");
+
+    // Once its backoff is over, it goes, once.
+    let report = w
+        .tick_command(past + Duration::minutes(1), Utc::now(), false)
+        .await
+        .unwrap();
+    assert!(report.delivery.sent >= 1, "{report:?}");
+    let got = sink.wait_for(report.delivery.sent).await;
+    let alerts: Vec<_> = got
+        .iter()
+        .filter(|m| m.subject().contains(": RED: M1"))
+        .collect();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].to, ["manager@test.example"]);
+    assert_eq!(alert(c.rows().await).status, "SENT");
+    c.app.stop().await;
+}
+
+/// A message written in real time, never tried, goes out with `tick --at` a time before it.
+#[tokio::test]
+async fn tick_at_a_past_time_sends_a_fresh_alert_at_once() {
+    let c = Council::new().await;
+    let real_now = Utc::now();
+    c.record(&real_now.to_rfc3339(), "M1", "2025-10", 80.0, None)
+        .await;
+    let sink = SmtpSink::start();
+    let w = worker(&c.app, &sink.url());
+    let past = eight("2025-11-16");
+    let report = w.tick_command(past, Utc::now(), false).await.unwrap();
+    let got = sink.wait_for(report.delivery.sent).await;
+    let rows = c.rows().await;
+    let alert = rows
+        .iter()
+        .find(|r| r.kind == outbox::KIND_ALERT)
+        .expect("an alert");
+    assert_eq!(alert.status, "SENT", "{alert:?}");
+    assert!(
+        got.iter()
+            .any(|m| m.subject().contains(": RED: M1") && m.to == ["manager@test.example"])
+    );
+    c.app.stop().await;
+}

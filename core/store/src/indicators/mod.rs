@@ -253,7 +253,11 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         None => None,
     };
     let owner = match new.owner_id {
-        Some(id) => Some(people::user_in(uow, org, id, "ownerId").await?.id),
+        Some(id) => Some(
+            people::owner_in(uow, org, id, "ownerId", "indicator")
+                .await?
+                .id,
+        ),
         None => None,
     };
     let now = uow.now();
@@ -324,7 +328,13 @@ pub async fn update(
     match change.owner_id {
         Change::Leave => {}
         Change::Clear => am.owner_id = Set(None),
-        Change::To(u) => am.owner_id = Set(Some(people::user_in(uow, org, u, "ownerId").await?.id)),
+        Change::To(u) => {
+            am.owner_id = Set(Some(
+                people::owner_in(uow, org, u, "ownerId", "indicator")
+                    .await?
+                    .id,
+            ))
+        }
     }
     if let Some(v) = change.level {
         am.level = Set(Stored(v));
