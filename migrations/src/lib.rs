@@ -7,6 +7,7 @@ mod m20261122_000001_schema;
 mod m20261201_000001_notification_items;
 mod m20261222_000001_outbox_claim_index;
 mod m20261229_000001_organisation_data_version;
+mod m20270110_000001_workbook;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_notification_items::Migration),
             Box::new(m20261222_000001_outbox_claim_index::Migration),
             Box::new(m20261229_000001_organisation_data_version::Migration),
+            Box::new(m20270110_000001_workbook::Migration),
         ]
     }
 }

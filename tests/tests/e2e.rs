@@ -9,6 +9,7 @@ mod e2e {
     pub mod oidc_client;
     pub mod operations;
     pub mod presentation;
+    pub mod rating_settings;
     pub mod read;
     pub mod report;
     pub mod worker;
