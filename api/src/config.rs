@@ -15,6 +15,8 @@ pub struct Config {
     pub demo_data: bool,
     /// Bytes of answers the response cache may hold (0: no cache).
     pub response_cache_bytes: usize,
+    /// The largest workbook upload (`PMF_UPLOAD_MAX_MB`), in bytes.
+    pub upload_max_bytes: usize,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -64,8 +66,16 @@ impl Config {
             0..=4096,
             "megabytes",
         )? * MIB;
+        let upload_max_bytes = pmf_process::whole_number(
+            "PMF_UPLOAD_MAX_MB",
+            lookup("PMF_UPLOAD_MAX_MB"),
+            crate::http::DEFAULT_UPLOAD_MAX_BYTES / MIB,
+            1..=1024,
+            "megabytes",
+        )? * MIB;
         Ok(Self {
             database_url,
+            upload_max_bytes,
             listen,
             public_url,
             log_format,

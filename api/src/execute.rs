@@ -30,6 +30,8 @@ pub struct AppState {
     pub public_url: String,
     /// Answers to queries until the council's data changes; `None` when switched off.
     pub response_cache: Option<Arc<ResponseCache>>,
+    /// The largest workbook upload (a GraphQL multipart request), in bytes.
+    pub upload_max_bytes: usize,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             schema: build_schema(),
             public_url,
             response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
+            upload_max_bytes: crate::http::DEFAULT_UPLOAD_MAX_BYTES,
         }
     }
 

@@ -16,15 +16,18 @@ use axum::{
     routing::get,
 };
 use serde_json::json;
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::{
     execute::{AppState, execute_with_cacheability},
     response_cache::CacheKey,
 };
 
-/// Largest request body accepted.
+/// Largest request body accepted (but for workbook uploads, see [`body_limit`]).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The largest upload (`PMF_UPLOAD_MAX_MB`) unless set otherwise.
+pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
@@ -35,14 +38,66 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/reports/{plan_id}/{period}",
             get(crate::report::report_handler),
         )
+        .route(
+            "/templates/register.xlsx",
+            get(crate::workbook::template_handler),
+        )
+        .route(
+            "/exports/register.xlsx",
+            get(crate::workbook::export_handler),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
         .with_state(state)
+}
+
+/// Bodies of at most [`MAX_BODY_BYTES`], except a GraphQL multipart request (a workbook
+/// upload, `importWorkbook`): at most the upload limit (`PMF_UPLOAD_MAX_MB`). A body
+/// announced larger is refused with 413 before it is read; one that grows larger fails.
+async fn body_limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let upload = request.uri().path() == "/graphql"
+        && request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+    let limit = if upload {
+        state.upload_max_bytes
+    } else {
+        MAX_BODY_BYTES
+    };
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {limit} bytes"),
+        )
+            .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn health() -> impl IntoResponse {

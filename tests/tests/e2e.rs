@@ -12,6 +12,7 @@ mod e2e {
     pub mod rating_settings;
     pub mod read;
     pub mod report;
+    pub mod workbook;
     pub mod worker;
     pub mod write;
 }

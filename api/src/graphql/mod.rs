@@ -19,6 +19,7 @@ pub mod results;
 pub mod scalars;
 pub mod settings;
 pub mod summary;
+pub mod workbook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -49,6 +50,7 @@ pub struct MutationRoot(
     results::ResultMutations,
     deadlines::DeadlineMutations,
     settings::SettingsMutations,
+    workbook::WorkbookMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
