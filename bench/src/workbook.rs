@@ -163,7 +163,7 @@ async fn measure(
         "the second import changed rows"
     );
     let started = Instant::now();
-    let exported = api::workbook::export::xlsx(db, &org).await?;
+    let exported = api::workbook::export::xlsx(db, &org, pmf_store::Audience::SignedIn).await?;
     let export = started.elapsed().as_secs_f64();
     Ok(format!(
         "| {label} | {import:.2} | {second:.2} | {export:.2} | {:.1} | {rss:.0} |",

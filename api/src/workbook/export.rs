@@ -320,9 +320,14 @@ pub async fn results(
     Ok(rows)
 }
 
-/// The council's register as an `.xlsx` workbook, with its Results sheet.
-pub async fn xlsx(db: &pmf_store::Database, org: &OrganisationSettings) -> anyhow::Result<Vec<u8>> {
-    let register = pmf_store::export::register(&db.conn, org.id).await?;
+/// What the audience may see of the council's register as an `.xlsx` workbook, with its
+/// Results sheet.
+pub async fn xlsx(
+    db: &pmf_store::Database,
+    org: &OrganisationSettings,
+    audience: pmf_store::Audience,
+) -> anyhow::Result<Vec<u8>> {
+    let register = pmf_store::export::register_for(&db.conn, org.id, audience).await?;
     let results = results(db, org, &register).await?;
     Ok(super::write::workbook(
         &sheets(&register),

@@ -352,9 +352,9 @@ pub async fn template_handler() -> axum::response::Response {
     }
 }
 
-/// `GET /exports/register.xlsx`: the caller's council's register, for a signed-in user
-/// (`Authorization: Bearer`). The public portal is refused: its export of what is
-/// published is not there yet.
+/// `GET /exports/register.xlsx`: the caller's council's register, authorised as GraphQL
+/// is: all of it for a signed-in user, what is published for the public portal
+/// (`X-Organisation: SLUG`).
 pub async fn export_handler(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
     headers: axum::http::HeaderMap,
@@ -365,18 +365,19 @@ pub async fn export_handler(
         Ok(None) => {
             return failure(
                 StatusCode::UNAUTHORIZED,
-                "send `Authorization: Bearer <token>` to export the register",
+                "send `Authorization: Bearer <token>`, or `X-Organisation: <slug>` for what the council publishes",
             );
+        }
+        Err(crate::error::ApiError::Internal(e)) => {
+            tracing::error!("export: {e:#}");
+            return failure(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        }
+        Err(e @ crate::error::ApiError::NotFound(_)) => {
+            return failure(StatusCode::NOT_FOUND, &e.to_string());
         }
         Err(e) => return failure(StatusCode::UNAUTHORIZED, &e.to_string()),
     };
-    if scope.user.is_none() {
-        return failure(
-            StatusCode::FORBIDDEN,
-            "the public portal cannot export the register; sign in",
-        );
-    }
-    match export::xlsx(&state.db, &scope.org).await {
+    match export::xlsx(&state.db, &scope.org, scope.audience()).await {
         Ok(bytes) => xlsx_response(bytes, &format!("{}-register.xlsx", scope.org.slug)),
         Err(e) => {
             tracing::error!("export: {e:#}");
@@ -399,8 +400,11 @@ pub async fn export_command(
         .ok_or_else(|| anyhow::anyhow!("--org-slug: no council {slug:?}"))?;
     let org = pmf_store::OrganisationSettings::try_from(&org)?;
     if !csv {
-        std::fs::write(out, export::xlsx(db, &org).await?)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+        std::fs::write(
+            out,
+            export::xlsx(db, &org, pmf_store::Audience::SignedIn).await?,
+        )
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
         return Ok(vec![out.to_path_buf()]);
     }
     std::fs::create_dir_all(out)

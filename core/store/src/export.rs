@@ -24,6 +24,42 @@ pub struct Register {
     pub action_updates: Vec<action_update::Model>,
 }
 
+/// What the audience may see of the council's register: everything for a signed-in user;
+/// for the public portal, as GraphQL shows it, published plans with their priorities,
+/// objectives and actions, published indicators that are not proposed and not in an
+/// unpublished plan with their targets and values, and no users.
+pub async fn register_for<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    audience: crate::Audience,
+) -> Result<Register, StoreError> {
+    let mut r = register(db, org).await?;
+    if !audience.is_public() {
+        return Ok(r);
+    }
+    use std::collections::HashSet;
+    r.plans.retain(|p| p.published);
+    let plans: HashSet<i64> = r.plans.iter().map(|p| p.id).collect();
+    r.priorities.retain(|p| plans.contains(&p.plan_id));
+    let priorities: HashSet<i64> = r.priorities.iter().map(|p| p.id).collect();
+    r.objectives.retain(|o| priorities.contains(&o.priority_id));
+    r.users.clear();
+    r.indicators.retain(|i| {
+        i.published
+            && *i.lifecycle != pmf_core::Lifecycle::Proposed
+            && i.priority_id.is_none_or(|p| priorities.contains(&p))
+    });
+    let indicators: HashSet<i64> = r.indicators.iter().map(|i| i.id).collect();
+    r.targets.retain(|t| indicators.contains(&t.indicator_id));
+    r.measurements
+        .retain(|m| indicators.contains(&m.indicator_id));
+    r.actions
+        .retain(|a| a.priority_id.is_some_and(|p| priorities.contains(&p)));
+    let actions: HashSet<i64> = r.actions.iter().map(|a| a.id).collect();
+    r.action_updates.retain(|u| actions.contains(&u.action_id));
+    Ok(r)
+}
+
 /// Reads every row of the council's register, each kind in id order (values and updates in
 /// period order).
 pub async fn register<C: ConnectionTrait>(db: &C, org: i64) -> Result<Register, StoreError> {
