@@ -1200,15 +1200,12 @@ impl Run<'_> {
         if !self.writing() {
             return Ok(0);
         }
-        let rows: Vec<indicator::Model> = current
+        let rows: Vec<(indicator::Model, Period)> = current
             .iter()
-            .filter_map(|(r, _)| self.indicators.get(r).cloned())
+            .filter_map(|(r, p)| self.indicators.get(r).map(|i| (i.clone(), *p)))
             .collect();
-        let asked: Vec<(&indicator::Model, Period)> = rows
-            .iter()
-            .zip(&current)
-            .map(|(row, (_, p))| (row, *p))
-            .collect();
+        let asked: Vec<(&indicator::Model, Period)> =
+            rows.iter().map(|(row, p)| (row, *p)).collect();
         let before = evaluate_many(self.uow, org, &asked).await?;
 
         let mut audits = Vec::new();
@@ -1246,9 +1243,9 @@ impl Run<'_> {
         }
         if !inserts.is_empty() {
             insert_batched(self.uow, inserts).await?;
+            // Read back by key, not by time: a database may store `now` less precisely.
             for m in crate::scoped::rows::<measurement::Entity>(org.id)
                 .filter(measurement::Column::Version.eq(1))
-                .filter(measurement::Column::EnteredAt.eq(self.uow.now()))
                 .all(self.uow)
                 .await?
             {
@@ -1383,6 +1380,7 @@ impl Run<'_> {
             return Ok(());
         }
         // The latest update of each action for each quarter.
+        let mut known: HashSet<i64> = HashSet::new();
         let mut latest: HashMap<(i64, Period), action_update::Model> = HashMap::new();
         for u in crate::scoped::rows::<action_update::Entity>(self.org.id)
             .order_by_asc(action_update::Column::CreatedAt)
@@ -1390,6 +1388,7 @@ impl Run<'_> {
             .all(self.uow)
             .await?
         {
+            known.insert(u.id);
             latest.insert((u.action_id, *u.period), u);
         }
         let fy = self.org.fy_start;
@@ -1439,11 +1438,10 @@ impl Run<'_> {
         if !self.writing() || inserts.is_empty() {
             return Ok(());
         }
-        let known: HashSet<i64> = latest.values().map(|u| u.id).collect();
+
         insert_batched(self.uow, inserts).await?;
         let mut audits = Vec::new();
         for u in crate::scoped::rows::<action_update::Entity>(self.org.id)
-            .filter(action_update::Column::CreatedAt.eq(self.uow.now()))
             .all(self.uow)
             .await?
         {
