@@ -831,3 +831,53 @@ async fn the_template_has_every_sheet_of_the_layout_and_imports_as_nothing() {
     assert_eq!(records.sheets, layout);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn csv_sheets_export_and_import_one_at_a_time() {
+    let app = TestApp::builder().at("2025-11-16T12:00:00Z").start().await;
+    council(&app).await;
+    let path = temp_file("for-csv.xlsx", &register());
+    assert!(command(&app, &path, false).await.ok);
+    let dir = path.with_file_name("csv");
+    let files = api::workbook::export_command(&app.db, "maidstone", &dir, true)
+        .await
+        .expect("export");
+    assert_eq!(files.len(), pmf_core::layout::SHEETS.len());
+    for sheet in pmf_core::layout::SHEETS {
+        let file = dir.join(format!("{}.csv", sheet.name));
+        let outcome = api::workbook::import_command(
+            &app.db,
+            pmf_tests::PUBLIC_URL,
+            app.clock_now(),
+            api::workbook::ImportCommand {
+                org_slug: "maidstone",
+                file: &file,
+                dry_run: false,
+                sheet: Some(sheet.name),
+            },
+        )
+        .await
+        .expect("the command runs");
+        assert!(outcome.ok, "{}: {:#?}", sheet.name, outcome.lines);
+        assert!(
+            outcome.lines[0].starts_with(&format!("{}: 0 created, 0 updated, ", sheet.name)),
+            "{:#?}",
+            outcome.lines
+        );
+    }
+    let without = api::workbook::import_command(
+        &app.db,
+        pmf_tests::PUBLIC_URL,
+        app.clock_now(),
+        api::workbook::ImportCommand {
+            org_slug: "maidstone",
+            file: &dir.join("Values.csv"),
+            dry_run: true,
+            sheet: None,
+        },
+    )
+    .await;
+    let message = format!("{:#}", without.expect_err("a .csv needs --sheet"));
+    assert!(message.contains("name it with --sheet"), "{message}");
+    app.stop().await;
+}
