@@ -881,3 +881,62 @@ async fn csv_sheets_export_and_import_one_at_a_time() {
     assert!(message.contains("name it with --sheet"), "{message}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn only_new_reds_of_periods_still_open_alert_on_import_and_ambiguous_plans_are_named() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::builder().at("2025-11-16T12:00:00Z").start().await;
+    let token = council(&app).await;
+    let path = temp_file("alerts.xlsx", &register());
+    assert!(command(&app, &path, false).await.ok);
+    let alerts = || async {
+        pmf_store::entity::notification::Entity::find()
+            .count(&app.db.conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(
+        alerts().await,
+        0,
+        "June's red (due in July) is history: nobody is e-mailed"
+    );
+    // November 2025 is due on 10 December: still open, so its red is news for the manager.
+    let values = xlsx(&[(
+        "Values",
+        vec![
+            vec![S("Indicator ref"), S("Period"), S("Value")],
+            vec![S("CS1"), S("2025-11"), N(50.0)],
+            vec![S("CS1"), S("2025-07"), N(50.0)],
+        ],
+    )]);
+    let done = upload(&app, &token, "values.xlsx", &values, Some(false)).await;
+    assert_eq!(done["data"]["importWorkbook"]["ok"], true, "{done}");
+    let sent = pmf_store::entity::notification::Entity::find()
+        .all(&app.db.conn)
+        .await
+        .expect("notifications");
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert_eq!(sent[0].recipient_email, "head@maidstone.example");
+
+    // Two plans of one title cannot be told apart.
+    app.data(
+        Caller::Token(&token),
+        r#"mutation { createPlan(input: { kind: OTHER, title: "Corporate Plan 2024-28", startDate: "2024-04-01", endDate: "2028-03-31" }) { id } }"#,
+        json!({}),
+    )
+    .await;
+    let priorities = xlsx(&[(
+        "Priorities",
+        vec![
+            vec![S("Plan"), S("Code"), S("Title")],
+            vec![S("Corporate Plan 2024-28"), S("P3"), S("Growth")],
+        ],
+    )]);
+    let refused = upload(&app, &token, "p.xlsx", &priorities, Some(false)).await;
+    assert_eq!(
+        refused["data"]["importWorkbook"]["errors"],
+        json!([{ "sheet": "Priorities", "row": 2, "column": "Plan",
+                 "message": "\"Corporate Plan 2024-28\" matches 2 plans of this council; give them different titles first" }])
+    );
+    app.stop().await;
+}
