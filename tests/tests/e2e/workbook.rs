@@ -940,3 +940,73 @@ async fn only_new_reds_of_periods_still_open_alert_on_import_and_ambiguous_plans
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_workbook_larger_than_an_ordinary_request_uploads_within_its_own_limit() {
+    let app = TestApp::builder().at("2026-05-01T09:00:00Z").start().await;
+    let token = council(&app).await;
+    let (indicators, years) = (200, 10);
+    let mut sheets: Vec<(&str, Vec<Vec<X>>)> = vec![
+        (
+            "Plans",
+            vec![
+                vec![S("Title"), S("Kind"), S("Start date"), S("End date")],
+                vec![S("Plan"), S("Other"), D(2016, 4, 1), D(2026, 3, 31)],
+            ],
+        ),
+        (
+            "Indicators",
+            vec![vec![
+                S("Ref"),
+                S("Title"),
+                S("Unit"),
+                S("Polarity"),
+                S("Frequency"),
+            ]],
+        ),
+        (
+            "Targets",
+            vec![vec![S("Indicator ref"), S("Period"), S("Target")]],
+        ),
+        (
+            "Values",
+            vec![vec![S("Indicator ref"), S("Period"), S("Value")]],
+        ),
+    ];
+    for i in 0..indicators {
+        let r = format!("K{i:03}");
+        sheets[1].1.push(vec![
+            X::T(r.clone()),
+            X::T(format!("Indicator {i}")),
+            S("Count"),
+            S("Higher is better"),
+            S("Monthly"),
+        ]);
+        for y in 0..years {
+            let fy = 2016 + y;
+            sheets[2].1.push(vec![
+                X::T(r.clone()),
+                X::T(format!("{fy}-{:02}", (fy + 1) % 100)),
+                N(100.0),
+            ]);
+            for m in 0..12 {
+                let (year, month) = if m < 9 { (fy, m + 4) } else { (fy + 1, m - 8) };
+                sheets[3].1.push(vec![
+                    X::T(r.clone()),
+                    X::T(format!("{year}-{month:02}")),
+                    N(f64::from(90 + (i + m) % 20)),
+                ]);
+            }
+        }
+    }
+    let bytes = xlsx(&sheets);
+    assert!(bytes.len() > 256 * 1024, "{} bytes", bytes.len());
+    let done = upload(&app, &token, "big.xlsx", &bytes, Some(false)).await;
+    let report = &done["data"]["importWorkbook"];
+    assert_eq!(report["ok"], true, "{done}");
+    assert_eq!(
+        report["counts"][3],
+        json!({ "sheet": "Values", "created": 24_000, "updated": 0, "unchanged": 0 })
+    );
+    app.stop().await;
+}
