@@ -1010,3 +1010,50 @@ async fn a_workbook_larger_than_an_ordinary_request_uploads_within_its_own_limit
     );
     app.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
+async fn an_admin_checks_and_imports_a_workbook_on_the_dashboard_in_chromium() {
+    let app = TestApp::builder().at("2025-11-16T12:00:00Z").start().await;
+    let token = council(&app).await;
+    let good = temp_file("dashboard-good.xlsx", &register());
+    let bad = temp_file(
+        "dashboard-bad.xlsx",
+        &xlsx(&[(
+            "Values",
+            vec![
+                vec![S("Indicator ref"), S("Period"), S("Value")],
+                vec![S("CS1"), S("2025-26 Q5"), N(1.0)],
+            ],
+        )]),
+    );
+    let seen = pmf_tests::Browser::run(
+        "import",
+        json!({ "base": app.url(""), "token": token, "good": good, "bad": bad }),
+    )
+    .await;
+    assert_eq!(
+        seen["errors"],
+        json!([[
+            "Values",
+            "2",
+            "Period",
+            "\"2025-26 Q5\" is not a period; write 2025-26, 2025-26 Q1 or 2025-06"
+        ]])
+    );
+    assert_eq!(seen["dry"]["Indicators"], json!([2, 0, 0]), "{seen}");
+    assert_eq!(seen["done"]["Values"], json!([4, 0, 0]), "{seen}");
+    assert_eq!(seen["doneHeading"], "Imported");
+    let count = app
+        .data(
+            Caller::Token(&token),
+            "{ indicators { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        count["indicators"]["totalCount"], 2,
+        "stored on confirmation only"
+    );
+    app.stop().await;
+}
