@@ -296,6 +296,7 @@
     if (state.viewer) {
       fill(who,
         h('span', null, 'Signed in as ', h('strong', null, state.viewer.name), ' (' + state.viewer.role.toLowerCase() + ')'),
+        state.viewer.role === 'ADMIN' ? h('a', { class: 'button secondary', href: '#/import', id: 'import-link' }, 'Import a workbook') : null,
         h('button', { type: 'button', class: 'secondary', onclick: signOut }, 'Sign out'));
     } else {
       fill(who,
@@ -439,12 +440,103 @@
     const m = /^#\/indicators\/([^/?#]+)/.exec(location.hash);
     try {
       if (m) await renderIndicator(decodeURIComponent(m[1]), token);
+      else if (location.hash === '#/import') renderImport();
       else await renderOverview(token);
     } catch (e) {
       if (token !== state.routeToken) return;
       setStatus('');
       fill($('view'), h('div', { class: 'error', role: 'alert' }, e.message));
     }
+  }
+
+  // ---------------------------------------------------------------- import (ADMIN)
+
+  const IMPORT = `mutation Import($file: Upload!, $dryRun: Boolean) {
+    importWorkbook(file: $file, dryRun: $dryRun) {
+      ok dryRun errors { sheet row column message } counts { sheet created updated unchanged }
+    }
+  }`;
+
+  /** Sends the workbook by the GraphQL multipart request spec: operations, map, the file. */
+  async function uploadWorkbook(file, dryRun) {
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: IMPORT, variables: { file: null, dryRun } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', file, file.name);
+    let response;
+    try {
+      response = await fetch('/graphql', {
+        method: 'POST',
+        headers: Object.assign({ Accept: 'application/json' }, authHeaders()),
+        body: form,
+        credentials: state.session ? 'same-origin' : 'omit',
+        cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError('The server could not be reached. Check your connection and try again.', 'NETWORK');
+    }
+    if (response.status === 413) throw new ApiError('The workbook is larger than the server accepts.', 'BAD_USER_INPUT');
+    let body;
+    try { body = await response.json(); } catch (e) {
+      throw new ApiError('The server answered ' + response.status + ' without data.', 'INTERNAL');
+    }
+    if (body.errors && body.errors.length) {
+      throw new ApiError(body.errors.map((e) => e.message).join('; '), (body.errors[0].extensions || {}).code);
+    }
+    return body.data.importWorkbook;
+  }
+
+  function importReport(report) {
+    if (!report.ok) {
+      return h('section', { id: 'import-report', 'aria-labelledby': 'import-report-heading' },
+        h('h2', { id: 'import-report-heading' }, report.errors.length + (report.errors.length === 1 ? ' problem' : ' problems') + ': nothing was imported'),
+        h('p', null, 'Correct these in the workbook and check it again.'),
+        h('table', { id: 'import-errors' },
+          h('thead', null, h('tr', null, ['Sheet', 'Row', 'Column', 'Problem'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', null, report.errors.map((e) => h('tr', null,
+            h('td', null, e.sheet), h('td', null, e.row == null ? '' : String(e.row)),
+            h('td', null, e.column || ''), h('td', null, e.message))))));
+    }
+    return h('section', { id: 'import-report', 'aria-labelledby': 'import-report-heading' },
+      h('h2', { id: 'import-report-heading' }, report.dryRun ? 'The workbook is ready to import' : 'Imported'),
+      h('table', { id: 'import-counts' },
+        h('thead', null, h('tr', null, ['Sheet', report.dryRun ? 'Would be created' : 'Created', report.dryRun ? 'Would be updated' : 'Updated', 'Unchanged'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, report.counts.map((c) => h('tr', { 'data-sheet': c.sheet },
+          h('td', null, c.sheet), h('td', null, String(c.created)), h('td', null, String(c.updated)), h('td', null, String(c.unchanged)))))));
+  }
+
+  function renderImport() {
+    setStatus('');
+    const view = $('view');
+    if (!state.viewer || state.viewer.role !== 'ADMIN') {
+      fill(view, h('h1', null, 'Import a workbook'), h('p', null, 'Only the performance team (ADMIN) can import workbooks.'));
+      return;
+    }
+    const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
+    const input = h('input', { id: 'import-file', type: 'file', accept: '.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', required: '' });
+    const run = async (dryRun) => {
+      const file = input.files && input.files[0];
+      if (!file) { fill(result, h('div', { class: 'error', role: 'alert' }, 'Choose a workbook (.xlsx) first.')); return; }
+      setStatus(dryRun ? 'Checking ' + file.name + '…' : 'Importing ' + file.name + '…');
+      try {
+        const report = await uploadWorkbook(file, dryRun);
+        setStatus('');
+        const confirm = report.ok && report.dryRun
+          ? h('button', { type: 'button', id: 'import-confirm', onclick: () => run(false) }, 'Import ' + file.name)
+          : null;
+        fill(result, importReport(report), confirm);
+      } catch (e) {
+        setStatus('');
+        fill(result, h('div', { class: 'error', role: 'alert' }, e.message));
+      }
+    };
+    const form = h('form', { id: 'import-form', class: 'panel', onsubmit: (e) => { e.preventDefault(); run(true); } },
+      h('label', { for: 'import-file' }, 'Workbook (.xlsx)'),
+      h('p', { class: 'hint' }, 'In the layout of the ', h('a', { href: '/templates/register.xlsx' }, 'template'), ' or of an export. It is checked first: nothing is stored until you confirm.'),
+      input,
+      h('button', { type: 'submit', id: 'import-check' }, 'Check the workbook'));
+    fill(view, h('h1', null, 'Import a workbook'), form, result);
+    focusHeading();
   }
 
   function focusHeading() {

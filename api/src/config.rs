@@ -20,6 +20,8 @@ pub struct Config {
     pub sign_in: crate::sign_in::SignInSettings,
     /// The node limits: `PMF_QUERY_COST_LIMIT` (staff) and `PMF_PUBLIC_QUERY_COST_LIMIT`.
     pub cost_limits: crate::graphql::cost::CostLimits,
+    /// The largest workbook upload (`PMF_UPLOAD_MAX_MB`), in bytes.
+    pub upload_max_bytes: usize,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -100,10 +102,18 @@ impl Config {
                 "results",
             )?,
         };
+        let upload_max_bytes = pmf_process::whole_number(
+            "PMF_UPLOAD_MAX_MB",
+            lookup("PMF_UPLOAD_MAX_MB"),
+            crate::http::DEFAULT_UPLOAD_MAX_BYTES / MIB,
+            1..=1024,
+            "megabytes",
+        )? * MIB;
         Ok(Self {
             cost_limits,
             sign_in,
             database_url,
+            upload_max_bytes,
             listen,
             public_url,
             log_format,

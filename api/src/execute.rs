@@ -39,6 +39,8 @@ pub struct AppState {
     /// The node limits (`PMF_QUERY_COST_LIMIT`, `PMF_PUBLIC_QUERY_COST_LIMIT`).
     pub cost_limits: CostLimits,
     pub list_sizes: Arc<ListSizeCache>,
+    /// The largest workbook upload (a GraphQL multipart request), in bytes.
+    pub upload_max_bytes: usize,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             sign_in: Arc::new(sign_in),
             cost_limits: CostLimits::default(),
             list_sizes: Arc::default(),
+            upload_max_bytes: crate::http::DEFAULT_UPLOAD_MAX_BYTES,
         }
     }
 

@@ -16,7 +16,7 @@ use axum::{
     routing::get,
 };
 use serde_json::json;
-use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::{
     execute::{AppState, execute_with_cacheability},
@@ -24,8 +24,11 @@ use crate::{
     sign_in::{CrossSiteGuard, GuardMode, origin::refuse_cross_site},
 };
 
-/// Largest request body accepted.
+/// Largest request body accepted (but for workbook uploads, see [`body_limit`]).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The largest upload (`PMF_UPLOAD_MAX_MB`) unless set otherwise.
+pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     // A cookie-authenticated state-changing request must come from our own pages.
@@ -48,14 +51,66 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/reports/{plan_id}/{period}",
             get(crate::report::report_handler),
         )
+        .route(
+            "/templates/register.xlsx",
+            get(crate::workbook::template_handler),
+        )
+        .route(
+            "/exports/register.xlsx",
+            get(crate::workbook::export_handler),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_limit,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
         .with_state(state)
+}
+
+/// Bodies of at most [`MAX_BODY_BYTES`], except a GraphQL multipart request (a workbook
+/// upload, `importWorkbook`): at most the upload limit (`PMF_UPLOAD_MAX_MB`). A body
+/// announced larger is refused with 413 before it is read; one that grows larger fails.
+async fn body_limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let upload = request.uri().path() == "/graphql"
+        && request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            });
+    let limit = if upload {
+        state.upload_max_bytes
+    } else {
+        MAX_BODY_BYTES
+    };
+    let announced = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than {limit} bytes"),
+        )
+            .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn health() -> impl IntoResponse {
@@ -79,8 +134,8 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// `POST /graphql`, as the GraphQL-over-HTTP specification asks (the `graphql-http` audits,
-/// `tests/tests/e2e/conformance.rs`): a body not sent as `application/json` (or with no
-/// `Content-Type`) is refused (415); the
+/// `tests/tests/e2e/conformance.rs`): a body not sent as `application/json` (or as
+/// `multipart/form-data`, an upload; or with no `Content-Type`) is refused (415); the
 /// answer is `application/graphql-response+json` when the client prefers it, with 400 (and
 /// no `data`) for a request that never ran (a document that does not parse or validate,
 /// variables that do not coerce, a caller not recognised: 401); otherwise
@@ -88,15 +143,20 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 async fn graphql(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     let headers = request.headers().clone();
     let media = Media::negotiate(&headers);
-    let is_json = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case(JSON));
-    if !is_json {
+        .map(str::trim);
+    // JSON, or the GraphQL multipart request spec's form (a workbook upload).
+    let accepted = content_type.is_some_and(|v| {
+        v.eq_ignore_ascii_case(JSON) || v.eq_ignore_ascii_case("multipart/form-data")
+    });
+    if !accepted {
         return refuse_request(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "POST /graphql takes a JSON body sent with Content-Type: application/json",
+            "POST /graphql takes a JSON body sent with Content-Type: application/json \
+             (or a file upload as multipart/form-data)",
         );
     }
     let request =

@@ -12,6 +12,7 @@ pub mod links;
 pub mod report;
 pub mod response_cache;
 pub mod sign_in;
+pub mod workbook;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -80,6 +81,12 @@ impl Server {
     /// A response cache of `bytes` (none at 0) instead of the default.
     pub fn with_response_cache(mut self, bytes: usize) -> Self {
         self.state = self.state.with_response_cache(bytes);
+        self
+    }
+
+    /// The largest workbook upload, in bytes, instead of the default.
+    pub fn with_upload_limit(mut self, bytes: usize) -> Self {
+        self.state.upload_max_bytes = bytes;
         self
     }
 

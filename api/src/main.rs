@@ -65,6 +65,36 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Import a workbook (.xlsx, or one sheet as .csv with --sheet) into a council: all or
+    /// nothing; every problem is printed and the exit status is 1 when there is one.
+    Import {
+        #[arg(long)]
+        org_slug: String,
+        /// The workbook: .xlsx, or .csv for one sheet.
+        file: std::path::PathBuf,
+        /// Report what would be created and updated; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// For a .csv file: the sheet it holds ("Values", "Indicators", …).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Export a council's register in the workbook layout (.xlsx, or one CSV per sheet).
+    Export {
+        #[arg(long)]
+        org_slug: String,
+        /// The .xlsx file, or with --format csv the folder for the CSV files.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// xlsx (default) or csv.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+    },
+    /// Write the empty workbook template (sheets, headers, instructions, drop-downs).
+    Template {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -73,6 +103,21 @@ async fn main() -> ExitCode {
     if let Some(Command::PrintSchema) = cli.command {
         print!("{}", api::graphql::sdl());
         return ExitCode::SUCCESS;
+    }
+    if let Some(Command::Template { out }) = &cli.command {
+        let written = api::workbook::write::template()
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| std::fs::write(out, bytes).map_err(anyhow::Error::from));
+        return match written {
+            Ok(()) => {
+                println!("wrote {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        };
     }
     let config = match Config::from_env() {
         Ok(c) => c,
@@ -107,6 +152,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             .await?
             .with_response_cache(config.response_cache_bytes)
             .with_cost_limits(config.cost_limits)
+            .with_upload_limit(config.upload_max_bytes)
             .with_sign_in(config.sign_in.clone())?;
             let addr = server.local_addr();
             tracing::info!(%addr, "listening");
@@ -262,6 +308,55 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::PrintSchema => unreachable!("handled before configuration"),
+        Command::Import {
+            org_slug,
+            file,
+            dry_run,
+            sheet,
+        } => {
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let outcome = api::workbook::import_command(
+                &db,
+                &config.public_url,
+                clock.now(),
+                api::workbook::ImportCommand {
+                    org_slug: &org_slug,
+                    file: &file,
+                    dry_run,
+                    sheet: sheet.as_deref(),
+                },
+            )
+            .await?;
+            for line in &outcome.lines {
+                if outcome.ok {
+                    println!("{line}");
+                } else {
+                    eprintln!("{line}");
+                }
+            }
+            anyhow::ensure!(outcome.ok, "nothing was imported");
+            Ok(())
+        }
+        Command::Export {
+            org_slug,
+            out,
+            format,
+        } => {
+            let csv = match format.trim().to_ascii_lowercase().as_str() {
+                "xlsx" => false,
+                "csv" => true,
+                other => anyhow::bail!("--format: {other:?}; write xlsx or csv"),
+            };
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            for path in api::workbook::export_command(&db, &org_slug, &out, csv).await? {
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        Command::PrintSchema | Command::Template { .. } => {
+            unreachable!("handled before configuration")
+        }
     }
 }

@@ -10,6 +10,7 @@ mod proc;
 mod report;
 mod smtp_sink;
 mod sweep;
+mod workbook;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -70,6 +71,14 @@ enum Cmd {
         /// Councils loaded concurrently while preparing the data.
         #[arg(long, default_value_t = 2)]
         loaders: usize,
+    },
+    /// Part 6: a council moving in: 500 indicators × 10 years of monthly values imported
+    /// from one workbook, imported again, exported (PostgreSQL and SQLite).
+    Workbook {
+        #[arg(long, default_value_t = 500)]
+        indicators: usize,
+        #[arg(long, default_value_t = 10)]
+        years: usize,
     },
     /// Part 4: outbox → pooled SMTP → a local sink.
     Mail {
@@ -215,6 +224,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 loaders: *loaders,
             };
             sweep::run(&opts, &std::env::current_exe()?).await
+        }
+        Cmd::Workbook { indicators, years } => {
+            workbook::run(&workbook::Options {
+                admin_url: cli.database_url.clone(),
+                indicators: *indicators,
+                years: *years,
+            })
+            .await
         }
         Cmd::Mail { messages } => {
             mail::run(&mail::Options {

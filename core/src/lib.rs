@@ -16,6 +16,7 @@ pub mod auth;
 pub mod benchmark;
 pub mod clock;
 pub mod deadline;
+pub mod layout;
 pub mod newtypes;
 pub mod period;
 pub mod present;

@@ -108,6 +108,11 @@ impl From<NaiveDate> for Cell {
 pub struct CellError(String);
 
 impl CellError {
+    /// A message for a cell that no `parse_*` function covers.
+    pub fn new(message: impl Into<String>) -> Self {
+        CellError(message.into())
+    }
+
     /// The message.
     pub fn message(&self) -> &str {
         &self.0

@@ -13,10 +13,12 @@ mod e2e {
     pub mod owners;
     pub mod presentation;
     pub mod query_cost;
+    pub mod rating_settings;
     pub mod read;
     pub mod report;
     pub mod sign_in;
     pub mod sign_in_oidc;
+    pub mod workbook;
     pub mod worker;
     pub mod write;
 }

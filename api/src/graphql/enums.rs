@@ -47,6 +47,7 @@ face!(Trend = "pmf_core::Trend" { Improving, Deteriorating, NoChange, NotCompara
 face!(Direction = "pmf_core::Direction" { Up, Down, Same });
 face!(Lifecycle = "pmf_core::Lifecycle" { Proposed, Active, Retired });
 face!(NotificationPreference = "pmf_core::NotificationPreference" { Immediate, DailyDigest });
+face!(OnTolerance = "pmf_core::OnTolerance" { Red, Amber });
 
 /// The GraphQL face of a stored core value.
 pub fn face<T: Copy, F: From<T>>(stored: &pmf_store::Stored<T>) -> F {
@@ -83,6 +84,7 @@ mod tests {
         same::<Direction, pmf_core::Direction>();
         same::<Lifecycle, pmf_core::Lifecycle>();
         same::<NotificationPreference, pmf_core::NotificationPreference>();
+        same::<OnTolerance, pmf_core::OnTolerance>();
         assert_eq!(pmf_core::Role::ALL.len(), Role::items().len());
     }
 }

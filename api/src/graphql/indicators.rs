@@ -114,6 +114,10 @@ impl IndicatorObj {
     async fn information_asset_ref(&self) -> Option<&str> {
         self.0.information_asset_ref.as_deref()
     }
+    /// The benchmark data set the indicator is compared with (e.g. an LG Inform metric).
+    async fn benchmark_metric(&self) -> Option<&str> {
+        self.0.benchmark_metric.as_deref()
+    }
     async fn published(&self) -> bool {
         self.0.published
     }
@@ -196,7 +200,7 @@ pub struct CreateIndicatorInput {
     pub cumulative: Option<bool>,
     #[graphql(default_with = "Some(false)")]
     pub monitor_only: Option<bool>,
-    #[graphql(default_with = "Some(5.0)")]
+    /// Relative tolerance in percent; not given: the council's default tolerance.
     pub tolerance_pct: Option<f64>,
     /// A tolerance in the indicator's unit instead of a percentage.
     pub tolerance_absolute: Option<f64>,
@@ -209,6 +213,8 @@ pub struct CreateIndicatorInput {
     #[graphql(default)]
     pub published: bool,
     pub first_period: Option<String>,
+    /// The benchmark data set the indicator is compared with.
+    pub benchmark_metric: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -237,6 +243,8 @@ pub struct UpdateIndicatorInput {
     pub published: Option<bool>,
     /// The first period a value is expected for (null: from the plan's start).
     pub first_period: MaybeUndefined<String>,
+    /// The benchmark data set the indicator is compared with (null: none).
+    pub benchmark_metric: MaybeUndefined<String>,
 }
 
 #[derive(InputObject)]
@@ -247,6 +255,9 @@ pub struct SetTargetInput {
     pub period: String,
     pub value: f64,
 }
+
+/// The longest benchmark metric (the column's length).
+pub const MAX_BENCHMARK_METRIC: usize = 200;
 
 fn relative(pct: f64) -> GqlResult<Tolerance> {
     Tolerance::relative_pct(pct).map_err(|e| gql::bad_input(format!("tolerancePct: {e}")))
@@ -345,9 +356,17 @@ impl IndicatorMutations {
         let actor = require_role(ctx, PROPOSERS, "propose indicators")?;
         let reference = required_text("ref", &input.reference, MAX_REF)?;
         let title = required_text("title", &input.title, MAX_TITLE)?;
-        let tolerance = match input.tolerance_absolute {
-            Some(v) => Tolerance::absolute(v).map_err(|e| gql::bad_input(e.to_string()))?,
-            None => relative(input.tolerance_pct.unwrap_or(5.0))?,
+        let tolerance = match (input.tolerance_pct, input.tolerance_absolute) {
+            (Some(_), Some(_)) => {
+                return Err(gql::bad_input(
+                    "give tolerancePct or toleranceAbsolute, not both",
+                ));
+            }
+            (_, Some(v)) => {
+                Some(Tolerance::absolute(v).map_err(|e| gql::bad_input(e.to_string()))?)
+            }
+            (Some(p), None) => Some(relative(p)?),
+            (None, None) => None,
         };
         let unit: pmf_core::Unit = input.unit.into();
         let decimals = match input.decimals {
@@ -385,6 +404,11 @@ impl IndicatorMutations {
             )?,
             published: input.published,
             first_period,
+            benchmark_metric: optional_text(
+                "benchmarkMetric",
+                input.benchmark_metric.as_deref(),
+                MAX_BENCHMARK_METRIC,
+            )?,
             lifecycle: if is_admin(actor) {
                 CoreLifecycle::Active
             } else {
@@ -441,6 +465,11 @@ impl IndicatorMutations {
             )?,
             published: input.published,
             first_period: clearable_period(&input.first_period)?,
+            benchmark_metric: clearable_text(
+                "benchmarkMetric",
+                &input.benchmark_metric,
+                MAX_BENCHMARK_METRIC,
+            )?,
         };
         let uow = begin(ctx).await?;
         let row = indicators::update(&uow, id, change).await?;

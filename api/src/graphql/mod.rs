@@ -21,6 +21,7 @@ pub mod scalars;
 pub mod settings;
 pub mod sign_in;
 pub mod summary;
+pub mod workbook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
@@ -53,6 +54,7 @@ pub struct MutationRoot(
     deadlines::DeadlineMutations,
     settings::SettingsMutations,
     sign_in::SignInMutations,
+    workbook::WorkbookMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

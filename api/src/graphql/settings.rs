@@ -8,6 +8,7 @@ use pmf_store::{
 use super::{
     authorise::{ADMIN, require_role},
     context::{begin, scope},
+    enums::OnTolerance,
     input::{MAX_TITLE, new_text},
 };
 use crate::error::{GqlResult, gql};
@@ -43,6 +44,15 @@ impl OrganisationObj {
     async fn amber_alerts(&self) -> bool {
         self.0.amber_alerts
     }
+    /// The tolerance, in percent of the target, of an indicator created without one (5).
+    async fn default_tolerance_pct(&self) -> f64 {
+        self.0.rating.default_tolerance.pct()
+    }
+    /// What a value exactly on the tolerance is: RED ("5 % or more below target", the
+    /// default) or AMBER (red only when "missed by more than 5 %").
+    async fn on_tolerance(&self) -> OnTolerance {
+        self.0.rating.on_tolerance.into()
+    }
 }
 
 #[derive(InputObject)]
@@ -57,6 +67,10 @@ pub struct OrganisationSettingsInput {
     /// "HH:MM", local time of the daily reminder sweep.
     pub reminder_time: Option<String>,
     pub amber_alerts: Option<bool>,
+    /// 0–100: the tolerance of indicators created without one (existing ones keep theirs).
+    pub default_tolerance_pct: Option<f64>,
+    /// Whether a value exactly on the tolerance is RED or AMBER.
+    pub on_tolerance: Option<OnTolerance>,
 }
 
 impl OrganisationSettingsInput {
@@ -87,6 +101,14 @@ impl OrganisationSettingsInput {
                 .map(|t| t.parse::<pmf_core::ReminderTime>().map_err(|e| bad(&e)))
                 .transpose()?,
             amber_alerts: self.amber_alerts,
+            default_tolerance: self
+                .default_tolerance_pct
+                .map(|p| {
+                    pmf_core::DefaultTolerance::new(p)
+                        .map_err(|e| gql::bad_input(format!("defaultTolerancePct: {e}")))
+                })
+                .transpose()?,
+            on_tolerance: self.on_tolerance.map(Into::into),
         })
     }
 }

@@ -132,7 +132,7 @@ async fn due(
     let indicators = q.all(conn).await?;
     let mut asked: Vec<(&indicator::Model, Period, NaiveDate, bool)> = Vec::new();
     for row in &indicators {
-        let rules = IndicatorRules::of(row)?;
+        let rules = IndicatorRules::of(row, &org.rating)?;
         let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
             continue;
         };

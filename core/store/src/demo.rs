@@ -249,6 +249,7 @@ pub async fn insert<C: ConnectionTrait>(
             retired_at: Set(None),
             version: Set(1),
             created_at: Set(now),
+            benchmark_metric: Set(None),
             ..Default::default()
         }
         .insert(db)

@@ -17,6 +17,8 @@ pub mod deadlines;
 pub mod demo;
 pub mod entity;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod indicators;
 pub mod organisations;
 pub mod outbox;

@@ -4,13 +4,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use pmf_core::{DeadlineDay, Email, FyStart, ReminderTime, Role, Slug};
+use pmf_core::{
+    DeadlineDay, DefaultTolerance, Email, FyStart, OnTolerance, RatingSettings, ReminderTime, Role,
+    Slug,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::{
-    Database, StoreError, UnitOfWork,
+    Database, StoreError, Stored, UnitOfWork,
     entity::{organisation, user},
     people,
 };
@@ -26,6 +29,8 @@ pub struct OrganisationSettings {
     pub deadline_day: DeadlineDay,
     pub reminder_time: ReminderTime,
     pub amber_alerts: bool,
+    /// How indicators are rated: the default tolerance and what is exactly on it.
+    pub rating: RatingSettings,
 }
 
 impl TryFrom<&organisation::Model> for OrganisationSettings {
@@ -47,6 +52,11 @@ impl TryFrom<&organisation::Model> for OrganisationSettings {
                 .parse()
                 .map_err(|_| corrupt("reminder time"))?,
             amber_alerts: row.amber_alerts,
+            rating: RatingSettings {
+                on_tolerance: *row.on_tolerance,
+                default_tolerance: DefaultTolerance::new(row.default_tolerance_pct)
+                    .map_err(|_| corrupt("default tolerance"))?,
+            },
         })
     }
 }
@@ -78,6 +88,8 @@ pub struct SettingsChange {
     pub deadline_day: Option<DeadlineDay>,
     pub reminder_time: Option<ReminderTime>,
     pub amber_alerts: Option<bool>,
+    pub default_tolerance: Option<DefaultTolerance>,
+    pub on_tolerance: Option<OnTolerance>,
 }
 
 // --- reads ---
@@ -164,6 +176,12 @@ pub async fn update_settings(
     if let Some(a) = change.amber_alerts {
         am.amber_alerts = Set(a);
     }
+    if let Some(t) = change.default_tolerance {
+        am.default_tolerance_pct = Set(t.pct());
+    }
+    if let Some(t) = change.on_tolerance {
+        am.on_tolerance = Set(Stored(t));
+    }
     let after = am.update(uow).await?;
     let settings = OrganisationSettings::try_from(&after)?;
     uow.audit("organisation", id, "update", Some(&before), Some(&after))
@@ -190,6 +208,8 @@ pub(crate) async fn insert_council<C: ConnectionTrait>(
         amber_alerts: Set(false),
         created_at: Set(now),
         data_version: Set(0),
+        default_tolerance_pct: Set(DefaultTolerance::default().pct()),
+        on_tolerance: Set(Stored(OnTolerance::default())),
         ..Default::default()
     }
     .insert(db)

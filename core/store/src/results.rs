@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use pmf_core::{
-    Completeness, Direction, Frequency, FyStart, IndicatorStatus, Period, RatingRule, Trend,
+    Completeness, Direction, Frequency, FyStart, IndicatorStatus, Period, RatingRule,
+    RatingSettings, Trend,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -27,16 +28,12 @@ pub struct IndicatorRules {
 }
 
 impl IndicatorRules {
-    pub fn of(row: &indicator::Model) -> Result<Self, StoreError> {
+    /// The rules of one indicator of a council rating with `rating`.
+    pub fn of(row: &indicator::Model, rating: &RatingSettings) -> Result<Self, StoreError> {
         Ok(Self {
             frequency: *row.frequency,
             cumulative: row.cumulative,
-            rule: RatingRule {
-                monitor_only: row.monitor_only,
-                polarity: *row.polarity,
-                tolerance: row.tolerance()?,
-                on_tolerance: pmf_core::OnTolerance::default(),
-            },
+            rule: rating.rule(row.monitor_only, *row.polarity, Some(row.tolerance()?)),
         })
     }
 }
@@ -197,7 +194,7 @@ impl EvaluationInputs {
         let mut wanted: HashMap<(Frequency, bool), (Vec<i64>, HashSet<Period>)> = HashMap::new();
         let mut seen = HashSet::new();
         for (row, period) in asked {
-            let rules = IndicatorRules::of(row)?;
+            let rules = IndicatorRules::of(row, &settings.rating)?;
             let needed = Needed::of(&rules, period, settings);
             let (ids, periods) = wanted
                 .entry((rules.frequency, rules.cumulative))
@@ -293,7 +290,7 @@ impl EvaluationInputs {
         settings: &OrganisationSettings,
     ) -> Result<PeriodEvaluation, StoreError> {
         let fy = settings.fy_start;
-        let rules = IndicatorRules::of(row)?;
+        let rules = IndicatorRules::of(row, &settings.rating)?;
         let needed = Needed::of(&rules, &asked, settings);
         let measurement = self.measurements.get(&(row.id, needed.rated));
         let actual = measurement.and_then(|m| m.value);

@@ -35,6 +35,8 @@ pub struct Model {
     pub retired_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
+    /// The benchmark data set the indicator is compared with (e.g. an LG Inform metric).
+    pub benchmark_metric: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,7 @@
+use pmf_core::OnTolerance;
 use sea_orm::entity::prelude::*;
+
+use crate::Stored;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "organisations")]
@@ -15,6 +18,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Moves on with every change the council's queries can show (the API's response cache).
     pub data_version: i64,
+    /// The tolerance (percent of the target) of an indicator created without one.
+    pub default_tolerance_pct: f64,
+    /// What a value exactly on the tolerance is: RED (the rules' default) or AMBER.
+    pub on_tolerance: Stored<OnTolerance>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

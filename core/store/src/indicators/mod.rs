@@ -38,13 +38,16 @@ pub struct NewIndicator {
     pub frequency: Frequency,
     pub cumulative: bool,
     pub monitor_only: bool,
-    pub tolerance: Tolerance,
+    /// `None`: the council's default tolerance (its setting when the indicator is created).
+    pub tolerance: Option<Tolerance>,
     pub data_source: Option<String>,
     pub information_asset_ref: Option<String>,
     pub published: bool,
     pub first_period: Option<Period>,
     /// ACTIVE at once (approved by the writer), or PROPOSED for approval.
     pub lifecycle: Lifecycle,
+    /// The benchmark data set the indicator is compared with.
+    pub benchmark_metric: Option<String>,
 }
 
 /// What to change of an indicator's definition; `None` and [`Change::Leave`] keep what is
@@ -68,6 +71,7 @@ pub struct IndicatorChange {
     pub information_asset_ref: Change<String>,
     pub published: Option<bool>,
     pub first_period: Change<Period>,
+    pub benchmark_metric: Change<String>,
 }
 
 /// Which indicators to list.
@@ -260,6 +264,10 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         ),
         None => None,
     };
+    let tolerance = match new.tolerance {
+        Some(t) => t,
+        None => default_tolerance(uow, org).await?,
+    };
     let now = uow.now();
     let approved = new.lifecycle == Lifecycle::Active;
     let reference = new.reference.clone();
@@ -277,8 +285,8 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         frequency: Set(Stored(new.frequency)),
         cumulative: Set(new.cumulative),
         monitor_only: Set(new.monitor_only),
-        tolerance_kind: Set(new.tolerance.kind().to_string()),
-        tolerance_value: Set(new.tolerance.value()),
+        tolerance_kind: Set(tolerance.kind().to_string()),
+        tolerance_value: Set(tolerance.value()),
         owner_id: Set(owner),
         data_source: Set(new.data_source),
         information_asset_ref: Set(new.information_asset_ref),
@@ -291,6 +299,7 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         retired_at: Set(None),
         version: Set(1),
         created_at: Set(now),
+        benchmark_metric: Set(new.benchmark_metric),
         ..Default::default()
     }
     .insert(uow)
@@ -302,6 +311,20 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
     })?;
     uow.audit_create("indicator", row.id, &row).await?;
     Ok(row)
+}
+
+/// The council's default tolerance, as stored now (read in the writer's transaction).
+pub async fn default_tolerance<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+) -> Result<Tolerance, StoreError> {
+    let row = crate::organisations::by_id(db, org)
+        .await?
+        .ok_or_else(|| StoreError::not_found("organisation", org))?;
+    Ok(OrganisationSettings::try_from(&row)?
+        .rating
+        .default_tolerance
+        .tolerance())
 }
 
 /// Edits an indicator's definition.
@@ -380,6 +403,9 @@ pub async fn update(
             )));
         }
         am.first_period = Set(p.map(Stored));
+    }
+    if let Some(v) = change.benchmark_metric.into_new() {
+        am.benchmark_metric = Set(v);
     }
     save_edit(uow, &before, am, || {
         format!("an indicator with ref {} already exists", before.reference)
