@@ -20,10 +20,21 @@ pub const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self
 /// A file embedded in the binary, with the page's security headers.
 pub(crate) fn with_headers(content_type: &'static str, body: &'static [u8]) -> Response {
     let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    security_headers(&mut response, POLICY, "no-cache");
+    response
+}
+
+/// The headers every page of ours carries: its Content-Security-Policy, no sniffing, the
+/// referrer policy, and how it may be cached.
+pub(crate) fn security_headers(
+    response: &mut Response,
+    policy: &'static str,
+    cache_control: &'static str,
+) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(POLICY),
+        HeaderValue::from_static(policy),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -35,8 +46,10 @@ pub(crate) fn with_headers(content_type: &'static str, body: &'static [u8]) -> R
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
 }
 
 /// 404 for a file that is not one of ours.

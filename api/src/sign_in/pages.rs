@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use axum::{
-    http::{HeaderValue, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use minijinja::{Environment, context};
@@ -89,24 +89,6 @@ impl Page {
     }
 }
 
-/// The headers every sign-in answer carries.
-pub fn secure_headers(response: &mut Response, policy: &'static str) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(policy),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
         let mut response = match self.render() {
@@ -121,7 +103,7 @@ impl IntoResponse for Page {
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.\n").into_response()
             }
         };
-        secure_headers(&mut response, POLICY);
+        crate::dashboard::security_headers(&mut response, POLICY, "no-store");
         response
     }
 }
@@ -129,10 +111,7 @@ impl IntoResponse for Page {
 /// `GET /assets/sign-in.css`.
 pub fn style() -> Response {
     let mut response = ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response();
-    secure_headers(&mut response, POLICY);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    crate::dashboard::security_headers(&mut response, POLICY, "no-cache");
     response
 }
 

@@ -324,6 +324,52 @@ async fn concurrent_writers_of_one_version_never_both_win() {
     c.app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_writers_of_one_version_one_wins_nineteen_get_conflict_and_one_is_audited() {
+    use pmf_store::entity::audit_entry;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let c = Council::new().await;
+    c.record(&c.officer, json!({ "value": 91.0 })).await;
+    let audited = || async {
+        audit_entry::Entity::find()
+            .filter(audit_entry::Column::Entity.eq("measurement"))
+            .count(&c.app.db.conn)
+            .await
+            .unwrap()
+    };
+    let before = audited().await;
+    let writers = (0..20).map(|n| {
+        let token = if n % 2 == 0 { &c.officer } else { &c.manager };
+        c.record(
+            token,
+            json!({ "value": 70.0 + f64::from(n), "commentary": format!("writer {n}"), "expectedVersion": 1 }),
+        )
+    });
+    let bodies: Vec<Value> = futures_util::future::join_all(writers).await;
+    let won: Vec<&Value> = bodies
+        .iter()
+        .filter(|b| b.get("errors").is_none())
+        .collect();
+    let conflicts = bodies
+        .iter()
+        .filter(|b| error_code(b) == "CONFLICT")
+        .count();
+    assert_eq!((won.len(), conflicts), (1, 19), "{bodies:#?}");
+    assert_eq!(won[0]["data"]["recordMeasurement"]["version"], 2);
+    assert_eq!(
+        audited().await - before,
+        1,
+        "one audit entry for the one write"
+    );
+    // What is stored is the winner's value.
+    let stored = c.app.data(Caller::Token(&c.admin), "query($id: ID!) { indicator(id: $id) { result(period: \"2025-06\") { actual version } } }", json!({ "id": c.indicator })).await;
+    assert_eq!(
+        stored["indicator"]["result"]["actual"],
+        won[0]["data"]["recordMeasurement"]["actual"]
+    );
+    c.app.stop().await;
+}
+
 #[tokio::test]
 async fn every_write_leaves_an_audit_entry_with_before_and_after() {
     let c = Council::new().await;
