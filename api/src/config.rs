@@ -105,7 +105,7 @@ impl Config {
         let upload_max_bytes = pmf_process::whole_number(
             "PMF_UPLOAD_MAX_MB",
             lookup("PMF_UPLOAD_MAX_MB"),
-            crate::http::DEFAULT_UPLOAD_MAX_BYTES / MIB,
+            crate::execute::DEFAULT_UPLOAD_MAX_BYTES / MIB,
             1..=1024,
             "megabytes",
         )? * MIB;

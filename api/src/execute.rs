@@ -21,6 +21,9 @@ use crate::{
     sign_in::{SignIn, SignInSettings},
 };
 
+/// The largest upload (`PMF_UPLOAD_MAX_MB`) unless set otherwise.
+pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
+
 /// The response cache's size unless `PMF_RESPONSE_CACHE_MB` says otherwise.
 pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -67,7 +70,7 @@ impl AppState {
             sign_in: Arc::new(sign_in),
             cost_limits: CostLimits::default(),
             list_sizes: Arc::default(),
-            upload_max_bytes: crate::http::DEFAULT_UPLOAD_MAX_BYTES,
+            upload_max_bytes: DEFAULT_UPLOAD_MAX_BYTES,
         }
     }
 

@@ -27,8 +27,7 @@ use crate::{
 /// Largest request body accepted (but for workbook uploads, see [`body_limit`]).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// The largest upload (`PMF_UPLOAD_MAX_MB`) unless set otherwise.
-pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
+pub use crate::execute::DEFAULT_UPLOAD_MAX_BYTES;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     // A cookie-authenticated state-changing request must come from our own pages.
@@ -53,11 +52,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         )
         .route(
             "/templates/register.xlsx",
-            get(crate::workbook::template_handler),
+            get(crate::workbook::routes::template_handler),
         )
         .route(
             "/exports/register.xlsx",
-            get(crate::workbook::export_handler),
+            get(crate::workbook::routes::export_handler),
         )
         .route("/health", get(health))
         .route("/ready", get(ready))
