@@ -286,3 +286,95 @@ async fn sso_sets_the_provider_with_the_secret_from_stdin_and_never_prints_it() 
         .unwrap();
     assert_eq!(row.client_id, "app-1");
 }
+
+#[tokio::test]
+async fn import_and_export_run_as_commands_with_their_exit_codes() {
+    let db = FreshDb::create().await;
+    last_line(
+        &api(&db)
+            .args([
+                "bootstrap",
+                "--org-name",
+                "Breckland",
+                "--org-slug",
+                "breckland",
+            ])
+            .args(["--admin-email", "a@breckland.example", "--admin-name", "A"])
+            .output()
+            .unwrap(),
+    );
+    let dir = std::env::temp_dir().join(format!("pmf-cli-workbook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let users = dir.join("users.csv");
+    std::fs::write(
+        &users,
+        "Email,Name,Role,Line manager email\nlee@breckland.example,Lee Ward,OFFICER,a@breckland.example\n",
+    )
+    .unwrap();
+    let import = |file: &std::path::Path, sheet: &str, dry: bool| {
+        let mut cmd = api(&db);
+        cmd.args(["import", "--org-slug", "breckland"])
+            .arg(file)
+            .args(["--sheet", sheet]);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        cmd.output().unwrap()
+    };
+    let dry = import(&users, "Users", true);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let out = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(out.contains("Users: 1 created, 0 updated"), "{out}");
+    assert!(out.contains("dry run: nothing was stored"), "{out}");
+    let done = import(&users, "Users", false);
+    assert!(done.status.success());
+    let again = import(&users, "Users", false);
+    let out = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(
+        out.contains("Users: 0 created, 0 updated, 1 unchanged"),
+        "{out}"
+    );
+
+    // A bad file: non-zero, every problem named by sheet, row and column, nothing stored.
+    let values = dir.join("values.csv");
+    std::fs::write(&values, "Indicator ref,Period,Value\nX1,2025-26 Q5,3\n").unwrap();
+    let bad = import(&values, "Values", false);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr).to_string();
+    assert!(err.contains("Values row 2, Period"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+
+    let xlsx = dir.join("register.xlsx");
+    let export = api(&db)
+        .args(["export", "--org-slug", "breckland", "--out"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip");
+    // The export imports back as nothing new.
+    let mut back = api(&db);
+    back.args(["import", "--org-slug", "breckland", "--dry-run"])
+        .arg(&xlsx);
+    let back = back.output().unwrap();
+    let out = String::from_utf8_lossy(&back.stdout).to_string();
+    assert!(
+        back.status.success(),
+        "{}",
+        String::from_utf8_lossy(&back.stderr)
+    );
+    assert!(
+        !out.contains(" 1 created") && out.contains("unchanged"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
