@@ -3,6 +3,8 @@
 //! Every table but `organisations` carries `organisation_id`: no row exists outside a council.
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
+
 mod m20261122_000001_schema;
 mod m20261201_000001_notification_items;
 mod m20261222_000001_outbox_claim_index;

@@ -1,47 +1,14 @@
 //! The whole domain model of SPEC §3.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// `organisation_id` referencing the council that owns the row.
 fn org() -> ColumnDef {
     big_integer("organisation_id")
-}
-
-fn fk(
-    table: &'static str,
-    column: &'static str,
-    to: &'static str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(to, "id")
-        .on_delete(on_delete)
-        .to_owned()
-}
-
-fn index(
-    table: &'static str,
-    name: &str,
-    columns: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!(
-        "{}_{table}_{name}",
-        if unique { "uq" } else { "ix" }
-    ))
-    .table(table);
-    for c in columns {
-        stmt.col(*c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
 }
 
 /// Tables in creation order (drop order is the reverse).

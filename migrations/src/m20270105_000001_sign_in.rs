@@ -7,37 +7,14 @@
 //! to nobody too, and keeps only a hash of the address.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// A foreign key that goes with the row it points at.
 fn fk(table: &'static str, column: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(table, column)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
-fn index(
-    table: &'static str,
-    name: &str,
-    columns: &[&'static str],
-    unique: bool,
-) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!(
-        "{}_{table}_{name}",
-        if unique { "uq" } else { "ix" }
-    ))
-    .table(table);
-    for c in columns {
-        stmt.col(*c);
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
+    crate::helpers::fk(table, column, to, ForeignKeyAction::Cascade)
 }
 
 #[async_trait::async_trait]
