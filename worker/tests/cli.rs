@@ -44,32 +44,30 @@ fn worker(db: &FreshDb, dir: &Path) -> Command {
     cmd
 }
 
-/// A council with one message waiting in the outbox.
-async fn council_with_a_message(db: &FreshDb, queued_at: DateTime<Utc>) -> Database {
+/// A new council (Breckland), and its id.
+async fn a_council(db: &FreshDb, at: DateTime<Utc>) -> (Database, i64) {
     let conn = Database::connect(&db.url).await.unwrap();
     conn.migrate().await.unwrap();
     let slug = pmf_core::Slug::parse("breckland").unwrap();
     let email = pmf_core::Email::parse("perf@breckland.example").unwrap();
-    let made = pmf_store::organisations::bootstrap(
-        &conn,
-        "Breckland Council",
-        &slug,
-        &email,
-        "Pat Admin",
-        queued_at,
-    )
-    .await
-    .unwrap();
-    let _ = made;
+    pmf_store::organisations::bootstrap(&conn, "Breckland Council", &slug, &email, "Pat Admin", at)
+        .await
+        .unwrap();
     let org = pmf_store::entity::organisation::Entity::find()
         .one(&conn.conn)
         .await
         .unwrap()
         .unwrap();
+    (conn, org.id)
+}
+
+/// A council with one message waiting in the outbox.
+async fn council_with_a_message(db: &FreshDb, queued_at: DateTime<Utc>) -> Database {
+    let (conn, org_id) = a_council(db, queued_at).await;
     outbox::enqueue(
         &conn.conn,
         NewMessage {
-            organisation_id: org.id,
+            organisation_id: org_id,
             recipient_id: None,
             recipient_email: "perf@breckland.example".into(),
             kind: outbox::KIND_ALERT,
@@ -375,5 +373,220 @@ fn one_worker_per_sqlite_file() {
     let mut out = String::new();
     std::io::Read::read_to_string(&mut tick.stdout.take().unwrap(), &mut out).unwrap();
     assert!(out.contains("delivered: 0 sent"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A relay of the test's own that takes `delay` to accept each message, and keeps the
+/// Subject and Message-ID of every message it accepted (a relay slow enough that a worker
+/// can be killed in the middle of a batch).
+struct SlowRelay {
+    url: String,
+    accepted: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+#[derive(Clone)]
+struct SlowHandler {
+    delay: Duration,
+    data: Vec<u8>,
+    accepted: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl mailin_embedded::Handler for SlowHandler {
+    fn mail(&mut self, _: std::net::IpAddr, _: &str, _: &str) -> mailin_embedded::Response {
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        // The relay's own work (a real one scans, queues and writes to disk first).
+        std::thread::sleep(self.delay);
+        let raw = String::from_utf8_lossy(&self.data);
+        let header = |name: &str| {
+            raw.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let message = (header("Subject:"), header("Message-ID:"));
+        self.accepted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
+        mailin_embedded::response::OK
+    }
+}
+
+impl SlowRelay {
+    fn start(delay: Duration) -> SlowRelay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let accepted = std::sync::Arc::default();
+        let handler = SlowHandler {
+            delay,
+            data: Vec::new(),
+            accepted: std::sync::Arc::clone(&accepted),
+        };
+        std::thread::spawn(move || {
+            let mut server = mailin_embedded::Server::new(handler);
+            server
+                .with_name("slow.test")
+                .with_num_threads(8)
+                .with_tcp_listener(listener);
+            let _ = server.serve();
+        });
+        SlowRelay { url, accepted }
+    }
+
+    fn accepted(&self) -> Vec<(String, String)> {
+        self.accepted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// A worker killed with SIGKILL in the middle of a batch loses nothing: what it had claimed
+/// stays under its lease (nobody else sends it meanwhile, nothing is marked FAILED or DEAD),
+/// and once the lease is over (`tick --at` eleven minutes ahead rather than waiting) the next
+/// worker delivers the rest. The only repeats are the messages the relay had accepted when
+/// the worker died, before it could mark them SENT (ARCHITECTURE, "Delivery"): at most one
+/// per connection, each with the same Message-ID.
+#[tokio::test]
+async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_what_was_in_flight() {
+    const MESSAGES: usize = 30;
+    const CONNECTIONS: usize = 2;
+    let db = FreshDb::create().await;
+    // The first worker runs as of now, so its lease runs from now (real time).
+    let now = Utc::now();
+    let at = |minutes: i64| (now + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let (conn, org_id) = a_council(&db, now - chrono::Duration::minutes(5)).await;
+    for i in 0..MESSAGES {
+        outbox::enqueue(
+            &conn.conn,
+            NewMessage {
+                organisation_id: org_id,
+                recipient_id: None,
+                recipient_email: format!("officer{i}@breckland.example"),
+                kind: outbox::KIND_REMINDER,
+                dedupe_key: format!("killed:{i}"),
+                subject: format!("Backlog message {i}"),
+                body_text: "text".into(),
+                body_html: "<p>html</p>".into(),
+                status: outbox::PENDING,
+            },
+            now - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    let relay = SlowRelay::start(Duration::from_millis(150));
+    let dir = mail_dir("killed");
+    let with_relay = |args: &[String]| {
+        let mut cmd = worker(&db, &dir);
+        cmd.env_remove("MAIL_DIR")
+            .env("SMTP_URL", &relay.url)
+            .env("SMTP_CONNECTIONS", CONNECTIONS.to_string())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    };
+
+    let mut first = with_relay(&["tick".into(), "--at".into(), at(0)])
+        .spawn()
+        .unwrap();
+    // Killed once a few messages are through: 30 at 150 ms over 2 connections take 2 s.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while relay.accepted().len() < 4 {
+        assert!(Instant::now() < deadline, "the worker delivers nothing");
+        assert!(first.try_wait().unwrap().is_none(), "ended before the kill");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill().unwrap(); // SIGKILL
+    let status = first.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+
+    let rows = notification::Entity::find().all(&conn.conn).await.unwrap();
+    let sent = rows.iter().filter(|r| r.status == outbox::SENT).count();
+    assert!(
+        sent < MESSAGES,
+        "killed in the middle of the batch: {sent} sent"
+    );
+    for row in rows.iter().filter(|r| r.status != outbox::SENT) {
+        assert_eq!(
+            (row.status.as_str(), row.attempts),
+            (outbox::PENDING, 0),
+            "left as it was, under the lease: {row:?}"
+        );
+        assert!(row.locked_until.is_some_and(|t| t > now), "{row:?}");
+    }
+    let accepted_at_kill = relay.accepted().len();
+
+    // Within the lease, another worker leaves them alone.
+    let during = with_relay(&["tick".into(), "--at".into(), at(5)])
+        .status()
+        .unwrap();
+    assert!(during.success());
+    assert_eq!(
+        notification::Entity::find()
+            .all(&conn.conn)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.status == outbox::SENT)
+            .count(),
+        sent,
+        "nothing sent again while the lease runs"
+    );
+
+    // After it, the next worker delivers the rest.
+    let after = with_relay(&["tick".into(), "--at".into(), at(11)])
+        .status()
+        .unwrap();
+    assert!(after.success());
+    let rows = notification::Entity::find().all(&conn.conn).await.unwrap();
+    assert!(
+        rows.iter().all(|r| r.status == outbox::SENT),
+        "every message sent: {:?}",
+        rows.iter()
+            .filter(|r| r.status != outbox::SENT)
+            .collect::<Vec<_>>()
+    );
+
+    let accepted = relay.accepted();
+    let mut by_subject: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (subject, message_id) in &accepted {
+        by_subject
+            .entry(subject.clone())
+            .or_default()
+            .push(message_id.clone());
+    }
+    assert_eq!(by_subject.len(), MESSAGES, "none lost: {by_subject:?}");
+    let repeated: Vec<_> = by_subject.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert!(
+        repeated.len() <= CONNECTIONS && accepted.len() <= MESSAGES + CONNECTIONS,
+        "repeats only of what was in flight when killed: {repeated:?}"
+    );
+    for (subject, ids) in &repeated {
+        assert_eq!(ids.len(), 2, "{subject} at most twice");
+        assert_eq!(ids[0], ids[1], "{subject} repeated with its Message-ID");
+    }
+    // What the relay had when the worker died is what it had accepted by then, or one per
+    // connection more (accepted as it died): those are the only possible repeats.
+    assert!(accepted_at_kill <= sent + CONNECTIONS + repeated.len());
+    for row in &rows {
+        let i = row.dedupe_key.trim_start_matches("killed:");
+        let ids = &by_subject[&format!("Backlog message {i}")];
+        assert_eq!(row.message_id.as_deref(), Some(ids[0].as_str()));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
