@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 pub mod browser;
 pub mod oidc;
+pub mod proxy;
 pub mod smtp;
 
 pub use browser::Browser;
@@ -32,6 +33,7 @@ pub struct TestAppBuilder {
     auth_rate: api::sign_in::AuthRateLimit,
     smtp_url: Option<String>,
     cost_limits: Option<api::graphql::cost::CostLimits>,
+    through_proxy: bool,
 }
 
 impl TestAppBuilder {
@@ -66,6 +68,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// PostgreSQL only: the api reaches its database through a [`proxy::TcpProxy`] the test
+    /// can cut and restore (`app.proxy`). The test's own `app.fresh.url` stays direct.
+    pub fn through_proxy(mut self) -> Self {
+        self.through_proxy = true;
+        self
+    }
+
     /// Load the demo council (as `api serve` does on an empty database).
     pub fn with_demo(mut self) -> Self {
         self.demo = true;
@@ -83,6 +92,29 @@ impl TestAppBuilder {
                 .await
                 .expect("load demo data");
         }
+        let proxy = if self.through_proxy {
+            assert!(
+                fresh.is_postgres(),
+                "a proxy stands in front of PostgreSQL only"
+            );
+            let (template, upstream) =
+                proxy::TcpProxy::rewrite(&fresh.url).expect("a PostgreSQL URL");
+            let proxy = proxy::TcpProxy::start(upstream).await;
+            let url = template.replace("{PROXY}", &proxy.addr.to_string());
+            db.conn.clone().close().await.ok();
+            Some((
+                Database::connect(&url)
+                    .await
+                    .expect("connect through the proxy"),
+                proxy,
+            ))
+        } else {
+            None
+        };
+        let (db, proxy) = match proxy {
+            Some((db, proxy)) => (db, Some(proxy)),
+            None => (db, None),
+        };
         let clock = Arc::new(FixedClock::new(self.now));
         let mut addr: SocketAddr = "127.0.0.1:0".parse().expect("address");
         let public_url = if self.own_public_url {
@@ -140,6 +172,7 @@ impl TestAppBuilder {
             stop: Some(stop),
             handle: Some(handle),
             fresh,
+            proxy,
         }
     }
 }
@@ -161,6 +194,8 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     pub fresh: FreshDb,
+    /// The proxy between the api and its database ([`TestAppBuilder::through_proxy`]).
+    pub proxy: Option<proxy::TcpProxy>,
 }
 
 /// Who sends a request.
@@ -183,6 +218,7 @@ impl TestApp {
             },
             smtp_url: None,
             cost_limits: None,
+            through_proxy: false,
         }
     }
 

@@ -113,8 +113,14 @@ impl Extension for CostLimitExtension {
                     .get(&request.db.conn, scope.org.id, scope.data_version)
                     .await
                     .map_err(|e| {
+                        // Our side, not the client's: INTERNAL (a code set here is kept).
                         tracing::error!(error = %e, "reading the council's list sizes");
-                        vec![ServerError::new("internal error", None)]
+                        let mut error = ServerError::new("internal error", None);
+                        error
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .set("code", "INTERNAL");
+                        vec![error]
                     })?;
                 let limit = if scope.is_public() {
                     request.cost_limits.public
