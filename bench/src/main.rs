@@ -9,6 +9,7 @@ mod pg;
 mod proc;
 mod report;
 mod smtp_sink;
+mod soak;
 mod sweep;
 mod workbook;
 
@@ -92,6 +93,14 @@ enum Cmd {
         /// How many start-ups to time.
         #[arg(long, default_value_t = 5)]
         starts: usize,
+    },
+    /// Part 8: the soak: mixed load (dashboards, summaries, officers recording values,
+    /// conflicts among them) at `clients` clients for `minutes`, the worker delivering.
+    Soak {
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
     },
     /// Everything, one after the other.
     All {
@@ -231,6 +240,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 indicators: *indicators,
                 years: *years,
             })
+            .await
+        }
+        Cmd::Soak { minutes, clients } => {
+            soak::run(
+                &soak::Options {
+                    admin_url: cli.database_url.clone(),
+                    work_dir: cli.work_dir.clone(),
+                    minutes: *minutes,
+                    clients: *clients,
+                },
+                &api_bin()?,
+                &proc::sibling_binary("worker")?,
+            )
             .await
         }
         Cmd::Mail { messages } => {
