@@ -114,6 +114,8 @@ pub struct Options {
     pub requests: usize,
     pub max_seconds: u64,
     pub skip_peer: bool,
+    /// `--json FILE`: every row written there too.
+    pub json: Option<PathBuf>,
 }
 
 /// The time the data set is "entered" at, and the API's token is issued at.
@@ -377,6 +379,27 @@ pub struct Measured {
     pub load_average: Option<f64>,
     /// CPU seconds that compilers (someone else's build) took during the measurement.
     pub foreign_cpu: f64,
+}
+
+/// One row of `--json`: the figures of the table, numbers as numbers (milliseconds, MiB).
+fn measured_json(m: &Measured, database: &str) -> Value {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    json!({
+        "benchmark": "dashboard",
+        "server": m.server,
+        "clients": m.result.concurrency,
+        "requests": m.result.completed,
+        "errors": m.result.errors,
+        "requests_per_second": m.result.rps,
+        "p50_ms": ms(m.result.p50),
+        "p99_ms": ms(m.result.p99),
+        "max_ms": ms(m.result.max),
+        "server_cpu_ms_per_request": m.server_cpu_ms_per_request,
+        "server_rss_peak_mib": m.peak_rss_mib,
+        "load_average_before": m.load_average,
+        "others_build_cpu_seconds": m.foreign_cpu,
+        "database": database,
+    })
 }
 
 /// Runs the load against a server process `pid` (for CPU and RSS) at each client count.
@@ -797,6 +820,15 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
         }
     }
     println!("{}", table.render());
+    if let Some(path) = &opts.json {
+        let rows: Vec<Value> = ours
+            .iter()
+            .chain(peer.iter().flatten())
+            .chain(sql.iter().flatten())
+            .map(|m| measured_json(m, &server))
+            .collect();
+        report::write_json(path, &rows)?;
+    }
 
     let at8 = |rows: &Result<Vec<Measured>, String>| {
         rows.as_ref().ok().and_then(|r| {

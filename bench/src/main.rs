@@ -62,6 +62,9 @@ enum Cmd {
         /// Do not install or run PostGraphile.
         #[arg(long)]
         skip_peer: bool,
+        /// Also write every row (server, clients, req/s, p50, p99, CPU and RSS) to FILE as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Part 3: the daily reminder sweep at 100, 200 and 400 councils.
     Sweep {
@@ -72,6 +75,10 @@ enum Cmd {
         /// Councils loaded concurrently while preparing the data.
         #[arg(long, default_value_t = 2)]
         loaders: usize,
+        /// Also write every row (councils, how, seconds, messages, statements, CPU, RSS) to
+        /// FILE as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Part 6: a council moving in: 500 indicators × 10 years of monthly values imported
     /// from one workbook, imported again, exported (PostgreSQL and SQLite).
@@ -193,14 +200,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             None => proc::sibling_binary("api"),
         }
     };
-    let dashboard_opts = |load: &LoadArgs, skip_peer: bool| dashboard::Options {
-        admin_url: cli.database_url.clone(),
-        work_dir: cli.work_dir.clone(),
-        clients: load.clients.clone(),
-        requests: load.requests,
-        max_seconds: load.max_seconds,
-        skip_peer,
-    };
+    let dashboard_opts =
+        |load: &LoadArgs, skip_peer: bool, json: Option<&PathBuf>| dashboard::Options {
+            admin_url: cli.database_url.clone(),
+            work_dir: cli.work_dir.clone(),
+            clients: load.clients.clone(),
+            requests: load.requests,
+            max_seconds: load.max_seconds,
+            skip_peer,
+            json: json.cloned(),
+        };
     let default_load = LoadArgs {
         clients: vec![8, 32],
         requests: 2000,
@@ -215,22 +224,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     match &cli.command {
-        Cmd::Dashboard { load, skip_peer } => {
-            dashboard::run(&dashboard_opts(load, *skip_peer), &api_bin()?).await
+        Cmd::Dashboard {
+            load,
+            skip_peer,
+            json,
+        } => {
+            dashboard::run(
+                &dashboard_opts(load, *skip_peer, json.as_ref()),
+                &api_bin()?,
+            )
+            .await
         }
         Cmd::Footprint { load, starts } => {
-            dashboard::footprint(&dashboard_opts(load, true), &api_bin()?, *starts).await
+            dashboard::footprint(&dashboard_opts(load, true, None), &api_bin()?, *starts).await
         }
         Cmd::Sweep {
             councils,
             indicators,
             loaders,
+            json,
         } => {
             let opts = sweep::Options {
                 admin_url: cli.database_url.clone(),
                 scales: councils.clone(),
                 indicators: *indicators,
                 loaders: *loaders,
+                json: json.clone(),
             };
             sweep::run(&opts, &std::env::current_exe()?).await
         }
@@ -263,13 +282,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Cmd::All { skip_peer } => {
-            dashboard::run(&dashboard_opts(&default_load, *skip_peer), &api_bin()?).await?;
-            dashboard::footprint(&dashboard_opts(&default_load, true), &api_bin()?, 5).await?;
+            dashboard::run(
+                &dashboard_opts(&default_load, *skip_peer, None),
+                &api_bin()?,
+            )
+            .await?;
+            dashboard::footprint(&dashboard_opts(&default_load, true, None), &api_bin()?, 5)
+                .await?;
             let opts = sweep::Options {
                 admin_url: cli.database_url.clone(),
                 scales: vec![100, 200, 400],
                 indicators: 500,
                 loaders: 2,
+                json: None,
             };
             sweep::run(&opts, &std::env::current_exe()?).await?;
             mail::run(&mail::Options {

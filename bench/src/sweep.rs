@@ -24,6 +24,8 @@ pub struct Options {
     pub indicators: usize,
     /// Councils loaded at once.
     pub loaders: usize,
+    /// `--json FILE`: every row written there too.
+    pub json: Option<std::path::PathBuf>,
 }
 
 async fn count(db: &Database, sql: &str) -> anyhow::Result<i64> {
@@ -234,6 +236,7 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
             "others' build CPU",
         ],
     );
+    let mut json_rows = Vec::new();
     let mut loaded = 0;
     let mut scales = opts.scales.clone();
     scales.sort_unstable();
@@ -274,6 +277,23 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
                 monday.statements,
                 monday.peak_mib
             );
+            json_rows.push(serde_json::json!({
+                "benchmark": "sweep",
+                "councils": scale,
+                "indicators_per_council": opts.indicators,
+                "values_stored": values,
+                "how": how,
+                "due_soon_seconds": friday.seconds,
+                "due_soon_messages": friday.messages,
+                "deadline_seconds": monday.seconds,
+                "deadline_messages": monday.messages,
+                "deadline_statements": monday.statements,
+                "deadline_cpu_seconds": monday.cpu_seconds,
+                "peak_rss_mib": friday.peak_mib.max(monday.peak_mib),
+                "load_average_before": load_average,
+                "others_build_cpu_seconds": foreign_cpu,
+                "database": server,
+            }));
             table.row(vec![
                 scale.to_string(),
                 values.to_string(),
@@ -291,6 +311,9 @@ pub async fn run(opts: &Options, me: &Path) -> anyhow::Result<()> {
         }
     }
     println!("{}", table.render());
+    if let Some(path) = &opts.json {
+        report::write_json(path, &json_rows)?;
+    }
     if let Some(last) = table.rows.iter().rev().find(|r| r[2].starts_with("worker")) {
         println!(
             "Target at 400 councils: ≤ 2 s and ≤ 200 MB per sweep; measured at {} councils: {} and {}.",
