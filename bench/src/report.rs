@@ -86,6 +86,15 @@ pub fn met(ok: bool) -> String {
     if ok { "met".into() } else { "MISSED".into() }
 }
 
+/// Writes `rows` to `path` as a JSON array (`--json FILE`), and says so.
+pub fn write_json(path: &std::path::Path, rows: &[serde_json::Value]) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(rows)?;
+    std::fs::write(path, text + "\n")
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    println!("Rows written to {} (JSON).", path.display());
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,13 +110,4 @@ mod tests {
         assert_eq!(ratio(10.0, 4.0), "2.5×");
         assert_eq!(ratio(1.0, 0.0), "—");
     }
-}
-
-/// Writes `rows` to `path` as a JSON array (`--json FILE`), and says so.
-pub fn write_json(path: &std::path::Path, rows: &[serde_json::Value]) -> anyhow::Result<()> {
-    let text = serde_json::to_string_pretty(rows)?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
-    println!("Rows written to {} (JSON).", path.display());
-    Ok(())
 }
