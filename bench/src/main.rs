@@ -55,11 +55,11 @@ struct LoadArgs {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Parts 1–2: the dashboard query, ours against PostGraphile 4 and PostgreSQL's own JSON.
+    /// Parts 1–2: the dashboard query, ours against PostGraphile 4 and 5 and PostgreSQL's own JSON.
     Dashboard {
         #[command(flatten)]
         load: LoadArgs,
-        /// Do not install or run PostGraphile.
+        /// Do not install or run PostGraphile (4 or 5).
         #[arg(long)]
         skip_peer: bool,
         /// Also write every row (server, clients, req/s, p50, p99, CPU and RSS) to FILE as JSON.
