@@ -1,4 +1,4 @@
-//! Settings from the environment (SPEC §8). A wrong value is refused with its name.
+//! Settings from the environment (README, Configuration). A wrong value is refused with its name.
 use std::net::SocketAddr;
 
 pub use pmf_process::{ConfigError, LogFormat, init_tracing};

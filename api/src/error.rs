@@ -1,4 +1,4 @@
-//! The API's one error type, mapped once to the GraphQL error codes of SPEC §5.
+//! The API's one error type, mapped once to the GraphQL error codes (`extensions.code`, README).
 use async_graphql::ErrorExtensions;
 use pmf_store::StoreError;
 

@@ -1,4 +1,4 @@
-//! `api`: serve the GraphQL API, or run an operator command (SPEC §8).
+//! `api`: serve the GraphQL API, or run an operator command (README, Operator commands).
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use api::{Config, Server, config::init_tracing, prepare_database, shutdown_signal};

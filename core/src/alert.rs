@@ -1,4 +1,4 @@
-//! Exception alerts (SPEC §4.8).
+//! Exception alerts (docs/rules.md §11).
 //!
 //! > When a value is recorded or changed so that an indicator's status for a period becomes
 //! > RED (or an action update is RED), the responsible manager … receives an alert … At most

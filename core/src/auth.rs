@@ -1,4 +1,4 @@
-//! Roles and who may write what (SPEC §3 and §5).
+//! Roles and who may write what (docs/rules.md §12).
 //!
 //! > OFFICERs write only what they own; MANAGERs and EXECUTIVEs what their reports own;
 //! > ADMIN everything in their organisation.
@@ -31,8 +31,8 @@ string_enum!(Role, "role", {
 });
 
 impl Role {
-    /// Whether the role approves proposed indicators: "others propose, and an ADMIN or
-    /// EXECUTIVE approves" (SPEC §3).
+    /// Whether the role approves proposed indicators: others propose, and an ADMIN or
+    /// EXECUTIVE approves (docs/rules.md §12).
     pub const fn can_approve(self) -> bool {
         matches!(self, Role::Admin | Role::Executive)
     }

@@ -1,4 +1,4 @@
-//! Data deadlines and completeness (SPEC §4.6 "data maintenance").
+//! Data deadlines and completeness (docs/rules.md §9).
 //!
 //! > - monthly measures: due on the 10th of the month after the month ends;
 //! > - quarterly measures and action updates: due on the 10th of the month after the quarter
@@ -123,7 +123,7 @@ pub fn effective_due_date(
 /// and ends by the plan's end date". Earlier periods are never outstanding.
 ///
 /// The later of `plan_start` and `first_period`'s start date applies. Retirement is the
-/// caller's concern (retired indicators are not chased at all, SPEC §4.7).
+/// caller's concern (retired indicators are not chased at all, docs/rules.md §10).
 pub fn expected_periods(
     freq: Frequency,
     plan_start: NaiveDate,
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn the_10th_on_a_weekend_stays_the_10th() {
-        // No moving to the next working day: SPEC says "the 10th".
+        // No moving to the next working day: docs/rules.md §9 says "the 10th".
         let sat = due_date(&p("2025-04"), ten(), APR);
         assert_eq!(sat, d(2025, 5, 10));
         assert_eq!(sat.weekday(), Weekday::Sat);

@@ -2,7 +2,7 @@
 //! targets, RAG status, trend, summaries, deadlines, reminders, alerts, permissions,
 //! benchmarking, and the rules for reading a council's spreadsheet cells.
 //!
-//! Everything here is a pure function over plain values (SPEC §4: "all in core, all pure"):
+//! Everything here is a pure function over plain values :
 //! no I/O, no database, and no wall clock except inside [`SystemClock`].
 //!
 //! Enums stored in the database or exposed through GraphQL have `as_str()` / `parse()` with

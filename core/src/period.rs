@@ -1,4 +1,4 @@
-//! Financial years, quarters and months (SPEC §4.1).
+//! Financial years, quarters and months (docs/rules.md §2).
 //!
 //! > The financial year starts on the organisation's first month (April). Quarter 1 =
 //! > April–June. Periods are written as strings in the API and in files: `2025-26` (financial
@@ -389,7 +389,7 @@ impl Period {
     }
 
     /// The calendar year in which the financial year containing this period starts.
-    /// SPEC: "`2025-06` — calendar month June 2025 (belongs to financial year 2025-26)".
+    /// `2025-06`, the calendar month June 2025, belongs to financial year 2025-26 (rules §2).
     pub fn financial_year_start(&self, fy: FyStart) -> i32 {
         match self.0 {
             PeriodKind::Year { start_year } | PeriodKind::Quarter { start_year, .. } => start_year,
@@ -507,7 +507,7 @@ impl Period {
     }
 
     /// The same period one year earlier (`2025-26 Q2` → `2024-25 Q2`, `2025-06` →
-    /// `2024-06`). Used for cumulative (year-to-date) trends, SPEC §4.4.
+    /// `2024-06`). Used for cumulative (year-to-date) trends, docs/rules.md §6.
     pub fn same_period_last_year(&self) -> Period {
         Period(match self.0 {
             PeriodKind::Year { start_year } => PeriodKind::Year {
@@ -617,9 +617,9 @@ impl Period {
     }
 
     /// The period of frequency `own` on which an indicator is rated when it is read at this
-    /// (possibly different) granularity. SPEC §4.2: "it is rated on its own period that ends
-    /// last inside the one asked for (the quarter's last month); an annual indicator asked for
-    /// a quarter is rated on the financial year containing it".
+    /// (possibly different) granularity (docs/rules.md §4): its own period that ends last inside
+    /// the one asked for (the quarter's last month); an annual indicator asked for a quarter is
+    /// rated on the financial year containing it.
     ///
     /// Defined as the `own` period containing this period's last day: a monthly indicator
     /// asked for `2025-26 Q1` → `2025-06`; an annual one → `2025-26`; a quarterly one asked
@@ -633,7 +633,7 @@ impl Period {
 
     /// Months from the start of the financial year to the end of this period: Q1 → 3,
     /// Q4 → 12, a month → its position 1..=12 in the financial year, a year → 12. The
-    /// numerator of the pro-rata target (SPEC §4.2 "Q1 → ¼").
+    /// numerator of the pro-rata target (docs/rules.md §3: Q1 → ¼).
     pub fn months_elapsed_in_year(&self, fy: FyStart) -> u32 {
         match self.0 {
             PeriodKind::Year { .. } => 12,
@@ -1172,7 +1172,7 @@ pub(crate) mod tests {
     #[test]
     fn rating_period_at_another_granularity() {
         use Frequency::*;
-        // SPEC §4.2: a monthly indicator asked for a quarter → the quarter's last month.
+        // docs/rules.md §4: a monthly indicator asked for a quarter → the quarter's last month.
         assert_eq!(p("2025-26 Q1").rating_period(Monthly, APR), p("2025-06"));
         // An annual indicator asked for a quarter → the FY containing it.
         assert_eq!(p("2025-26 Q1").rating_period(Annual, APR), p("2025-26"));

@@ -1,4 +1,4 @@
-//! The reminder ladder, escalation and the daily sweep time (SPEC §4.7).
+//! The reminder ladder, escalation and the daily sweep time (docs/rules.md §10).
 //!
 //! > For each outstanding item (value or required commentary missing), at the organisation's
 //! > reminder time (default 08:00 local):

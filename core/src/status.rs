@@ -1,4 +1,4 @@
-//! RAG status of an indicator for a period (SPEC §4.3).
+//! RAG status of an indicator for a period (docs/rules.md §5).
 //!
 //! > In this order:
 //! > 1. monitor-only → MONITOR_ONLY (reported, never rated);
@@ -79,7 +79,7 @@ string_enum!(ToleranceKind, "kind of tolerance", {
 
 /// How far off target an indicator may be before it turns RED (it is AMBER in between).
 ///
-/// SPEC §3: "tolerance (default 5 %, relative to target; or absolute in the unit)".
+/// A tolerance (docs/rules.md §5): by default 5 %, relative to target; or absolute, in the unit.
 /// Build with [`Tolerance::relative_pct`], [`Tolerance::absolute`], [`Tolerance::new`] or
 /// [`Tolerance::from_kind`], which validate: the representation is private, so a tolerance
 /// is always finite, never negative, and a relative one at most 100 %. Read it with
@@ -199,7 +199,7 @@ impl Tolerance {
 }
 
 impl Default for Tolerance {
-    /// 5 % relative to the target (SPEC §3).
+    /// 5 % relative to the target (docs/rules.md §5).
     fn default() -> Self {
         Tolerance {
             kind: ToleranceKind::Relative,
@@ -247,8 +247,8 @@ impl IndicatorStatus {
 
 /// What a value exactly on the tolerance is: a council setting. Default: RED.
 ///
-/// * [`OnTolerance::Red`]: "5 % or more below target" is RED (King's Lynn; SPEC §4.3 "gap ≥
-///   tolerance → RED"): 0 < gap < tolerance is AMBER.
+/// * [`OnTolerance::Red`]: "5 % or more below target" is RED (King's Lynn; docs/rules.md §5: a gap
+///   of the tolerance or more is RED): 0 < gap < tolerance is AMBER.
 /// * [`OnTolerance::Amber`]: red only when "missed by more than 10 %" (Maidstone): 0 < gap ≤
 ///   tolerance is AMBER, gap > tolerance RED.
 ///
@@ -271,8 +271,8 @@ string_enum!(OnTolerance, "rating exactly on the tolerance", {
     Amber => "AMBER",
 });
 
-/// The council's default tolerance: a relative percentage from 0 to 100 (default 5, SPEC
-/// §3 "default 5 %, relative to target"), used for an indicator that sets no tolerance of
+/// The council's default tolerance: a relative percentage from 0 to 100 (default 5, docs/rules.md
+/// §5: 5 % relative to the target), used for an indicator that sets no tolerance of
 /// its own ([`DefaultTolerance::for_indicator`]). A council that wants another kind of
 /// tolerance (an amount in the unit) sets it on the indicator: an amount means nothing
 /// across indicators of different units.
@@ -307,7 +307,7 @@ impl DefaultTolerance {
 }
 
 impl Default for DefaultTolerance {
-    /// 5 % (SPEC §3).
+    /// 5 % (docs/rules.md §5).
     fn default() -> Self {
         DefaultTolerance(Tolerance::default())
     }
@@ -326,7 +326,7 @@ impl From<DefaultTolerance> for f64 {
     }
 }
 
-/// A council's settings for rating indicators; the defaults are SPEC §4.3's rule (exactly
+/// A council's settings for rating indicators; the defaults are docs/rules.md §5's rule (exactly
 /// on the tolerance is RED) and a 5 % default tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RatingSettings {
@@ -376,7 +376,7 @@ pub struct RatingRule {
 /// difference a person would type (one penny on £1,000,000,000 is 1e-11).
 const EPS_REL: f64 = 1e-12;
 
-/// The status of an indicator for a period (SPEC §4.3), in this order:
+/// The status of an indicator for a period (docs/rules.md §5), in this order:
 ///
 /// 1. "monitor-only → MONITOR_ONLY"; "NEUTRAL polarity is never rated (like monitor-only)";
 /// 2. "no actual value → NO_DATA";

@@ -1,5 +1,5 @@
-//! Summary counts for the quarterly report's first tables (SPEC §4.5), and which action
-//! update applies to a period (SPEC §3).
+//! Summary counts for the quarterly report's first tables (docs/rules.md §8), and which action
+//! update applies to a period (docs/rules.md §7).
 //!
 //! > - actions delivered by the council (partnership ones excluded): counts of RED, AMBER,
 //! >   GREEN, BLUE, and COMPLETED; the percentages are of RED+AMBER+GREEN+BLUE, rounded
@@ -172,8 +172,8 @@ pub struct ActionUpdateRef {
     pub status: ActionStatus,
 }
 
-/// An action's status for `period`. SPEC §3: "The latest update in or before a quarter is
-/// the action's status for that quarter."
+/// An action's status for `period` (docs/rules.md §7): the latest update in or before a
+/// quarter is the action's status for that quarter.
 ///
 /// The asked period is first mapped to a quarter with
 /// [`Period::rating_period`]`(Quarterly)` (a month → its quarter, a year → its Q4). Among the

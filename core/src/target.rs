@@ -1,4 +1,4 @@
-//! Which target applies to a period (SPEC §4.2).
+//! Which target applies to a period (docs/rules.md §3).
 //!
 //! > The profile target for that exact period if one is set. Otherwise, for a non-cumulative
 //! > indicator, the annual target. For a cumulative indicator without a profile target, the
@@ -47,7 +47,7 @@ impl ResolvedTarget {
 /// * `profile`: the target set for this exact period, if any;
 /// * `annual`: the target set for the financial year containing it, if any.
 ///
-/// Rules, in order (SPEC §4.2):
+/// Rules, in order (docs/rules.md §3):
 /// 1. "The profile target for that exact period if one is set" → [`TargetSource::Profile`];
 /// 2. "for a non-cumulative indicator, the annual target" → [`TargetSource::Annual`];
 /// 3. "For a cumulative indicator without a profile target, the annual target pro-rata to the

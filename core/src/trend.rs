@@ -1,4 +1,4 @@
-//! Direction of travel (SPEC §4.4).
+//! Direction of travel (docs/rules.md §6).
 //!
 //! > Compare the actual with the previous period of the same frequency (for a cumulative
 //! > indicator, with the same period of the previous year, because year-to-date values

@@ -1,4 +1,4 @@
-//! The whole domain model of SPEC §3.
+//! The whole domain model (ARCHITECTURE.md describes it).
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::helpers::{fk, index};

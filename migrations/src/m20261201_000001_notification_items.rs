@@ -1,5 +1,5 @@
 //! What each outbox message covers, one row per (item, period, stage, recipient): the
-//! reminder ladder's "sent at most once" guarantee (SPEC §4.7) and the link between a daily
+//! reminder ladder's "sent at most once" guarantee (docs/rules.md §10) and the link between a daily
 //! alert digest and the alerts it bundles.
 use sea_orm_migration::{prelude::*, schema::*};
 

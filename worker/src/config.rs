@@ -1,5 +1,5 @@
-//! The worker's settings from the environment (SPEC §8). A wrong value is refused with its
-//! name, and never with a password in it.
+//! The worker's settings from the environment (README, Configuration). A wrong value is
+//! refused with its name, and never with a password in it.
 use lettre::message::Mailbox;
 
 pub use pmf_mail::{MailTarget, check_smtp_url};

@@ -51,7 +51,7 @@ impl ActionObj {
             .max_by_key(|u| (u.period_end, u.created_at, u.id)))
     }
 
-    /// The action's status for a period: its latest update in or before it (SPEC §3).
+    /// The action's status for a period: its latest update in or before it (docs/rules.md §7).
     pub async fn status_for(
         &self,
         ctx: &Context<'_>,

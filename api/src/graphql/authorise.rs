@@ -1,4 +1,4 @@
-//! Who may do what (SPEC §5): role checks, and "may write what this owner owns", which reads
+//! Who may do what (rules §12): role checks, and "may write what this owner owns", which reads
 //! the owner's line-management chain from the store.
 use async_graphql::Context;
 use pmf_core::Role;

@@ -137,7 +137,7 @@ impl IndicatorObj {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    /// Actual, target, status and trend for one period (any granularity, SPEC §4.2).
+    /// Actual, target, status and trend for one period (any granularity, docs/rules.md §4).
     async fn result(&self, ctx: &Context<'_>, period: String) -> GqlResult<PeriodResult> {
         load_result(ctx, &self.0, input::period(&period)?).await
     }

@@ -201,7 +201,7 @@ impl PeriodResult {
     async fn extended(&self) -> bool {
         self.evaluation.extended
     }
-    /// Complete: a value, and commentary where the rules require it (SPEC §4.6).
+    /// Complete: a value, and commentary where the rules require it (docs/rules.md §9).
     async fn complete(&self) -> bool {
         self.evaluation.completeness == Completeness::Complete
     }

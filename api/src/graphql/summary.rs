@@ -1,4 +1,4 @@
-//! `performanceSummary`: the quarterly report's summary tables and exception list (SPEC §4.5).
+//! `performanceSummary`: the quarterly report's summary tables and exception list (rules §8).
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use pmf_core::{
     ActionStatus as CoreActionStatus, Delivery as CoreDelivery, IndicatorStatus as S, Period,
@@ -111,7 +111,7 @@ pub struct SummaryQueries;
 
 #[Object]
 impl SummaryQueries {
-    /// The quarterly report's first tables (SPEC §4.5) for a plan and period.
+    /// The quarterly report's first tables (docs/rules.md §8) for a plan and period.
     async fn performance_summary(
         &self,
         ctx: &Context<'_>,

@@ -196,7 +196,7 @@ impl Report {
     }
 
     /// The update that gives an action its status for the report's period: the latest one in
-    /// or before it (SPEC §3), as the API's `Action.status(period)` chooses it.
+    /// or before it (docs/rules.md §7), as the API's `Action.status(period)` chooses it.
     pub fn update_for<'a>(&self, action: &'a Action) -> Option<&'a ActionUpdate> {
         let fy = self.fy;
         let end = self

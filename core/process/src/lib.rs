@@ -5,7 +5,7 @@
 //! Nothing here touches a database or sends mail: `pmf-store` and `pmf-mail` use this crate,
 //! never the reverse.
 
-/// The embedded default of SPEC §8.
+/// The embedded default (see the README's configuration).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://pmf.db?mode=rwc";
 
 /// The URL without its password, fit for a log line or an error message.

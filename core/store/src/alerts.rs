@@ -1,4 +1,4 @@
-//! Exception alerts (SPEC §4.8), written to the outbox in the transaction of the change that
+//! Exception alerts (rules §11), written to the outbox in the transaction of the change that
 //! raises them: a value that turns an indicator RED (or AMBER, when the council has AMBER
 //! alerts on), an action update that is RED (or AMBER).
 //!

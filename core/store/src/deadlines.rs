@@ -1,4 +1,4 @@
-//! What is due when (SPEC §4.6): the `deadlines` query and the worker's reminder sweep.
+//! What is due when (docs/rules.md §9): the `deadlines` query and the worker's reminder sweep.
 use std::collections::HashMap;
 
 use chrono::NaiveDate;

@@ -1,5 +1,5 @@
-//! Councils: their settings (SPEC §3), what `api bootstrap` and `api token` do (SPEC §8),
-//! and the lists the worker goes through.
+//! Councils: their settings (docs/rules.md §1), what `api bootstrap` and `api token` do
+//! (README, Operator commands), and the lists the worker goes through.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +18,8 @@ use crate::{
     people,
 };
 
-/// The settings of SPEC §3 that the rules read, already parsed: if this exists, they are valid.
+/// The settings (docs/rules.md §1) that the rules read, already parsed: if this exists, they
+/// are valid.
 #[derive(Debug, Clone)]
 pub struct OrganisationSettings {
     pub id: i64,

@@ -1,4 +1,4 @@
-//! The e-mail outbox (SPEC §6): rows written in the same transaction as the change that
+//! The e-mail outbox (ARCHITECTURE.md): rows written in the same transaction as the change that
 //! causes them, delivered later by the worker.
 //!
 //! Life of a row: `PENDING` → (claimed with a lease, sent) → `SENT`; a failed attempt makes it

@@ -1,4 +1,4 @@
-//! The daily sweep of one organisation (SPEC §4.7): deadline reminders, escalations to line
+//! The daily sweep of one organisation (docs/rules.md §10): deadline reminders, escalations to line
 //! managers, and the daily digest of alerts for users who asked for one.
 //!
 //! A sweep is one transaction that writes every message of the day together with the

@@ -1,4 +1,4 @@
-//! An indicator's result for a period: the rules of SPEC §4.2–4.6 applied to what is stored.
+//! An indicator's result for a period: the rules of docs/rules.md §3–9 applied to what is stored.
 //!
 //! One implementation, used by the API (through a DataLoader), the report, the worker's
 //! reminder sweep and the exception alerts. It reads with a fixed number of statements,
@@ -64,7 +64,7 @@ pub struct PeriodEvaluation {
     pub indicator_id: i64,
     /// The period asked for.
     pub period: Period,
-    /// The indicator's own period it was rated on (SPEC §4.2, other granularities).
+    /// The indicator's own period it was rated on (docs/rules.md §4, other granularities).
     pub rated_period: Period,
     pub actual: Option<f64>,
     pub target: Option<f64>,

@@ -141,7 +141,7 @@ pub async fn record(
     )
     .await?;
     let after = evaluate_many(uow, org, &[(row, period)]).await?.remove(0);
-    // Exception alerts go to the outbox in this same transaction (SPEC §4.8).
+    // Exception alerts go to the outbox in this same transaction (docs/rules.md §11).
     crate::alerts::on_measurement(uow, org, links, row, &before, &after, now).await?;
     Ok(Recorded { before, after })
 }
