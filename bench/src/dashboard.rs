@@ -486,6 +486,9 @@ async fn measure(
     Ok(out)
 }
 
+/// A server's measured rows, or why it was not measured.
+type Rows = Result<Vec<Measured>, String>;
+
 /// A PostGraphile version measured beside ours: what npm installs, how it is started, and
 /// the document it is asked (the same rows, in its own schema's words).
 struct Peer {
@@ -843,7 +846,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
     }
 
     // The peers: PostGraphile 4 and 5, each its own row (or a row saying why not).
-    let mut peers: Vec<(&str, String, Result<Vec<Measured>, String>)> = Vec::new();
+    let mut peers: Vec<(&str, String, Rows)> = Vec::new();
     for peer in [&POSTGRAPHILE_4, &POSTGRAPHILE_5] {
         let (label, rows) = if opts.skip_peer {
             (
@@ -861,7 +864,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
         };
         peers.push((peer.name, label, rows));
     }
-    let sql: Result<Vec<Measured>, String> = run_pgbench(opts, &p.bench.url).map_err(|e| {
+    let sql: Rows = run_pgbench(opts, &p.bench.url).map_err(|e| {
         println!("  pgbench not measured: {e:#}");
         format!("not measured: {e:#}")
     });
@@ -936,7 +939,7 @@ pub async fn run(opts: &Options, api_bin: &Path) -> anyhow::Result<()> {
         report::write_json(path, &rows)?;
     }
 
-    let at8 = |rows: &Result<Vec<Measured>, String>| {
+    let at8 = |rows: &Rows| {
         rows.as_ref().ok().and_then(|r| {
             r.iter()
                 .find(|m| m.result.concurrency == 8)

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real router against a real database (SQLite by default,
 //! PostgreSQL when `DATABASE_URL` points at one). One binary, many modules.
 mod e2e {
+    pub mod accessibility;
     pub mod alerts;
     pub mod browser;
     pub mod cache;
@@ -16,6 +17,7 @@ mod e2e {
     pub mod rating_settings;
     pub mod read;
     pub mod report;
+    pub mod report_print;
     pub mod sign_in;
     pub mod sign_in_oidc;
     pub mod workbook;

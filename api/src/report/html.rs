@@ -12,7 +12,7 @@ use pmf_core::{ActionStatus, Direction, IndicatorStatus, Trend, present};
 use serde::Serialize;
 
 use super::{
-    Report, Table, encode_component, exceptions_by_priority, format_value, model::*,
+    Report, Table, charts, encode_component, exceptions_by_priority, format_value, model::*,
     report_path_text, target_date,
 };
 
@@ -57,8 +57,12 @@ fn environment() -> Result<&'static Environment<'static>, String> {
 }
 
 /// The whole page.
-pub fn render(report: &Report) -> Result<String, String> {
-    let page = Value::from(Serde(page(report)));
+/// The printable report; `landscape` sets A4 across instead of down.
+pub fn render(report: &Report, landscape: bool) -> Result<String, String> {
+    let page = Value::from(Serde(Page {
+        landscape,
+        ..page(report)
+    }));
     environment()?
         .get_template("report/report.html")
         .and_then(|t| t.render(page))
@@ -73,10 +77,15 @@ struct Page {
     period_long: String,
     generated: String,
     public: bool,
+    landscape: bool,
     csv_links: Vec<CsvLink>,
+    /// The public report's Excel copy.
+    excel_href: String,
     previous_year: String,
     columns: Vec<Column>,
     summary: SummaryView,
+    summary_charts: Vec<SummaryChart>,
+    previous_period: String,
     exceptions: Vec<ExceptionGroup>,
     priorities: Vec<PriorityView>,
 }
@@ -181,6 +190,15 @@ struct CountsLine {
     actions_completed: u32,
 }
 
+/// A priority's (or the overall) summary chart: indicators and actions, this period's bar
+/// and the one before.
+#[derive(Serialize)]
+struct SummaryChart {
+    heading: String,
+    indicators: [charts::Bar; 2],
+    actions: [charts::Bar; 2],
+}
+
 #[derive(Serialize)]
 struct PriorityView {
     id: String,
@@ -208,6 +226,7 @@ struct IndicatorRow {
     target: Option<TargetView>,
     status: StatusView,
     trend: TrendView,
+    sparkline: Option<charts::Sparkline>,
     commentary: Option<String>,
 }
 
@@ -407,6 +426,12 @@ fn page(report: &Report) -> Page {
         period_long: present::period_with_dates(&report.period, report.fy),
         generated: present::date(report.generated_at.date_naive()),
         public: report.public,
+        landscape: false,
+        excel_href: format!(
+            "{}.xlsx?org={}",
+            report_path_text(&report.plan.id, &report.period),
+            encode_component(&report.org.slug)
+        ),
         csv_links: Table::ALL
             .into_iter()
             .map(|table| CsvLink {
@@ -428,6 +453,8 @@ fn page(report: &Report) -> Page {
                 label: present::period_column(c, report.fy),
             })
             .collect(),
+        summary_charts: summary_charts(report),
+        previous_period: report.previous.period.clone(),
         summary: SummaryView {
             rows: report
                 .priorities
@@ -579,8 +606,87 @@ fn indicator_row(report: &Report, i: &Indicator) -> IndicatorRow {
         target: target(r.target, r.target_is_pro_rata, &i.unit, i.decimals),
         status: indicator_status(&r.status, r.previous_status.as_deref()),
         trend: trend(&r.trend, r.direction.as_deref()),
+        sparkline: charts::sparkline(
+            &i.trend_line
+                .iter()
+                .map(|p| charts::Point {
+                    period: p.period.clone(),
+                    actual: p.actual,
+                    target: p.target,
+                    status: p.status.clone(),
+                })
+                .collect::<Vec<_>>(),
+            |v| format_value(v, &i.unit, i.decimals),
+            |code| letter(code).label.to_string(),
+        ),
         commentary: text(r.commentary.as_deref()),
     }
+}
+
+fn indicator_parts(c: &Counts) -> [charts::Part; 3] {
+    let i = c.indicators;
+    [
+        ("red", "R", "red", i.red),
+        ("amber", "A", "amber", i.amber),
+        ("green", "G", "green", i.green),
+    ]
+    .map(|(class, letter, word, count)| charts::Part {
+        class,
+        letter,
+        word,
+        count,
+    })
+}
+
+fn action_parts(c: &Counts) -> [charts::Part; 5] {
+    let a = c.actions;
+    [
+        ("red", "R", "red", a.red),
+        ("amber", "A", "amber", a.amber),
+        ("green", "G", "green", a.green),
+        ("blue", "B", "blue", a.blue),
+        ("completed", "C", "completed", a.completed),
+    ]
+    .map(|(class, letter, word, count)| charts::Part {
+        class,
+        letter,
+        word,
+        count,
+    })
+}
+
+fn summary_chart(report: &Report, heading: String, now: &Counts, before: &Counts) -> SummaryChart {
+    let period = present::period(&report.period);
+    let previous = report.previous.period.clone();
+    SummaryChart {
+        heading,
+        indicators: [
+            charts::bar(period.clone(), &indicator_parts(now)),
+            charts::bar(previous.clone(), &indicator_parts(before)),
+        ],
+        actions: [
+            charts::bar(period, &action_parts(now)),
+            charts::bar(previous, &action_parts(before)),
+        ],
+    }
+}
+
+fn summary_charts(report: &Report) -> Vec<SummaryChart> {
+    let mut out = vec![summary_chart(
+        report,
+        "Overall".into(),
+        &report.summary.overall,
+        &report.previous.overall,
+    )];
+    out.extend(report.priorities.iter().map(|p| {
+        summary_chart(
+            report,
+            Report::priority_heading(p),
+            &report.counts_of(&p.id),
+            &report.previous_counts_of(&p.id),
+        )
+    }));
+    out
 }
 
 fn action_row(report: &Report, a: &Action) -> ActionRow {
@@ -636,6 +742,10 @@ mod tests {
             "series": [
                 { "period": "2025-26 Q1", "actual": 1400.0, "status": "GREEN" },
                 { "period": "2025-26 Q2", "actual": 1250.0, "status": "RED" }
+            ],
+            "trendLine": [
+                { "period": "2025-26 Q1", "actual": 1400.0, "target": 1300.0, "status": "GREEN" },
+                { "period": "2025-26 Q2", "actual": 1250.0, "target": 1300.0, "status": "RED" }
             ]
         });
         let action = json!({
@@ -680,6 +790,12 @@ mod tests {
                 Period::parse("2025-26 Q2").unwrap(),
             ],
             summary: serde_json::from_value(summary).unwrap(),
+            previous: serde_json::from_value(json!({
+                "period": "2025-26 Q1",
+                "priorities": [{ "priority": { "id": "5" }, "counts": counts() }],
+                "overall": counts()
+            }))
+            .unwrap(),
             priorities: serde_json::from_value(priorities).unwrap(),
             public,
             generated_at: "2025-11-16T12:00:00Z".parse().unwrap(),
@@ -688,7 +804,7 @@ mod tests {
 
     #[test]
     fn the_page_prints_values_the_one_way_and_text_literally() {
-        let html = render(&report(false)).unwrap();
+        let html = render(&report(false), false).unwrap();
         assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"));
         let escaped = minijinja::HtmlEscape(NASTY).to_string();
         assert!(!html.contains("<script>"), "{html}");
@@ -699,7 +815,7 @@ mod tests {
         assert!(html.matches(&escaped).count() >= 10, "{html}");
         for expected in [
             "£1,250",
-            "£1,300 <span class=\"small\">(pro-rata)</span>",
+            "£1,300 <span class=\"small pro-rata\">(pro-rata)</span>",
             "£1,100",
             "G → R",
             "Green last period, Red now",
@@ -723,7 +839,7 @@ mod tests {
 
     #[test]
     fn the_public_page_links_its_csv_tables() {
-        let html = render(&report(true)).unwrap();
+        let html = render(&report(true), false).unwrap();
         let href = minijinja::HtmlEscape("/reports/7/2025-26%20Q2.csv?org=test&table=indicators");
         assert!(
             html.contains(&format!(
@@ -732,5 +848,40 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("This is the public version"));
+        let excel = minijinja::HtmlEscape("/reports/7/2025-26%20Q2.xlsx?org=test");
+        assert!(
+            html.contains(&format!(
+                "<a href=\"{excel}\" download>Download as Excel</a>"
+            )),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_summary_charts_and_sparklines_say_their_numbers_in_words() {
+        let html = render(&report(false), false).unwrap();
+        for expected in [
+            "At a glance: 2025-26 Q2 beside 2025-26 Q1",
+            "aria-label=\"Indicators: 2025-26 Q2: 1 red, 1 green; 2025-26 Q1: 1 red, 1 green\"",
+            "aria-label=\"Actions: 2025-26 Q2: 1 red, 2 green; 2025-26 Q1: 1 red, 2 green\"",
+            "<figcaption>Overall</figcaption>",
+            ">R 1</text>",
+            "aria-label=\"Last 2 periods: 2025-26 Q1 £1,400, target £1,300; 2025-26 Q2 £1,250, target £1,300\"",
+            "<circle class=\"p-red\"",
+            "<title>2025-26 Q2: £1,250 (Red)</title>",
+            "class=\"spark-target\" d=\"M ",
+        ] {
+            assert!(html.contains(expected), "{expected:?} not in {html}");
+        }
+        let escaped = minijinja::HtmlEscape(NASTY).to_string();
+        assert!(html.contains(&format!("<figcaption>Priority 1: {escaped}</figcaption>")));
+    }
+
+    #[test]
+    fn landscape_sets_the_page_across() {
+        let across = "@page { size: A4 landscape; }";
+        assert!(render(&report(false), true).unwrap().contains(across));
+        let down = render(&report(false), false).unwrap();
+        assert!(!down.contains(across) && down.contains("@page { size: A4;"));
     }
 }

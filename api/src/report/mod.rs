@@ -1,5 +1,6 @@
 //! The quarterly performance report: `GET /reports/{planId}/{period}` (printable HTML) and
-//! `GET /reports/{planId}/{period}.csv?table=summary|exceptions|indicators|actions`.
+//! `GET /reports/{planId}/{period}.csv?table=summary|exceptions|indicators|actions` and
+//! `GET /reports/{planId}/{period}.xlsx` (every table, a sheet each).
 //!
 //! The report is one more client of the GraphQL API: it runs two queries against the app's
 //! own schema in-process, with the caller's scope built exactly as `POST /graphql` builds it
@@ -10,9 +11,12 @@
 //! Who may ask: `Authorization: Bearer <token>`, or the public portal of a council named by
 //! `X-Organisation: SLUG` or, for plain links, `?org=SLUG`. Tokens are never accepted in the
 //! URL (they would leak into logs and browser history).
+mod charts;
 mod csv_out;
 mod html;
 pub mod model;
+mod tables;
+mod xlsx_out;
 
 use std::collections::HashMap;
 
@@ -41,6 +45,9 @@ pub struct ReportParams {
     pub org: Option<String>,
     /// For CSV: which table (`summary`, the default, `exceptions`, `indicators`, `actions`).
     pub table: Option<String>,
+    /// For the printable report: `portrait` (the default) or `landscape` (A4 across, for the
+    /// wide indicator tables).
+    pub layout: Option<String>,
     /// Refused: tokens do not belong in URLs.
     pub token: Option<String>,
     pub access_token: Option<String>,
@@ -111,6 +118,17 @@ impl IntoResponse for ReportError {
     }
 }
 
+/// What a report request asks for, by its path's ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// No ending, or `.html`: the printable report, A4 portrait or landscape.
+    Html { landscape: bool },
+    /// `.csv`: one table.
+    Csv(Table),
+    /// `.xlsx`: every table, a sheet each.
+    Excel,
+}
+
 /// Which CSV table to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
@@ -170,6 +188,8 @@ pub struct Report {
     /// The periods of the financial year so far, at the report's granularity.
     pub columns: Vec<Period>,
     pub summary: Summary,
+    /// The period before's counts (the charts put them beside this period's).
+    pub previous: PreviousSummary,
     pub priorities: Vec<Priority>,
     /// The public portal's view (no owners, only what is published).
     pub public: bool,
@@ -179,12 +199,12 @@ pub struct Report {
 impl Report {
     /// The summary counts of a priority, by its id.
     pub fn counts_of(&self, priority_id: &str) -> Counts {
-        self.summary
-            .priorities
-            .iter()
-            .find(|p| p.priority.id == priority_id)
-            .map(|p| p.counts)
-            .unwrap_or_default()
+        counts_in(&self.summary.priorities, priority_id)
+    }
+
+    /// The same for the period before.
+    pub fn previous_counts_of(&self, priority_id: &str) -> Counts {
+        counts_in(&self.previous.priorities, priority_id)
     }
 
     /// Heading text of a priority: "1. Provide important local services".
@@ -215,6 +235,14 @@ impl Report {
             .max_by(|a, b| a.0.cmp(&b.0))
             .map(|(_, u)| u)
     }
+}
+
+fn counts_in(priorities: &[PrioritySummary], priority_id: &str) -> Counts {
+    priorities
+        .iter()
+        .find(|p| p.priority.id == priority_id)
+        .map(|p| p.counts)
+        .unwrap_or_default()
 }
 
 /// Splits a reference into text and number runs so that "3.10" sorts after "3.9".
@@ -269,14 +297,29 @@ async fn answer(
             "tokens are not accepted in URLs (they leak into logs and browser history): send `Authorization: Bearer <token>`, or use ?org=SLUG for the public report",
         ));
     }
-    let (period_text, csv) = match period.strip_suffix(".csv") {
-        Some(p) => (p, true),
-        None => (period.strip_suffix(".html").unwrap_or(period), false),
-    };
-    let table = if csv {
-        Some(Table::parse(params.table.as_deref())?)
+    let (period_text, format) = if let Some(p) = period.strip_suffix(".csv") {
+        (p, Format::Csv(Table::parse(params.table.as_deref())?))
+    } else if let Some(p) = period.strip_suffix(".xlsx") {
+        (p, Format::Excel)
     } else {
-        None
+        let landscape = match params.layout.as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some(l) if l.eq_ignore_ascii_case("portrait") => false,
+            Some(l) if l.eq_ignore_ascii_case("landscape") => true,
+            Some(other) => {
+                return Err(ReportError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{:?} is not a page layout: use layout=portrait or layout=landscape",
+                        shorten(other)
+                    ),
+                ));
+            }
+        };
+        (
+            period.strip_suffix(".html").unwrap_or(period),
+            Format::Html { landscape },
+        )
     };
     let scope = state
         .scope(headers, params.org.as_deref())
@@ -288,15 +331,33 @@ async fn answer(
             )
         })?;
     let report = gather(state, scope, plan_id, period_text).await?;
-    let mut response = match table {
-        Some(table) => {
+    let file_stem = format!(
+        "report-{}-{}",
+        report.plan.id,
+        report.period.to_string().replace(' ', "-")
+    );
+    let mut response = match format {
+        Format::Excel => {
+            let body = xlsx_out::render(&report).map_err(ReportError::internal)?;
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file_stem}.xlsx\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Format::Csv(table) => {
             let body = csv_out::render(&report, table).map_err(ReportError::internal)?;
-            let filename = format!(
-                "report-{}-{}-{}.csv",
-                report.plan.id,
-                report.period.to_string().replace(' ', "-"),
-                table.name()
-            );
+            let filename = format!("{file_stem}-{}.csv", table.name());
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -309,7 +370,7 @@ async fn answer(
             )
                 .into_response()
         }
-        None => (
+        Format::Html { landscape } => (
             [
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                 (
@@ -317,7 +378,7 @@ async fn answer(
                     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
                 ),
             ],
-            html::render(&report).map_err(ReportError::internal)?,
+            html::render(&report, landscape).map_err(ReportError::internal)?,
         )
             .into_response(),
     };
@@ -367,6 +428,9 @@ async fn query<T: serde::de::DeserializeOwned>(
     serde_json::from_value(data).map_err(ReportError::internal)
 }
 
+/// How many periods an indicator's sparkline shows, the report's own the last.
+const TREND_PERIODS: usize = 8;
+
 /// The report for a plan and period, as the caller in `scope` may see it.
 pub async fn gather(
     state: &AppState,
@@ -412,6 +476,8 @@ pub async fn gather(
             "previousYear": previous_year.to_string(),
             "from": first.to_string(),
             "to": last.to_string(),
+            "previousPeriod": period.previous(fy).to_string(),
+            "trendFrom": (1..TREND_PERIODS).fold(period, |p, _| p.previous(fy)).to_string(),
         }),
     )
     .await?;
@@ -442,6 +508,7 @@ pub async fn gather(
         previous_year,
         columns,
         summary: data.performance_summary,
+        previous: data.previous,
         priorities,
         public,
         generated_at: state.clock.now(),

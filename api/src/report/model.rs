@@ -10,7 +10,7 @@ pub const META_QUERY: &str = r#"query ReportMeta($plan: ID!) {
 
 /// Everything else, in one document (the loaders batch it into a constant number of
 /// statements whatever the number of priorities and indicators).
-pub const REPORT_QUERY: &str = r#"query Report($plan: ID!, $period: String!, $previousYear: String!, $from: String!, $to: String!) {
+pub const REPORT_QUERY: &str = r#"query Report($plan: ID!, $period: String!, $previousPeriod: String!, $previousYear: String!, $from: String!, $to: String!, $trendFrom: String!) {
   performanceSummary(planId: $plan, period: $period) {
     period
     priorities { priority { id } counts { ...Counts } }
@@ -24,6 +24,11 @@ pub const REPORT_QUERY: &str = r#"query Report($plan: ID!, $period: String!, $pr
       result { actual target targetIsProRata trend direction previousStatus dueDate }
     }
   }
+  previous: performanceSummary(planId: $plan, period: $previousPeriod) {
+    period
+    priorities { priority { id } counts { ...Counts } }
+    overall { ...Counts }
+  }
   plan(id: $plan) {
     priorities {
       id code title
@@ -36,6 +41,7 @@ pub const REPORT_QUERY: &str = r#"query Report($plan: ID!, $period: String!, $pr
           ratedPeriod
         }
         series(from: $from, to: $to) { period actual status }
+        trendLine: series(from: $trendFrom, to: $period) { period actual target status }
       }
       actions {
         id ref title description delivery dueDate dueKind estimatedCompletion completedOn
@@ -81,6 +87,8 @@ pub struct PlanHead {
 #[serde(rename_all = "camelCase")]
 pub struct ReportData {
     pub performance_summary: Summary,
+    /// The period before's summary counts, for the charts.
+    pub previous: PreviousSummary,
     /// Null only if the plan vanished between the two queries.
     pub plan: Option<PlanBody>,
 }
@@ -92,6 +100,13 @@ pub struct Summary {
     pub priorities: Vec<PrioritySummary>,
     pub overall: Counts,
     pub exceptions: Vec<Exception>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PreviousSummary {
+    pub period: String,
+    pub priorities: Vec<PrioritySummary>,
+    pub overall: Counts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,6 +236,16 @@ pub struct Indicator {
     pub previous_year: PreviousYear,
     pub result: IndicatorResult,
     pub series: Vec<SeriesPoint>,
+    /// The last periods up to the report's (8 of them), with targets: the sparkline.
+    pub trend_line: Vec<TrendPoint>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrendPoint {
+    pub period: String,
+    pub actual: Option<f64>,
+    pub target: Option<f64>,
+    pub status: String,
 }
 
 #[derive(Debug, Deserialize)]

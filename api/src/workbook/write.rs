@@ -70,7 +70,8 @@ fn width(kind: ColumnKind, header: &str) -> f64 {
     by_kind.max(header.chars().count() as f64 + 2.0)
 }
 
-fn date_cell(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+/// A calendar date as Excel stores it (also used by the report's Excel copy).
+pub(crate) fn date_cell(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     ExcelDateTime::from_ymd(
         u16::try_from(d.year()).unwrap_or(1900),
         d.month() as u8,

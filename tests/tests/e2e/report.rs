@@ -460,7 +460,9 @@ async fn the_report_shows_the_api_numbers_and_the_cabinet_tables() {
         &format!("<tr data-id=\"{}\">", c.indicators["1.2"]),
         "</tr>",
     );
-    assert!(row_12.contains("110") && row_12.contains("62 <span class=\"small\">(pro-rata)"));
+    assert!(
+        row_12.contains("110") && row_12.contains("62 <span class=\"small pro-rata\">(pro-rata)")
+    );
     // References sort naturally: 1.3 before 1.10.
     let pos = |key: &str| {
         p1.find(&format!("<tr data-id=\"{}\">", c.indicators[key]))
@@ -488,6 +490,15 @@ async fn the_report_shows_the_api_numbers_and_the_cabinet_tables() {
     assert!(html.matches("<caption>").count() >= 6);
     assert!(html.contains("<th scope=\"col\"") && html.contains("<th scope=\"row\""));
     assert!(html.contains("@page { size: A4;") && html.contains("break-before: page"));
+    assert!(!html.contains("A4 landscape"));
+    let (status, _, across) = c
+        .get(
+            admin,
+            &c.report_url(&c.plan, PERIOD_PATH, "?layout=landscape"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(across.contains("@page { size: A4 landscape; }"));
 
     // The same report for a month and for the whole year.
     let (status, _, month) = c.get(admin, &c.report_url(&c.plan, "2025-09", "")).await;
@@ -633,6 +644,182 @@ async fn csv_exports_quote_text_and_carry_the_same_numbers() {
     c.app.stop().await;
 }
 
+/// `GET /reports/{plan}/2025-26 Q2.xlsx` as `caller`: status, headers, the file's bytes.
+async fn excel_copy(
+    c: &ReportCouncil,
+    caller: Caller<'_>,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let url = c.report_url(&c.plan, &format!("{PERIOD_PATH}.xlsx"), "");
+    let mut request = c.app.client.get(url);
+    request = match caller {
+        Caller::Token(t) => request.bearer_auth(t),
+        Caller::Public(slug) => request.header("X-Organisation", slug),
+        Caller::Nobody => request,
+    };
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body").to_vec();
+    (status, headers, bytes)
+}
+
+#[tokio::test]
+async fn the_excel_copy_has_a_sheet_per_table_with_numbers_as_numbers_and_statuses_in_words() {
+    use calamine::{Data, DataType, Reader, Xlsx};
+
+    let c = ReportCouncil::new().await;
+    let admin = c.admin.as_str();
+    let (status, headers, bytes) = excel_copy(&c, Caller::Token(admin)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.ends_with("-2025-26-Q2.xlsx\""),
+        "{disposition}"
+    );
+    assert_eq!(headers["cache-control"], "private, no-store");
+
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx file");
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Exceptions", "Indicators", "Actions"]
+    );
+    // A sheet as (header → cell) rows.
+    let rows_of = |book: &mut Xlsx<_>, sheet: &str| -> Vec<HashMap<String, Data>> {
+        let range = book.worksheet_range(sheet).expect("the sheet");
+        let mut rows = range.rows();
+        let header: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+        rows.map(|r| header.iter().cloned().zip(r.iter().cloned()).collect())
+            .collect()
+    };
+
+    // The same numbers as the API's summary, as numbers.
+    let summary = c.summary(Caller::Token(admin)).await;
+    let sheet = rows_of(&mut book, "Summary");
+    assert_eq!(sheet.len(), 3, "two priorities and the overall row");
+    let overall = sheet
+        .iter()
+        .find(|r| r["Priority id"] == Data::String("overall".into()))
+        .unwrap();
+    assert_eq!(overall["Period"], Data::String(PERIOD.into()));
+    for (column, value) in [
+        ("Actions red", &summary["overall"]["actions"]["red"]),
+        ("Actions red %", &summary["overall"]["actions"]["redPct"]),
+        ("Indicators red", &summary["overall"]["indicators"]["red"]),
+        (
+            "Indicators green %",
+            &summary["overall"]["indicators"]["greenPct"],
+        ),
+    ] {
+        assert_eq!(
+            overall[column],
+            Data::Float(value.as_f64().unwrap()),
+            "{column}"
+        );
+    }
+
+    // Indicators: values are numbers, statuses words, text exactly as written.
+    let sheet = rows_of(&mut book, "Indicators");
+    assert_eq!(sheet.len(), 7, "every indicator of the plan, signed in");
+    let r11 = sheet
+        .iter()
+        .find(|r| r["Ref"] == Data::String("1.1".into()))
+        .unwrap();
+    assert_eq!(
+        [
+            &r11["Outturn 2024-25"],
+            &r11["2025-26 Q1"],
+            &r11["2025-26 Q2"],
+            &r11["Target"],
+        ],
+        [
+            &Data::Float(99.0),
+            &Data::Float(101.0),
+            &Data::Float(94.0),
+            &Data::Float(100.0)
+        ]
+    );
+    assert_eq!(r11["Status"], Data::String("Red".into()));
+    assert_eq!(r11["Previous status"], Data::String("Amber".into()));
+    assert_eq!(r11["Commentary"], Data::String(TRICKY.into()));
+    assert_eq!(r11["Owner"], Data::String("Olive Officer".into()));
+
+    // Actions: a formula-like commentary is text (not defused, never run); dates are dates.
+    let sheet = rows_of(&mut book, "Actions");
+    let b3 = sheet
+        .iter()
+        .find(|r| r["Ref"] == Data::String("B3".into()))
+        .unwrap();
+    assert_eq!(b3["Commentary"], Data::String(FORMULA.into()));
+    assert_eq!(
+        b3["Status"],
+        Data::String("Amber: minor issues or delays".into())
+    );
+    assert_eq!(
+        b3["Due date"].as_date(),
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 31)
+    );
+    let formulas = book.worksheet_formula("Actions").expect("the sheet");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no cell of the copy is a formula"
+    );
+
+    // Exceptions: the API's exception list, in its order.
+    let sheet = rows_of(&mut book, "Exceptions");
+    let got: Vec<String> = sheet.iter().map(|r| r["Ref"].to_string()).collect();
+    let expected: Vec<String> = summary["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["indicator"]["ref"]
+                .as_str()
+                .or(e["action"]["ref"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got, expected);
+
+    // The public portal's copy: only what is published, no owners, cacheable.
+    let (status, headers, bytes) = excel_copy(&c, Caller::Public("test")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "public, max-age=60");
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx file");
+    let range = book.worksheet_range("Indicators").unwrap();
+    let public_rows = range.rows().count() - 1;
+    assert!(public_rows < 7, "{public_rows} indicators in public");
+    let owner_column = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|h| *h == "Owner")
+        .unwrap();
+    assert!(
+        range
+            .rows()
+            .skip(1)
+            .all(|r| r[owner_column] == Data::Empty || r[owner_column].to_string().is_empty()),
+        "no owners in public"
+    );
+
+    let (status, _, _) = excel_copy(&c, Caller::Nobody).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    c.app.stop().await;
+}
+
 #[tokio::test]
 async fn the_public_report_shows_only_what_is_published() {
     let c = ReportCouncil::new().await;
@@ -766,6 +953,20 @@ async fn bad_report_requests_are_refused_with_a_reason() {
     check(
         admin,
         c.report_url(&c.plan, "2025-26%20Q7.csv", ""),
+        StatusCode::BAD_REQUEST,
+        &["\"2025-26 Q1\""],
+    )
+    .await;
+    check(
+        admin,
+        c.report_url(&c.plan, PERIOD_PATH, "?layout=sideways"),
+        StatusCode::BAD_REQUEST,
+        &["\"sideways\" is not a page layout", "layout=landscape"],
+    )
+    .await;
+    check(
+        admin,
+        c.report_url(&c.plan, "2025-26%20Q7.xlsx", ""),
         StatusCode::BAD_REQUEST,
         &["\"2025-26 Q1\""],
     )

@@ -1,0 +1,121 @@
+//! WCAG 2.2 AA, checked in a real browser (`tests/node/browser/accessibility.mjs`): axe-core
+//! finds no violation on the dashboard's overview, an indicator page, the quarterly report and
+//! the sign-in page; headings go in order under one h1; the Tab key walks through the period
+//! picker and the filters with a visible focus at every stop; each status colour's text has
+//! at least 4.5:1 contrast on its background.
+//!
+//! Ignored by default (needs Chromium and Node); `.ci/run` runs it with the other browser
+//! tests.
+use pmf_tests::{Browser, Caller, TestApp};
+use serde_json::{Value, json};
+
+use super::fixtures::id;
+
+fn stop_ids(page: &Value) -> Vec<String> {
+    page["tabStops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
+async fn the_dashboard_report_and_sign_in_meet_wcag_2_2_aa_in_chromium() {
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .start()
+        .await;
+    let public = Caller::Public("demo");
+    let plans = app.data(public, "{ plans { id kind } }", json!({})).await;
+    let plan = plans["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "CORPORATE_PLAN")
+        .map(|p| id(&p["id"]))
+        .expect("the demo publishes its corporate plan");
+    let indicators = app
+        .data(
+            public,
+            "{ indicators(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let indicator = id(&indicators["indicators"]["edges"][0]["node"]["id"]);
+
+    let seen = Browser::run(
+        "accessibility",
+        json!({
+            "base": app.url(""),
+            "org": "demo",
+            "plan": plan,
+            "period": "2026-27 Q2",
+            "indicator": indicator,
+        }),
+    )
+    .await;
+
+    for name in ["overview", "indicator", "report", "signIn"] {
+        let page = &seen["pages"][name];
+        assert_eq!(
+            page["violations"],
+            json!([]),
+            "axe-core on the {name} page ({}):\n{}",
+            page["url"],
+            page["violationText"].as_str().unwrap_or_default()
+        );
+        assert_eq!(page["h1s"], 1, "one h1 on the {name} page: {page}");
+        let levels: Vec<u64> = page["headings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            levels.first(),
+            Some(&1),
+            "the {name} page opens with its h1"
+        );
+        for pair in levels.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + 1,
+                "a heading level skipped on the {name} page: {levels:?}"
+            );
+        }
+        let stops = page["tabStops"].as_array().unwrap();
+        assert!(!stops.is_empty(), "the keyboard reaches the {name} page");
+        for stop in stops {
+            assert_eq!(
+                stop["visibleFocus"], true,
+                "focus can be seen on every stop of the {name} page: {stop}"
+            );
+        }
+    }
+
+    // The keyboard goes through the plan and period picker, then the filters, in that order.
+    let ids = stop_ids(&seen["pages"]["overview"]);
+    let at = |id: &str| {
+        ids.iter()
+            .position(|i| i == id)
+            .unwrap_or_else(|| panic!("{id} is not reached by Tab: {ids:?}"))
+    };
+    assert!(at("plan-select") < at("period-select"), "{ids:?}");
+    assert!(at("period-select") < at("filter-status"), "{ids:?}");
+    assert!(at("filter-status") < at("filter-search"), "{ids:?}");
+
+    let contrast = seen["statusContrast"].as_array().unwrap();
+    assert!(
+        contrast.len() >= 4,
+        "red, amber, green and more were measured: {contrast:?}"
+    );
+    for c in contrast {
+        assert!(
+            c["ratio"].as_f64().unwrap() >= 4.5,
+            "status text below 4.5:1 on its colour: {c}"
+        );
+    }
+    app.stop().await;
+}
