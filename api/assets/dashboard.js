@@ -556,8 +556,14 @@
       return;
     }
     setStatus('Loading ' + state.period + '…');
-    const data = await gql(`query Overview($plan: ID!, $period: String!) {
+    const before = stepPeriod(parsePeriod(state.period), -1);
+    const data = await gql(`query Overview($plan: ID!, $period: String!, $previous: String!) {
       plan(id: $plan) { id title }
+      previous: performanceSummary(planId: $plan, period: $previous) {
+        period
+        overall { ${COUNTS} }
+        priorities { priority { id } counts { ${COUNTS} } }
+      }
       performanceSummary(planId: $plan, period: $period) {
         period
         overall { ${COUNTS} }
@@ -571,16 +577,18 @@
           result { actual target trend direction previousStatus }
         }
       }
-    }`, { plan: state.planId, period: state.period });
+    }`, { plan: state.planId, period: state.period, previous: formatPeriod(before) });
     if (token !== state.routeToken) return;
     const summary = data.performanceSummary;
+    const previous = data.previous;
+    const previousOf = (id) => (previous.priorities.find((p) => p.priority.id === id) || {}).counts;
     const view = $('view');
     fill(view,
       h('h1', null, data.plan ? data.plan.title : 'Plan', h('span', { class: 'muted' }, ': ' + summary.period)),
       h('h2', { id: 'tiles-heading' }, 'Priorities at a glance'),
       h('ul', { class: 'tiles', 'aria-labelledby': 'tiles-heading' },
-        tile({ id: 'overall', title: 'All priorities' }, summary.overall, true),
-        summary.priorities.map((p) => tile(p.priority, p.counts, false))),
+        tile({ id: 'overall', title: 'All priorities' }, summary.overall, true, [summary.period, previous.period, previous.overall]),
+        summary.priorities.map((p) => tile(p.priority, p.counts, false, [summary.period, previous.period, previousOf(p.priority.id)]))),
       exceptionsSection(summary.exceptions),
       h('section', { id: 'indicator-list', 'aria-labelledby': 'indicators-heading' },
         h('h2', { id: 'indicators-heading' }, 'Indicators'),
@@ -596,7 +604,69 @@
       h('dd', { 'data-count': field }, String(value), pct === undefined ? null : h('span', { class: 'pct' }, '(' + pct + '%)')));
   }
 
-  function tile(priority, counts, overall) {
+  // A stacked bar per period, this one above the one before, drawn as in the printed report:
+  // each segment shows its status letter and count, the SVG's name says every number.
+  const INDICATOR_PARTS = [['red', 'R', 'red'], ['amber', 'A', 'amber'], ['green', 'G', 'green']];
+  const ACTION_PARTS = INDICATOR_PARTS.concat([['blue', 'B', 'blue'], ['completed', 'C', 'completed']]);
+
+  function barsSvg(title, parts, rows) {
+    const BAR = 240, labels = [];
+    const svg = s('svg', { class: 'bars', viewBox: '0 0 320 50', role: 'img' });
+    rows.forEach(([period, counts], n) => {
+      const y = n * 25;
+      const items = parts.map(([cls, letter, word]) => [cls, letter, word, counts ? counts[cls] || 0 : 0]).filter((p) => p[3] > 0);
+      const total = items.reduce((t, p) => t + p[3], 0);
+      labels.push(period + ': ' + (total ? items.map((p) => p[3] + ' ' + p[2]).join(', ') : 'no rated items'));
+      svg.append(s('text', { class: 'bar-period', x: 0, y: y + 15 }, period));
+      if (!total) svg.append(s('text', { class: 'bar-none', x: 80, y: y + 15 }, 'none rated'));
+      let x = 0;
+      for (const [cls, letter, , count] of items) {
+        const width = BAR * count / total;
+        svg.append(s('rect', { class: 'seg ' + cls, x: (76 + x).toFixed(1), y: y + 2, width: width.toFixed(1), height: 19 }));
+        if (width >= 22) svg.append(s('text', { class: 'seg-text ' + cls, x: (76 + x + width / 2).toFixed(1), y: y + 15.5, 'text-anchor': 'middle' }, letter + ' ' + count));
+        x += width;
+      }
+    });
+    svg.setAttribute('aria-label', title + ': ' + labels.join('; '));
+    return svg;
+  }
+
+  // An indicator's last periods: its values as a line with a dot per value, the target dashed.
+  function sparkSvg(points, unit, decimals) {
+    if (!points || !points.some((p) => p.actual !== null && p.actual !== undefined)) return null;
+    const W = 110, H = 28, PAD = 3;
+    const numbers = points.flatMap((p) => [p.actual, p.target]).filter((v) => v !== null && v !== undefined);
+    const lo = Math.min(...numbers), hi = Math.max(...numbers);
+    const step = points.length > 1 ? (W - 2 * PAD) / (points.length - 1) : 0;
+    const at = (i, v) => [PAD + step * i, hi > lo ? H - PAD - (v - lo) / (hi - lo) * (H - 2 * PAD) : H / 2];
+    const path = (key) => {
+      let d = '', pen = false;
+      points.forEach((p, i) => {
+        if (p[key] === null || p[key] === undefined) { pen = false; return; }
+        const [x, y] = at(i, p[key]);
+        d += (pen ? ' L ' : ' M ') + x.toFixed(1) + ' ' + y.toFixed(1);
+        pen = true;
+      });
+      return d.trim();
+    };
+    const words = points.map((p) => p.period + ' ' + (p.actual === null || p.actual === undefined ? 'no value' : formatValue(p.actual, unit, decimals))
+      + (p.target === null || p.target === undefined ? '' : ', target ' + formatValue(p.target, unit, decimals)));
+    const svg = s('svg', { class: 'spark', viewBox: '0 0 110 28', role: 'img', 'aria-label': 'Last ' + points.length + ' periods: ' + words.join('; ') });
+    const target = path('target');
+    if (target) svg.append(s('path', { class: 'spark-target', d: target }));
+    svg.append(s('path', { class: 'spark-actual', d: path('actual') }));
+    points.forEach((p, i) => {
+      if (p.actual === null || p.actual === undefined) return;
+      const [x, y] = at(i, p.actual);
+      const cls = { RED: 'p-red', AMBER: 'p-amber', GREEN: 'p-green' }[p.status] || 'p-none';
+      const label = (INDICATOR_STATUS[p.status] || [p.status])[0];
+      svg.append(s('circle', { class: cls, cx: x.toFixed(1), cy: y.toFixed(1), r: 2.4 },
+        s('title', null, p.period + ': ' + formatValue(p.actual, unit, decimals) + ' (' + label + ')')));
+    });
+    return svg;
+  }
+
+  function tile(priority, counts, overall, [period, previousPeriod, before]) {
     const i = counts.indicators, a = counts.actions;
     const title = priority.code ? priority.code + '. ' + priority.title : priority.title;
     return h('li', { class: 'tile' + (overall ? ' overall' : ''), 'data-priority-id': priority.id },
@@ -608,13 +678,15 @@
         countItem('green', 'Green', i.green, 'indicators-green', i.greenPct),
         countItem('grey', 'Monitor only', i.monitorOnly, 'indicators-monitorOnly'),
         countItem('grey', 'In progress', i.noData, 'indicators-noData')),
+      barsSvg('Indicators', INDICATOR_PARTS, [[period, i], [previousPeriod, before && before.indicators]]),
       h('p', { class: 'label', id: 'ta-' + priority.id }, 'Actions'),
       h('dl', { 'aria-labelledby': 'ta-' + priority.id },
         countItem('red', 'Red', a.red, 'actions-red', a.redPct),
         countItem('amber', 'Amber', a.amber, 'actions-amber', a.amberPct),
         countItem('green', 'Green', a.green, 'actions-green', a.greenPct),
         countItem('blue', 'Blue', a.blue, 'actions-blue', a.bluePct),
-        countItem('completed', 'Completed', a.completed, 'actions-completed')));
+        countItem('completed', 'Completed', a.completed, 'actions-completed')),
+      barsSvg('Actions', ACTION_PARTS, [[period, a], [previousPeriod, before && before.actions]]));
   }
 
   function exceptionsSection(exceptions) {
@@ -691,15 +763,16 @@
     const box = $('indicator-results');
     if (!box) return;
     box.setAttribute('aria-busy', 'true');
-    const data = await gql(`query Indicators($filter: IndicatorFilter, $after: String, $period: String!) {
+    const data = await gql(`query Indicators($filter: IndicatorFilter, $after: String, $period: String!, $sparkFrom: String!) {
       indicators(filter: $filter, first: 50, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }
         edges { node {
           id ref title unit decimals frequency owner { name }
           result(period: $period) { actual target status previousStatus trend direction }
+          series(from: $sparkFrom, to: $period) { period actual target status }
         } }
       }
-    }`, { filter, after, period: state.period });
+    }`, { filter, after, period: state.period, sparkFrom: formatPeriod(stepPeriod(parsePeriod(state.period), -7)) });
     if (token !== state.routeToken) return;
     box.removeAttribute('aria-busy');
     const conn = data.indicators;
@@ -711,7 +784,7 @@
       h('td', { class: 'num' }, formatValue(n.result.actual, n.unit, n.decimals)),
       h('td', { class: 'num' }, formatValue(n.result.target, n.unit, n.decimals)),
       h('td', null, statusBadge(n.result.status), change(n.result.previousStatus, n.result.status)),
-      h('td', null, trend(n.result.trend, n.result.direction))));
+      h('td', null, trend(n.result.trend, n.result.direction), sparkSvg(n.series, n.unit, n.decimals))));
     let table = box.querySelector('tbody');
     if (!after || !table) {
       table = h('tbody');

@@ -5,6 +5,7 @@
 //
 // Arguments: { base, org, plan, period, indicator }
 // Result: { pages: { overview | indicator | report | signIn: Page } , statusContrast: [...] }
+//   (the overview also has `charts`: its tiles' bars and its list's sparklines, as labelled)
 //   Page = { url, violations: [..], violationText, headings: [levels], h1s, tabStops: [{ tag,
 //            id, name, visibleFocus }] }
 import { scenario, axe, describeViolations } from './lib.mjs';
@@ -80,7 +81,18 @@ scenario(async (t) => {
 
   await page.goto(`${base}/?org=${encodeURIComponent(org)}`);
   await page.locator('#indicator-count').waitFor();
+  const charts = await page.evaluate(() => ({
+    tiles: document.querySelectorAll('li.tile').length,
+    bars: [...document.querySelectorAll('li.tile svg.bars')].map((svg) => svg.getAttribute('aria-label')),
+    overallBars: [...document.querySelectorAll('li.tile[data-priority-id="overall"] svg.bars')].map((svg) => svg.getAttribute('aria-label')),
+    rows: document.querySelectorAll('#indicator-results tbody tr').length,
+    sparks: [...document.querySelectorAll('#indicator-results tbody svg.spark')].map((svg) => ({
+      label: svg.getAttribute('aria-label'),
+      dots: svg.querySelectorAll('circle').length,
+    })),
+  }));
   pages.overview = await check(page, 40);
+  pages.overview.charts = charts;
 
   await page.goto(`${base}/?org=${encodeURIComponent(org)}#/indicators/${encodeURIComponent(indicator)}`);
   await page.locator('svg').first().waitFor();

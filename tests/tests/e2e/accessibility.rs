@@ -1,6 +1,8 @@
 //! WCAG 2.2 AA, checked in a real browser (`tests/node/browser/accessibility.mjs`): axe-core
 //! finds no violation on the dashboard's overview, an indicator page, the quarterly report and
-//! the sign-in page; headings go in order under one h1; the Tab key walks through the period
+//! the sign-in page; headings go in order under one h1; the overview's charts (a bar of
+//! statuses per tile for this quarter and the one before, a sparkline per indicator) say the
+//! API's numbers in their accessible names; the Tab key walks through the period
 //! picker and the filters with a visible focus at every stop; each status colour's text has
 //! at least 4.5:1 contrast on its background.
 //!
@@ -105,6 +107,77 @@ async fn the_dashboard_report_and_sign_in_meet_wcag_2_2_aa_in_chromium() {
     assert!(at("plan-select") < at("period-select"), "{ids:?}");
     assert!(at("period-select") < at("filter-status"), "{ids:?}");
     assert!(at("filter-status") < at("filter-search"), "{ids:?}");
+
+    // The overview's charts: two bars a tile (this quarter and the one before) that say the
+    // API's numbers, and a sparkline on the indicators' rows.
+    let charts = &seen["pages"]["overview"]["charts"];
+    let tiles = charts["tiles"].as_u64().unwrap();
+    assert!(tiles >= 2, "{charts}");
+    assert_eq!(
+        charts["bars"].as_array().unwrap().len() as u64,
+        2 * tiles,
+        "{charts}"
+    );
+    let words = |counts: &Value, parts: &[&str]| {
+        let said: Vec<String> = parts
+            .iter()
+            .filter(|p| counts[**p].as_u64().unwrap() > 0)
+            .map(|p| format!("{} {p}", counts[*p]))
+            .collect();
+        if said.is_empty() {
+            "no rated items".to_string()
+        } else {
+            said.join(", ")
+        }
+    };
+    let overall = |period: &str| {
+        let app = &app;
+        let plan = plan.clone();
+        let period = period.to_string();
+        async move {
+            app.data(
+                public,
+                "query($plan: ID!, $period: String!) { performanceSummary(planId: $plan, period: $period) { overall { indicators { red amber green } actions { red amber green blue completed } } } }",
+                json!({ "plan": plan, "period": period }),
+            )
+            .await["performanceSummary"]["overall"]
+                .clone()
+        }
+    };
+    let (now, before) = (overall("2026-27 Q2").await, overall("2026-27 Q1").await);
+    let indicator_parts = ["red", "amber", "green"];
+    let action_parts = ["red", "amber", "green", "blue", "completed"];
+    assert_eq!(
+        charts["overallBars"],
+        json!([
+            format!(
+                "Indicators: 2026-27 Q2: {}; 2026-27 Q1: {}",
+                words(&now["indicators"], &indicator_parts),
+                words(&before["indicators"], &indicator_parts)
+            ),
+            format!(
+                "Actions: 2026-27 Q2: {}; 2026-27 Q1: {}",
+                words(&now["actions"], &action_parts),
+                words(&before["actions"], &action_parts)
+            ),
+        ]),
+        "the overall tile's bars say the API's counts"
+    );
+    let sparks = charts["sparks"].as_array().unwrap();
+    assert!(
+        sparks.len() as u64 * 2 >= charts["rows"].as_u64().unwrap() && !sparks.is_empty(),
+        "a sparkline on the rows with values: {charts}"
+    );
+    for spark in sparks {
+        assert!(
+            spark["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("Last 8 periods: ")
+                && spark["dots"].as_u64().unwrap() >= 1,
+            "{spark}"
+        );
+    }
 
     let contrast = seen["statusContrast"].as_array().unwrap();
     assert!(
