@@ -425,11 +425,32 @@
       fill(box,
         h('button', { type: 'button', onclick: () => fetchReport('', null, true) }, 'Printable report'),
         h('select', { id: 'csv-select', 'aria-label': 'Table to download as CSV' }, tables.map((t) => h('option', { value: t }, 'CSV: ' + t + ' table'))),
-        h('button', { type: 'button', class: 'secondary', onclick: () => fetchReport('.csv', $('csv-select').value, false) }, 'Download CSV'));
+        h('button', { type: 'button', class: 'secondary', onclick: () => fetchReport('.csv', $('csv-select').value, false) }, 'Download CSV'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => fetchReport('.xlsx', null, false) }, 'Download Excel'));
     } else {
       fill(box,
         h('a', { class: 'button', href: reportPath('', null), target: '_blank', rel: 'noopener' }, 'Printable report'),
+        h('a', { class: 'button secondary', href: reportPath('.xlsx', null), download: '' }, 'Excel: every table'),
         ...tables.map((t) => h('a', { class: 'button secondary', href: reportPath('.csv', t), download: '' }, 'CSV: ' + t)));
+    }
+    if (state.viewer && state.viewer.role === 'ADMIN' && /^\d{4}-\d{2} Q[1-4]$/.test(state.period)) {
+      box.append(h('button', { type: 'button', class: 'secondary', id: 'release-pack', onclick: releasePack }, 'Release the quarterly pack'),
+        h('span', { id: 'release-pack-result', role: 'status' }));
+    }
+  }
+
+  // The performance team releases a quarter's pack: mailed once to the plan's recipients.
+  async function releasePack() {
+    const out = $('release-pack-result');
+    if (!window.confirm('Send the ' + state.period + ' pack to this plan\'s recipients now? It is sent once.')) return;
+    try {
+      const data = await gql(`mutation Release($plan: ID!, $period: String!) {
+        releaseQuarterlyPack(planId: $plan, period: $period) { period recipients }
+      }`, { plan: state.planId, period: state.period });
+      const r = data.releaseQuarterlyPack;
+      fill(out, 'Released: the ' + r.period + ' pack goes to ' + r.recipients + ' ' + (r.recipients === 1 ? 'person' : 'people') + '.');
+    } catch (e) {
+      fill(out, h('span', { class: 'error-text' }, e.message));
     }
   }
 

@@ -12,6 +12,7 @@ mod e2e {
     pub mod oidc_client;
     pub mod operations;
     pub mod owners;
+    pub mod pack;
     pub mod presentation;
     pub mod query_cost;
     pub mod rating_settings;

@@ -13,6 +13,7 @@ pub mod enums;
 pub mod indicators;
 pub mod input;
 pub mod loaders;
+pub mod packs;
 pub mod pagination;
 pub mod people;
 pub mod plans;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     indicators::IndicatorQueries,
     actions::ActionQueries,
     summary::SummaryQueries,
+    packs::PackQueries,
     deadlines::DeadlineQueries,
     audit::AuditQueries,
     sign_in::SignInQueries,
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     settings::SettingsMutations,
     sign_in::SignInMutations,
     workbook::WorkbookMutations,
+    packs::PackMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -156,7 +156,7 @@ fn counts(actions: &[(CoreDelivery, CoreActionStatus)], indicators: &[S]) -> Sum
     }
 }
 
-async fn performance_summary(
+pub(crate) async fn performance_summary(
     ctx: &Context<'_>,
     plan_id: &ID,
     period: Period,

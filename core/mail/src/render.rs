@@ -88,6 +88,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/alert_digest/body.html"),
     ),
     (
+        "quarterly_pack/subject.txt",
+        include_str!("../templates/quarterly_pack/subject.txt"),
+    ),
+    (
+        "quarterly_pack/body.txt",
+        include_str!("../templates/quarterly_pack/body.txt"),
+    ),
+    (
+        "quarterly_pack/body.html",
+        include_str!("../templates/quarterly_pack/body.html"),
+    ),
+    (
         "sign_in/subject.txt",
         include_str!("../templates/sign_in/subject.txt"),
     ),
@@ -204,6 +216,7 @@ enum Folder {
     Alert,
     AlertDigest,
     SignIn,
+    QuarterlyPack,
 }
 
 impl Folder {
@@ -225,6 +238,11 @@ impl Folder {
                 "sign_in/subject.txt",
                 "sign_in/body.txt",
                 "sign_in/body.html",
+            ],
+            Folder::QuarterlyPack => [
+                "quarterly_pack/subject.txt",
+                "quarterly_pack/body.txt",
+                "quarterly_pack/body.html",
             ],
         }
     }
@@ -562,6 +580,54 @@ pub fn sign_in_link(
         minutes,
     };
     message(Folder::SignIn, ctx.clone(), ctx)
+}
+
+// ---------------------------------------------------------------------------------------
+// The quarterly pack
+
+/// One row of the pack's summary table: a priority (or "Overall") and its counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackRow {
+    pub heading: String,
+    pub indicators_red: u32,
+    pub indicators_amber: u32,
+    pub indicators_green: u32,
+    pub actions_red: u32,
+    pub actions_amber: u32,
+    pub actions_green: u32,
+    pub actions_blue: u32,
+    pub actions_completed: u32,
+}
+
+/// What every recipient of a plan's quarterly pack is sent: the summary table and links to
+/// the report and its Excel copy (which they open signed in as themselves).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackFacts<'a> {
+    pub plan: &'a str,
+    pub period: &'a str,
+    pub rows: &'a [PackRow],
+    pub report_url: &'a str,
+    pub excel_url: &'a str,
+}
+
+/// The quarterly pack's e-mail to one recipient (`quarterly_pack/`).
+pub fn quarterly_pack(
+    links: &Links,
+    council: &str,
+    recipient_name: &str,
+    facts: &PackFacts<'_>,
+) -> Result<Rendered, RenderError> {
+    let ctx = context! {
+        council,
+        dashboard => links.dashboard(),
+        name => recipient_name,
+        plan => facts.plan,
+        period => facts.period,
+        rows => Value::from(Serde(facts.rows)),
+        report_url => facts.report_url,
+        excel_url => facts.excel_url,
+    };
+    message(Folder::QuarterlyPack, ctx.clone(), ctx)
 }
 
 /// "GREEN" → "green", "NO_DATA" → "no data".

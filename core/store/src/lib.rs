@@ -22,6 +22,7 @@ pub mod import;
 pub mod indicators;
 pub mod organisations;
 pub mod outbox;
+pub mod packs;
 pub mod people;
 pub mod plans;
 pub mod reminders;

@@ -36,6 +36,8 @@ pub const DIGESTED: &str = "DIGESTED";
 pub const KIND_REMINDER: &str = "REMINDER";
 pub const KIND_ALERT: &str = "ALERT";
 pub const KIND_ALERT_DIGEST: &str = "ALERT_DIGEST";
+/// A plan's quarterly pack, to one recipient (see `packs`).
+pub const KIND_QUARTERLY_PACK: &str = "QUARTERLY_PACK";
 
 /// One row of `notification_items`: an (item, period, stage, recipient) that a message
 /// covers, unique, so no reminder stage ever goes twice to the same person.
