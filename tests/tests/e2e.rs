@@ -18,6 +18,7 @@ mod e2e {
     pub mod report;
     pub mod sign_in;
     pub mod sign_in_oidc;
+    pub mod updates;
     pub mod workbook;
     pub mod worker;
     pub mod write;

@@ -153,6 +153,11 @@ impl IndicatorObj {
     ) -> GqlResult<Vec<PeriodResult>> {
         load_series(ctx, &self.0, input::period(&from)?, input::period(&to)?).await
     }
+    /// Its values and their edits, newest first (at most 500): who, when, before and after.
+    #[graphql(complexity = "cost::list(500, child_complexity)")]
+    async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::updates::ValueEdit>> {
+        super::updates::history(ctx, self.0.id).await
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -21,6 +21,7 @@ pub mod scalars;
 pub mod settings;
 pub mod sign_in;
 pub mod summary;
+pub mod updates;
 pub mod workbook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     deadlines::DeadlineQueries,
     audit::AuditQueries,
     sign_in::SignInQueries,
+    updates::UpdateQueries,
 );
 
 /// Every mutation: the contract's, and the register's.
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     settings::SettingsMutations,
     sign_in::SignInMutations,
     workbook::WorkbookMutations,
+    updates::UpdateMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -99,6 +99,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sign_in/body.html",
         include_str!("../templates/sign_in/body.html"),
     ),
+    (
+        "nudge/subject.txt",
+        include_str!("../templates/nudge/subject.txt"),
+    ),
+    (
+        "nudge/body.txt",
+        include_str!("../templates/nudge/body.txt"),
+    ),
+    (
+        "nudge/body.html",
+        include_str!("../templates/nudge/body.html"),
+    ),
 ];
 
 /// A template that would not render: a fault in the templates or in the code that fills
@@ -204,6 +216,7 @@ enum Folder {
     Alert,
     AlertDigest,
     SignIn,
+    Nudge,
 }
 
 impl Folder {
@@ -226,6 +239,7 @@ impl Folder {
                 "sign_in/body.txt",
                 "sign_in/body.html",
             ],
+            Folder::Nudge => ["nudge/subject.txt", "nudge/body.txt", "nudge/body.html"],
         }
     }
 }
@@ -406,6 +420,7 @@ pub fn reminder_digest(
         council,
         dashboard => links.dashboard(),
         name => recipient_name,
+        my_updates => links.to(Page::MyUpdates),
         own,
         team,
         unowned,
@@ -521,6 +536,7 @@ pub fn alert_message(
         council,
         dashboard => links.dashboard(),
         name => recipient_name,
+        my_updates => links.to(Page::MyUpdates),
     };
     // Each block's HTML was rendered (and so escaped) by `alert/block.html`: it goes into
     // the message as it is.
@@ -540,6 +556,40 @@ pub fn alert_message(
             context! { blocks => many.iter().map(html).collect::<Vec<_>>(), ..common },
         ),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Nudges
+
+/// What a manager's nudge says: whose item, what is missing, the form to enter it on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NudgeFacts {
+    pub sender_name: String,
+    pub recipient_name: String,
+    /// "M1 Calls answered".
+    pub item: String,
+    pub period: Period,
+    pub missing: Missing,
+    /// The item's form for the period.
+    pub page: Page,
+    pub note: Option<String>,
+}
+
+/// The e-mail a manager sends someone below them about one item they owe (`nudge/`).
+pub fn nudge(links: &Links, council: &str, facts: &NudgeFacts) -> Result<Rendered, RenderError> {
+    let ctx = context! {
+        council,
+        dashboard => links.dashboard(),
+        name => facts.recipient_name.as_str(),
+        sender => facts.sender_name.as_str(),
+        item => facts.item.as_str(),
+        period => present::period(&facts.period),
+        missing => missing_words(facts.missing),
+        note => facts.note.as_deref().filter(|n| !n.trim().is_empty()).map(lines),
+        link => links.to(facts.page),
+        my_updates => links.to(Page::MyUpdates),
+    };
+    message(Folder::Nudge, ctx.clone(), ctx)
 }
 
 // ---------------------------------------------------------------------------------------

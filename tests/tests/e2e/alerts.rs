@@ -121,6 +121,7 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
         "Olive Officer",
         "two vacancies in the contact centre",
         &format!("{PUBLIC_URL}/#/indicators/{m1}"),
+        &format!("What your team still owes: {PUBLIC_URL}/#/my-updates\n"),
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
     }

@@ -385,7 +385,9 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "Dear Olive Officer,",
         "Due today\n---------",
         "* M1 Calls answered, 2025-10: due today, Monday 10 November 2025. Missing: the value.",
-        &format!("Enter it: {PUBLIC_URL}/#/indicators/{m1}"),
+        // Each line links to the item's form; the message to My updates.
+        &format!("Enter it: {PUBLIC_URL}/#/indicators/{m1}/record/2025-10\n"),
+        &format!("Everything you owe, with a form for each: {PUBLIC_URL}/#/my-updates\n"),
         "* M3 Complaints answered in time, 2025-10: due today, Monday 10 November 2025. Missing: commentary explaining the result (it is off target).",
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
@@ -398,7 +400,7 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "<h2 style=\"font-size: 20px;\">Due today</h2>",
         &format!(
             "<li><a href=\"{}\">M1 Calls answered</a>",
-            escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}"))
+            escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}/record/2025-10"))
         ),
     ] {
         assert!(html.contains(needle), "{needle:?} in:\n{html}");
@@ -783,7 +785,10 @@ async fn action_updates_are_chased_and_completion_stops_the_reminders() {
         text.contains("Missing: the quarterly progress update."),
         "{text}"
     );
-    assert!(text.contains(&format!("/#/actions/{action}")), "{text}");
+    assert!(
+        text.contains(&format!("/#/actions/{action}/update/2025-26%20Q3\n")),
+        "{text}"
+    );
     sink.take();
     c.app.clock.set(at("2026-01-08T12:00:00Z"));
     c.app
