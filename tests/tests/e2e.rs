@@ -3,6 +3,7 @@
 mod e2e {
     pub mod alerts;
     pub mod browser;
+    pub mod browser_updates;
     pub mod cache;
     pub mod conformance;
     pub mod contract;

@@ -214,7 +214,7 @@ pub async fn history<C: ConnectionTrait>(
             });
         }
     }
-    edits.sort_by(|a, b| b.at.cmp(&a.at));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.at));
     edits.truncate(HISTORY_LIMIT as usize);
     Ok(edits)
 }
