@@ -300,6 +300,7 @@
         h('span', null, 'Signed in as ', h('strong', null, state.viewer.name), ' (' + state.viewer.role.toLowerCase() + ')'),
         h('a', { class: 'button secondary', href: '#/my-updates', id: 'my-updates-link' }, 'My updates'),
         isSenior() ? h('a', { class: 'button secondary', href: '#/approvals', id: 'approvals-link' }, 'Approvals') : null,
+        state.viewer.role === 'ADMIN' ? h('a', { class: 'button secondary', href: '#/register', id: 'register-link' }, 'Register') : null,
         state.viewer.role === 'ADMIN' ? h('a', { class: 'button secondary', href: '#/import', id: 'import-link' }, 'Import a workbook') : null,
         h('button', { type: 'button', class: 'secondary', onclick: signOut }, 'Sign out'));
     } else {
@@ -441,11 +442,14 @@
 
   async function route() {
     const token = ++state.routeToken;
+    // A page left half-loaded leaves no "Loading…" behind.
+    setStatus('');
     const hash = location.hash;
     const m = /^#\/indicators\/([^/?#]+)$/.exec(hash);
     const record = /^#\/indicators\/([^/?#]+)\/record\/([^/?#]+)$/.exec(hash);
     const update = /^#\/actions\/([^/?#]+)\/update\/([^/?#]+)$/.exec(hash);
     const extend = /^#\/extend\/(indicators|actions)\/([^/?#]+)\/([^/?#]+)$/.exec(hash);
+    const targets = /^#\/register\/indicators\/([^/?#]+)\/targets$/.exec(hash);
     const arg = (text) => decodeURIComponent(text);
     try {
       if (record) await renderRecordValue(arg(record[1]), arg(record[2]), token);
@@ -453,6 +457,9 @@
       else if (extend) await renderExtension(extend[1], arg(extend[2]), arg(extend[3]));
       else if (hash === '#/my-updates') await renderMyUpdates(token);
       else if (hash === '#/approvals') await renderApprovals(token);
+      else if (hash === '#/register') await renderRegister(token);
+      else if (hash === '#/register/indicators/new') await renderNewIndicator(token);
+      else if (targets) await renderTargets(arg(targets[1]), token);
       else if (m) await renderIndicator(decodeURIComponent(m[1]), token);
       else if (hash === '#/import') renderImport();
       else await renderOverview(token);
@@ -1058,6 +1065,233 @@
     };
     fill(view, h('h1', null, 'Proposed indicators'), status,
       list.length ? h('ul', { class: 'approvals' }, list.map(item)) : h('p', { class: 'none' }, 'No indicator is waiting for approval.'));
+  }
+
+  // ---------------------------------------------------------------- the register (ADMIN)
+
+  function adminOnly(title) {
+    if (state.viewer && state.viewer.role === 'ADMIN') return false;
+    fill($('view'), h('h1', null, title), h('p', { id: 'no-form' }, 'Only the performance team (ADMIN) keeps the register.'));
+    return true;
+  }
+
+  async function renderRegister(token, search, after) {
+    if (adminOnly('The register')) return;
+    const data = await gql(`query Register($filter: IndicatorFilter, $after: String) {
+      indicators(filter: $filter, first: 25, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id ref title frequency lifecycle owner { name } } }
+      }
+    }`, { filter: search ? { search } : {}, after: after || null });
+    if (token !== state.routeToken) return;
+    const conn = data.indicators;
+    const rows = conn.edges.map(({ node: n }) => h('tr', { 'data-id': n.id },
+      h('td', null, n.ref),
+      h('th', { scope: 'row' }, h('a', { href: '#/indicators/' + encodeURIComponent(n.id) }, n.title)),
+      h('td', null, FREQUENCY[n.frequency] || n.frequency),
+      h('td', null, n.owner ? n.owner.name : '—'),
+      h('td', null, h('a', { href: '#/register/indicators/' + encodeURIComponent(n.id) + '/targets' }, 'Targets',
+        h('span', { class: 'visually-hidden' }, ' of ' + n.ref)))));
+    const input = h('input', { id: 'register-search', type: 'search', value: search || '', autocomplete: 'off' });
+    fill($('view'),
+      takeFlash(),
+      h('h1', null, 'The register: indicators'),
+      h('p', null, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator')),
+      h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
+        h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
+        h('button', { type: 'submit', class: 'secondary' }, 'Search')),
+      h('p', { id: 'register-count' }, conn.totalCount + ' indicator' + (conn.totalCount === 1 ? '' : 's') + (after ? ' (a later page)' : '') + '.'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'register-table' },
+        h('caption', { class: 'visually-hidden' }, 'Active indicators'),
+        h('thead', null, h('tr', null, ['Ref', 'Indicator', 'Frequency', 'Owner', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, rows))),
+      conn.pageInfo.hasNextPage
+        ? h('button', { type: 'button', class: 'secondary', onclick: () => renderRegister(state.routeToken, search, conn.pageInfo.endCursor) }, 'Next page')
+        : null);
+  }
+
+  const ENUM_WORDS = {
+    level: [['KPM', 'Key performance measure'], ['MANAGEMENT', 'Management'], ['SERVICE', 'Service'], ['CONTEXTUAL', 'Contextual']],
+    unit: [['PERCENT', 'Percentage'], ['COUNT', 'Count'], ['CURRENCY', 'Money (£)'], ['DAYS', 'Days'], ['RATIO', 'Ratio'], ['OTHER', 'Other']],
+    polarity: [['HIGHER_IS_BETTER', 'Higher is better'], ['LOWER_IS_BETTER', 'Lower is better'], ['NEUTRAL', 'Neutral (not rated)']],
+    frequency: [['MONTHLY', 'Monthly'], ['QUARTERLY', 'Quarterly'], ['ANNUAL', 'Annual']],
+  };
+
+  async function renderNewIndicator(token) {
+    if (adminOnly('Add an indicator')) return;
+    const data = await gql(`query Priorities { plans { id title priorities { id code title } } }`);
+    if (token !== state.routeToken) return;
+    const summary = h('div', { id: 'summary-box' });
+    const select = (id, options, first) => h('select', { id, name: id },
+      first ? h('option', { value: '' }, first) : null,
+      options.map(([v, t]) => h('option', { value: v }, t)));
+    const text = (id, cls) => h('input', { id, name: id, type: 'text', autocomplete: 'off', class: cls || null });
+    const priorities = data.plans.flatMap((p) => p.priorities.map((q) => [q.id, p.title + ': ' + (q.code ? q.code + '. ' : '') + q.title]));
+    const check = (id, label) => h('div', { class: 'form-group checkbox' }, h('input', { id, name: id, type: 'checkbox' }), h('label', { for: id }, label));
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      const ref = $('ind-ref').value.trim(), title = $('ind-title').value.trim();
+      if (!ref) problems.push({ field: 'ind-ref', text: 'Enter the indicator’s reference' });
+      if (!title) problems.push({ field: 'ind-title', text: 'Enter the indicator’s title' });
+      for (const f of ['ind-unit', 'ind-polarity', 'ind-frequency']) {
+        if (!$(f).value) problems.push({ field: f, text: 'Choose the ' + f.slice(4) });
+      }
+      const tol = $('ind-tolerance').value.trim();
+      const tolerance = tol ? readNumber(tol) : null;
+      if (Number.isNaN(tolerance)) problems.push({ field: 'ind-tolerance', text: 'Tolerance must be a number, like 5' });
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = {
+        ref, title, definition: $('ind-definition').value.trim() || null,
+        priorityId: $('ind-priority').value || null, ownerId: $('ind-owner').value || null,
+        level: $('ind-level').value, unit: $('ind-unit').value, polarity: $('ind-polarity').value, frequency: $('ind-frequency').value,
+        cumulative: $('ind-cumulative').checked, monitorOnly: $('ind-monitor').checked, published: $('ind-published').checked,
+        dataSource: $('ind-source').value.trim() || null,
+      };
+      if (tolerance !== null) input.tolerancePct = tolerance;
+      try {
+        const d = await gql(`mutation Create($input: CreateIndicatorInput!) { createIndicator(input: $input) { id ref } }`, { input });
+        flash('Added ' + d.createIndicator.ref + ' ' + title + '. Now set its targets.');
+        location.hash = '#/register/indicators/' + encodeURIComponent(d.createIndicator.id) + '/targets';
+      } catch (e) {
+        errorSummary(summary, [{ field: /ref/.test(e.message) ? 'ind-ref' : null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'indicator-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('ind-ref', 'Reference', 'Unique in the council, for example KPI 12.', text('ind-ref', 'w10')),
+      formGroup('ind-title', 'Title', null, text('ind-title')),
+      formGroup('ind-definition', 'Definition', 'What is counted, and how.', h('textarea', { id: 'ind-definition', rows: 3 })),
+      formGroup('ind-priority', 'Priority', null, select('ind-priority', priorities, 'None')),
+      formGroup('ind-owner', 'Owner', 'Who enters its values.', select('ind-owner', state.users.map((u) => [u.id, u.name]), 'No owner yet')),
+      formGroup('ind-level', 'Level', null, select('ind-level', ENUM_WORDS.level)),
+      formGroup('ind-unit', 'Unit', null, select('ind-unit', ENUM_WORDS.unit, 'Choose a unit')),
+      formGroup('ind-polarity', 'Better when', null, select('ind-polarity', ENUM_WORDS.polarity, 'Choose')),
+      formGroup('ind-frequency', 'Frequency', 'How often a value is recorded.', select('ind-frequency', ENUM_WORDS.frequency, 'Choose a frequency')),
+      check('ind-cumulative', 'Cumulative (year to date)'),
+      check('ind-monitor', 'Monitor only: reported, never rated'),
+      formGroup('ind-tolerance', 'Tolerance (percent of the target)', 'Leave empty for the council’s default.', text('ind-tolerance', 'w10')),
+      formGroup('ind-source', 'Data source', null, text('ind-source')),
+      check('ind-published', 'Published on the public portal'),
+      h('button', { type: 'submit', id: 'create-indicator' }, 'Add indicator'));
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), summary, h('h1', null, 'Add an indicator'), formNode);
+    focusHeading();
+  }
+
+  /** The financial years (as periods) a plan spans. */
+  function planYears(start, end, fyStart) {
+    const fyOf = (iso) => { const [y, m] = iso.split('-').map(Number); return m >= fyStart ? y : y - 1; };
+    const years = [];
+    for (let y = fyOf(start); y <= fyOf(end); y++) years.push({ kind: 'Y', y });
+    return years;
+  }
+
+  /** The profile periods of a financial year for a frequency: its months or quarters. */
+  function profilePeriods(year, frequency, fyStart) {
+    if (frequency === 'QUARTERLY') return [1, 2, 3, 4].map((q) => ({ kind: 'Q', y: year.y, q }));
+    if (frequency === 'MONTHLY') {
+      return [...Array(12).keys()].map((i) => {
+        const idx = fyStart - 1 + i;
+        return { kind: 'M', y: year.y + Math.floor(idx / 12), m: idx % 12 + 1 };
+      });
+    }
+    return [];
+  }
+
+  async function renderTargets(id, token) {
+    if (adminOnly('Targets')) return;
+    const data = await gql(`query Targets($id: ID) {
+      indicator(id: $id) { id ref title frequency unit decimals priority { plan { startDate endDate } } targets { period value } }
+    }`, { id });
+    if (token !== state.routeToken) return;
+    const ind = data.indicator;
+    const view = $('view');
+    const back = h('a', { class: 'back', href: '#/register' }, '← Back to the register');
+    if (!ind) { fill(view, back, h('h1', null, 'Indicator not found')); return; }
+    if (!ind.priority) { fill(view, back, h('h1', null, ind.ref + ' ' + ind.title), h('p', null, 'Give the indicator a priority first: its plan sets the years of its targets.')); return; }
+    const fyStart = state.organisation.financialYearStartMonth;
+    const years = planYears(ind.priority.plan.startDate, ind.priority.plan.endDate, fyStart);
+    const stored = Object.fromEntries(ind.targets.map((t) => [t.period, t.value]));
+    const cellId = (period) => 'target-' + period.replace(/ /g, '-');
+    const rowLabels = [['Annual', null]].concat(profilePeriods(years[0], ind.frequency, fyStart).map((p, i) =>
+      [p.kind === 'Q' ? 'Q' + p.q : MONTHS[p.m - 1], i]));
+    const cell = (period, label) => h('td', { class: 'cell' },
+      h('label', { class: 'visually-hidden', for: cellId(period) }, 'Target for ' + label),
+      h('input', { id: cellId(period), 'data-period': period, type: 'text', inputmode: 'decimal', autocomplete: 'off', class: 'grid-input',
+        value: stored[period] === undefined ? '' : String(stored[period]) }));
+    const table = h('table', { id: 'targets-grid', class: 'grid' },
+      h('caption', { class: 'visually-hidden' }, 'Targets of ' + ind.ref + ': financial years across, ' + (ind.frequency === 'ANNUAL' ? 'the annual target' : 'the annual target and its profile') + ' below'),
+      h('thead', null, h('tr', null, h('td', null), years.map((y) => h('th', { scope: 'col' }, formatPeriod(y))))),
+      h('tbody', null, rowLabels.map(([label, i]) => h('tr', null,
+        h('th', { scope: 'row' }, label),
+        years.map((y) => {
+          const period = i === null ? formatPeriod(y) : formatPeriod(profilePeriods(y, ind.frequency, fyStart)[i]);
+          return cell(period, label + ' ' + formatPeriod(y) + ' (' + period + ')');
+        })))));
+    const summary = h('div', { id: 'summary-box' });
+    const check = h('div', { id: 'check-box' });
+    const changes = () => [...table.querySelectorAll('input')]
+      .map((input) => ({ period: input.dataset.period, text: input.value.trim(), id: input.id }))
+      .filter((c) => c.text !== '' && readNumber(c.text) !== stored[c.period]);
+    const review = (ev) => {
+      ev.preventDefault();
+      const list = changes();
+      const problems = list.filter((c) => Number.isNaN(readNumber(c.text)))
+        .map((c) => ({ field: c.id, text: c.period + ': the target must be a number, like 92.5' }));
+      inlineErrors(formNode, []);
+      markCells(problems);
+      fill(check);
+      if (problems.length) { errorSummary(summary, problems); markCells(problems); return; }
+      fill(summary);
+      if (!list.length) { fill(check, h('p', { class: 'notice', role: 'status' }, 'Nothing has changed.')); return; }
+      fill(check, h('section', { class: 'panel check', id: 'check-answers', 'aria-labelledby': 'check-heading', tabindex: '-1' },
+        h('h2', { id: 'check-heading' }, 'Check your answers'),
+        h('p', null, list.length + ' target' + (list.length === 1 ? '' : 's') + ' will be saved together, or none if one is refused.'),
+        h('table', { id: 'check-table' },
+          h('thead', null, h('tr', null, ['Period', 'Now', 'New'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', null, list.map((c) => h('tr', null, h('th', { scope: 'row' }, c.period),
+            h('td', null, stored[c.period] === undefined ? 'Not set' : formatValue(stored[c.period], ind.unit, ind.decimals)),
+            h('td', null, formatValue(readNumber(c.text), ind.unit, ind.decimals)))))),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', id: 'confirm-targets', onclick: () => confirm(list) }, 'Confirm and save targets'),
+          h('button', { type: 'button', class: 'secondary', onclick: () => { fill(check); table.querySelector('input').focus(); } }, 'Change them'))));
+      check.firstChild.focus();
+    };
+    const markCells = (problems) => {
+      table.querySelectorAll('.cell-error').forEach((n) => n.classList.remove('cell-error'));
+      table.querySelectorAll('[aria-invalid]').forEach((n) => n.removeAttribute('aria-invalid'));
+      for (const p of problems) {
+        const input = $(p.field);
+        if (input) { input.setAttribute('aria-invalid', 'true'); input.parentNode.classList.add('cell-error'); }
+      }
+    };
+    const confirm = async (list) => {
+      try {
+        const d = await gql(`mutation SetTargets($id: ID!, $targets: [TargetCellInput!]!) {
+          setTargets(indicatorId: $id, targets: $targets) { ok problems { period message } }
+        }`, { id: ind.id, targets: list.map((c) => ({ period: c.period, value: readNumber(c.text) })) });
+        const report = d.setTargets;
+        fill(check);
+        if (!report.ok) {
+          const problems = report.problems.map((p) => ({ field: cellId(p.period), text: p.period + ': ' + p.message }));
+          errorSummary(summary, problems);
+          markCells(problems);
+          return;
+        }
+        flash('Saved ' + list.length + ' target' + (list.length === 1 ? '' : 's') + ' of ' + ind.ref + '.');
+        renderTargets(id, state.routeToken);
+      } catch (e) {
+        errorSummary(summary, [{ field: null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'targets-form', novalidate: true, onsubmit: review },
+      h('div', { class: 'table-wrap' }, table),
+      h('button', { type: 'submit', id: 'review-targets' }, 'Continue'));
+    fill(view, back, takeFlash(), summary,
+      h('h1', null, h('span', { class: 'caption' }, 'Targets'), ind.ref + ' ' + ind.title),
+      h('p', { class: 'hint' }, ind.frequency === 'ANNUAL' ? 'One target a year.' : 'An annual target, and (optionally) a target for each ' + (ind.frequency === 'MONTHLY' ? 'month' : 'quarter') + '. Leave a cell empty to keep it as it is.'),
+      formNode, check);
+    focusHeading();
   }
 
   // ---------------------------------------------------------------- overview

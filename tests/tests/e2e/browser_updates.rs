@@ -298,3 +298,76 @@ async fn officers_managers_and_directors_do_their_updates_in_chromium() {
 async fn seen_token(c: &Council, who: &str) -> String {
     c.app.token("test", &format!("{who}@test.example")).await
 }
+
+/// The register editor (point 5 of the issue): an ADMIN adds an indicator and sets its
+/// targets as a grid in Chromium; the API then has exactly those targets.
+#[tokio::test]
+#[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
+async fn an_admin_adds_an_indicator_and_sets_its_targets_in_chromium() {
+    let c = Council::new().await;
+    c.app.clock.set(at("2025-11-12T09:00:00Z"));
+    let seen = Browser::run(
+        "register",
+        json!({ "base": c.app.url(""), "token": c.admin, "priority": c.priority, "owner": c.users["officer"] }),
+    )
+    .await;
+    for (page, found) in seen["axe"].as_object().expect("axe results") {
+        assert_eq!(found, &json!([]), "axe-core on {page}");
+    }
+    assert_eq!(
+        seen["emptyErrors"],
+        json!([
+            "Enter the indicator’s reference",
+            "Enter the indicator’s title",
+            "Choose the unit",
+            "Choose the polarity",
+            "Choose the frequency"
+        ]),
+        "every problem at once"
+    );
+    // The plan runs from October 2025 to March 2026: one financial year, four quarters.
+    assert_eq!(seen["years"], json!(["2025-26"]));
+    assert_eq!(seen["rows"], json!(["Annual", "Q1", "Q2", "Q3", "Q4"]));
+    assert!(
+        seen["cellError"]
+            .as_str()
+            .unwrap()
+            .contains("2025-26 Q4: the target must be a number"),
+        "{seen}"
+    );
+    let server = seen["serverErrors"].as_array().unwrap();
+    assert_eq!(server.len(), 1, "{server:?}");
+    assert!(
+        server[0].as_str().unwrap().starts_with("2025-26 Q1: "),
+        "{server:?}"
+    );
+    assert_eq!(
+        seen["check"],
+        json!([
+            ["2025-26", "Not set", "90.0%"],
+            ["2025-26 Q3", "Not set", "88.0%"],
+            ["2025-26 Q4", "Not set", "92.0%"]
+        ])
+    );
+    assert_eq!(seen["notice"], "Saved 3 targets of T1.");
+    let stored = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            r#"{ indicator(ref: "T1") { title frequency lifecycle published owner { name } targets { period value } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        stored["indicator"],
+        json!({ "title": "Tenancies sustained", "frequency": "QUARTERLY", "lifecycle": "ACTIVE", "published": true,
+                "owner": { "name": "Olive Officer" },
+                "targets": [
+                    { "period": "2025-26", "value": 90.0 },
+                    { "period": "2025-26 Q3", "value": 88.0 },
+                    { "period": "2025-26 Q4", "value": 92.0 }
+                ] }),
+        "nothing of the refused attempt (Q1) was saved"
+    );
+    c.app.stop().await;
+}

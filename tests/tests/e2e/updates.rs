@@ -504,3 +504,58 @@ async fn a_manager_nudges_someone_below_them_through_the_outbox() {
     assert_eq!(nudges(&c).await.len(), 2, "refusals write nothing");
     c.app.stop().await;
 }
+
+const SET_TARGETS: &str = r#"mutation($id: ID!, $targets: [TargetCellInput!]!) {
+  setTargets(indicatorId: $id, targets: $targets) { ok problems { period message } indicator { targets { period value } } }
+}"#;
+
+#[tokio::test]
+async fn a_grid_of_targets_is_saved_all_or_nothing_with_every_problem_named() {
+    let c = Council::new().await;
+    let m1 = &c.indicators["M1"];
+    let officer = c.app.token("test", "officer@test.example").await;
+    let grid = json!({ "id": m1, "targets": [
+        { "period": "2025-10", "value": 91.0 },
+        { "period": "2025-04", "value": 80.0 },
+        { "period": "2025-13", "value": 80.0 },
+        { "period": "2024-25", "value": 85.0 },
+    ] });
+    let refused = c.app.data(Caller::Token(&c.admin), SET_TARGETS, grid).await;
+    let problems: Vec<&str> = refused["setTargets"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(refused["setTargets"]["ok"], false);
+    assert_eq!(problems, ["2025-13", "2025-04", "2024-25"], "{refused:#}");
+    assert_eq!(
+        refused["setTargets"]["indicator"]["targets"],
+        json!([{ "period": "2025-26", "value": 90.0 }]),
+        "nothing saved, not even the good cell"
+    );
+    let saved = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            SET_TARGETS,
+            json!({ "id": m1, "targets": [{ "period": "2025-10", "value": 91.0 }, { "period": "2025-26", "value": 92.0 }] }),
+        )
+        .await;
+    assert_eq!(
+        saved["setTargets"],
+        json!({ "ok": true, "problems": [], "indicator": { "targets": [
+            { "period": "2025-26", "value": 92.0 }, { "period": "2025-10", "value": 91.0 }
+        ] } })
+    );
+    let forbidden = c
+        .app
+        .graphql(
+            Caller::Token(&officer),
+            SET_TARGETS,
+            json!({ "id": m1, "targets": [{ "period": "2025-10", "value": 1.0 }] }),
+        )
+        .await;
+    assert_eq!(error_code(&forbidden), "FORBIDDEN");
+    c.app.stop().await;
+}
