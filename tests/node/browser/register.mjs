@@ -6,14 +6,7 @@
 //
 // Arguments: { base, token, priority, owner }
 // Result: { emptyErrors, years, rows, cellError, serverErrors, check, notice, axe, artifacts }
-import { axe, scenario, screenshot } from './lib.mjs';
-
-async function type(page, selector, text) {
-  const field = page.locator(selector);
-  await field.click();
-  await field.press('Control+A');
-  await page.keyboard.type(text);
-}
+import { axe, scenario, screenshot, typeInto } from './lib.mjs';
 
 scenario(async (t) => {
   const { base, token, priority, owner } = t.args;
@@ -32,8 +25,8 @@ scenario(async (t) => {
   const emptyErrors = await page.$$eval('#error-summary li', (lis) => lis.map((li) => li.textContent));
   violations.newIndicator = await axe(page);
 
-  await type(page, '#ind-ref', 'T1');
-  await type(page, '#ind-title', 'Tenancies sustained');
+  await typeInto(page, '#ind-ref', 'T1');
+  await typeInto(page, '#ind-title', 'Tenancies sustained');
   await page.locator('#ind-priority').selectOption(priority);
   await page.locator('#ind-owner').selectOption(owner);
   await page.locator('#ind-unit').selectOption('PERCENT');
@@ -46,16 +39,16 @@ scenario(async (t) => {
   await page.locator('#targets-grid').waitFor();
   const years = await page.$$eval('#targets-grid thead th', (ths) => ths.map((th) => th.textContent));
   const rows = await page.$$eval('#targets-grid tbody th', (ths) => ths.map((th) => th.textContent));
-  await type(page, '#target-2025-26', '90');
-  await type(page, '#target-2025-26-Q3', '88');
-  await type(page, '#target-2025-26-Q4', 'ninety');
+  await typeInto(page, '#target-2025-26', '90');
+  await typeInto(page, '#target-2025-26-Q3', '88');
+  await typeInto(page, '#target-2025-26-Q4', 'ninety');
   await page.locator('#review-targets').click();
   await page.locator('#error-summary').waitFor();
   const cellError = await page.locator('#error-summary').innerText();
 
   // The server's own check: Q1 is before the plan starts; nothing is saved.
-  await type(page, '#target-2025-26-Q4', '92');
-  await type(page, '#target-2025-26-Q1', '80');
+  await typeInto(page, '#target-2025-26-Q4', '92');
+  await typeInto(page, '#target-2025-26-Q1', '80');
   await page.locator('#review-targets').click();
   await page.locator('#check-answers').waitFor();
   await page.locator('#confirm-targets').click();

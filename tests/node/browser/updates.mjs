@@ -9,7 +9,7 @@
 // Arguments: { base, tokens: { officer, manager, director, viewer }, m1, m2, m3, action }
 // Result: { officer: {...}, conflict: {...}, director: {...}, viewer: {...}, axe: { page: [violations] },
 //           artifacts: { name: path } }
-import { axe, scenario, screenshot } from './lib.mjs';
+import { axe, scenario, screenshot, typeInto } from './lib.mjs';
 
 const artifacts = {};
 const violations = {};
@@ -37,13 +37,6 @@ async function rows(page, table) {
   })));
 }
 
-async function type(page, selector, text) {
-  const field = page.locator(selector);
-  await field.click();
-  await field.press('Control+A');
-  await page.keyboard.type(text);
-}
-
 async function openMyUpdates(page) {
   await page.locator('#my-updates-link').click();
   await page.locator('h1', { hasText: 'My updates' }).waitFor();
@@ -65,7 +58,7 @@ scenario(async (t) => {
   await officer.locator(`tr[data-item="indicator:${m1}:${period}"] a`, { hasText: 'Enter value' }).click();
   await officer.locator('#value').waitFor();
   const facts = await officer.$$eval('#record-facts dt', (dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
-  await type(officer, '#value', '70');
+  await typeInto(officer, '#value', '70');
   await officer.locator('#preview', { hasText: 'Red' }).waitFor();
   const preview = await officer.locator('#preview').innerText();
   await officer.locator('#save').click();
@@ -90,17 +83,17 @@ scenario(async (t) => {
   await officer.locator(`tr[data-item="action:${action}:2025-26 Q3"] a`, { hasText: 'Update action' }).click();
   await officer.locator('#action-status').waitFor();
   await officer.locator('#action-status').selectOption('AMBER');
-  await type(officer, '#action-commentary', 'The contractor started late.');
-  await type(officer, '#next-steps', 'Fit-out in February.');
-  await type(officer, '#estimated-completion-day', '31');
-  await type(officer, '#estimated-completion-month', '2');
-  await type(officer, '#estimated-completion-year', '2026');
+  await typeInto(officer, '#action-commentary', 'The contractor started late.');
+  await typeInto(officer, '#next-steps', 'Fit-out in February.');
+  await typeInto(officer, '#estimated-completion-day', '31');
+  await typeInto(officer, '#estimated-completion-month', '2');
+  await typeInto(officer, '#estimated-completion-year', '2026');
   await officer.locator('#save-update').click();
   await officer.locator('#error-summary').waitFor();
   const dateError = await officer.locator('#error-summary').innerText();
   await check(officer, 'actionUpdate');
   artifacts.actionUpdate = await screenshot(officer, 'updates-action-date-error.png');
-  await type(officer, '#estimated-completion-day', '28');
+  await typeInto(officer, '#estimated-completion-day', '28');
   await officer.locator('#save-update').click();
   await officer.locator('#notice').waitFor();
   const actionNotice = await officer.locator('#notice').innerText();
@@ -112,10 +105,10 @@ scenario(async (t) => {
   const manager = await signIn(t, tokens.manager);
   await manager.goto(`${t.args.base}/#/indicators/${m3}/record/${period}`);
   await manager.locator('#value').waitFor();
-  await type(manager, '#value', '95');
+  await typeInto(manager, '#value', '95');
   await manager.locator('#save').click();
   await manager.locator('#notice').waitFor();
-  await type(officer, '#value', '92');
+  await typeInto(officer, '#value', '92');
   await officer.locator('#save').click();
   const conflict = officer.locator('#conflict');
   await conflict.waitFor();
@@ -148,10 +141,10 @@ scenario(async (t) => {
   await director.locator('#error-summary').waitFor();
   const extensionErrors = await director.$$eval('#error-summary li', (lis) => lis.map((li) => li.textContent));
   await check(director, 'extension');
-  await type(director, '#extension-date-day', '31');
-  await type(director, '#extension-date-month', '1');
-  await type(director, '#extension-date-year', '2026');
-  await type(director, '#extension-reason', 'Waiting for the new telephony reports');
+  await typeInto(director, '#extension-date-day', '31');
+  await typeInto(director, '#extension-date-month', '1');
+  await typeInto(director, '#extension-date-year', '2026');
+  await typeInto(director, '#extension-reason', 'Waiting for the new telephony reports');
   await director.locator('#grant').click();
   await director.locator('#notice').waitFor();
   const extensionNotice = await director.locator('#notice').innerText();

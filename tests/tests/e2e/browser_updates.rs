@@ -38,15 +38,7 @@ fn row<'a>(rows: &'a Value, key: &str) -> &'a Value {
 #[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
 async fn officers_managers_and_directors_do_their_updates_in_chromium() {
     let c = Council::new().await;
-    let d = c
-        .app
-        .data(
-            Caller::Token(&c.admin),
-            CREATE_ACTION,
-            json!({ "input": { "priorityId": c.priority, "ref": "A1", "title": "Open the new depot", "ownerId": c.users["officer"] } }),
-        )
-        .await;
-    let action = id(&d["createAction"]["id"]);
+    let action = c.depot_action().await;
     c.app
         .data(
             Caller::Token(&c.admin),

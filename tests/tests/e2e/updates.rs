@@ -154,15 +154,7 @@ async fn my_updates_lists_what_you_owe_and_what_everyone_below_you_owes() {
 async fn my_updates_lists_action_updates_once_the_quarter_is_over() {
     let c = Council::new().await;
     let officer = c.app.token("test", "officer@test.example").await;
-    let d = c
-        .app
-        .data(
-            Caller::Token(&c.admin),
-            CREATE_ACTION,
-            json!({ "input": { "priorityId": c.priority, "ref": "A1", "title": "Open the new depot", "ownerId": c.users["officer"] } }),
-        )
-        .await;
-    let action = id(&d["createAction"]["id"]);
+    let action = c.depot_action().await;
     c.app.clock.set(at("2025-12-20T09:00:00Z"));
     assert!(
         !owed(&my_updates(&c, &officer).await["mine"])

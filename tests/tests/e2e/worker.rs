@@ -141,6 +141,19 @@ impl Council {
         }
     }
 
+    /// Adds the action "A1 Open the new depot", owned by the officer; returns its id.
+    pub async fn depot_action(&self) -> String {
+        let d = self
+            .app
+            .data(
+                Caller::Token(&self.admin),
+                CREATE_ACTION,
+                json!({ "input": { "priorityId": self.priority, "ref": "A1", "title": "Open the new depot", "ownerId": self.users["officer"] } }),
+            )
+            .await;
+        id(&d["createAction"]["id"])
+    }
+
     /// Records a value through the API at `when`.
     pub async fn record(
         &self,
@@ -755,15 +768,7 @@ async fn a_dry_run_says_what_would_be_sent_and_changes_nothing() {
 async fn action_updates_are_chased_and_completion_stops_the_reminders() {
     let c = Council::new().await;
     c.app.clock.set(at("2025-11-03T09:00:00Z"));
-    let d = c
-        .app
-        .data(
-            Caller::Token(&c.admin),
-            CREATE_ACTION,
-            json!({ "input": { "priorityId": c.priority, "ref": "A1", "title": "Open the new depot", "ownerId": c.users["officer"] } }),
-        )
-        .await;
-    let action = id(&d["createAction"]["id"]);
+    let action = c.depot_action().await;
     // Values for every indicator, so only the action is outstanding in January.
     for reference in ["M1", "M2", "M3", "X1"] {
         for period in ["2025-10", "2025-11", "2025-12"] {
