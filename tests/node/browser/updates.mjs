@@ -99,6 +99,22 @@ scenario(async (t) => {
   const actionNotice = await officer.locator('#notice').innerText();
   const afterAction = await rows(officer, 'mine');
 
+  // With the keyboard alone: Enter on the link, Tab to each field, Enter to save.
+  await officer.locator(`tr[data-item="indicator:${m3}:2025-11"] a`, { hasText: 'Enter value' }).focus();
+  await officer.keyboard.press('Enter');
+  await officer.locator('#value').waitFor();
+  const keyboardPath = [];
+  for (const [keys, text] of [['Tab', '96'], ['Tab', null], ['Tab', 'Above target after the new rota.']]) {
+    await officer.keyboard.press(keys);
+    keyboardPath.push(await officer.evaluate(() => document.activeElement.id));
+    if (text) await officer.keyboard.type(text);
+  }
+  await officer.keyboard.press('Tab');
+  keyboardPath.push(await officer.evaluate(() => document.activeElement.id));
+  await officer.keyboard.press('Enter');
+  await officer.locator('#notice', { hasText: 'Saved M3' }).waitFor();
+  const keyboardNotice = await officer.locator('#notice').innerText();
+
   // ------------------------------------------------------------ a conflict on M3
   await officer.locator(`tr[data-item="indicator:${m3}:${period}"] a`, { hasText: 'Enter value' }).click();
   await officer.locator('#value').waitFor();
@@ -171,7 +187,7 @@ scenario(async (t) => {
   return {
     officer: {
       before, facts, preview, summaryText, summaryRole, summaryFocused, inline, focusedAfterLink, notice, after,
-      dateError, actionNotice, afterAction,
+      dateError, actionNotice, afterAction, keyboardPath, keyboardNotice,
     },
     conflict: { role: conflictRole, text: conflictText, mine, theirs, afterConflict, edits },
     director: { teamBefore, extensionErrors, extensionNotice, teamAfter, nudgeStatus },

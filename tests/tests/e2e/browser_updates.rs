@@ -190,6 +190,19 @@ async fn officers_managers_and_directors_do_their_updates_in_chromium() {
         ] })
     );
 
+    // The keyboard alone: Tab from the heading reaches each field, then Save.
+    assert_eq!(
+        officer["keyboardPath"],
+        json!(["value", "no-value", "commentary", "save"])
+    );
+    assert!(
+        officer["keyboardNotice"]
+            .as_str()
+            .unwrap()
+            .starts_with("Saved M3 Complaints answered in time, 2025-11: 96.0%"),
+        "{officer}"
+    );
+
     // Two people on one value: both shown, the officer chose to keep theirs over the manager's.
     let conflict = &seen["conflict"];
     assert_eq!(conflict["role"], "alert");
@@ -205,19 +218,20 @@ async fn officers_managers_and_directors_do_their_updates_in_chromium() {
         .app
         .data(
             Caller::Token(&c.admin),
-            r#"query($id: ID) { indicator(id: $id) { result(period: "2025-10") { actual version } history { by { name } after { value } } } }"#,
+            r#"query($id: ID) { indicator(id: $id) { result(period: "2025-10") { actual version } history { period by { name } after { value } } } }"#,
             json!({ "id": m3 }),
         )
         .await;
     assert_eq!(
         m3_result["indicator"],
         json!({ "result": { "actual": 92.0, "version": 2 }, "history": [
-            { "by": { "name": "Olive Officer" }, "after": { "value": 92.0 } },
-            { "by": { "name": "Mo Manager" }, "after": { "value": 95.0 } },
+            { "period": "2025-10", "by": { "name": "Olive Officer" }, "after": { "value": 92.0 } },
+            { "period": "2025-10", "by": { "name": "Mo Manager" }, "after": { "value": 95.0 } },
+            { "period": "2025-11", "by": { "name": "Olive Officer" }, "after": { "value": 96.0 } },
         ] })
     );
     let edits = conflict["edits"].as_array().unwrap();
-    assert_eq!(edits.len(), 2, "the history table: {edits:?}");
+    assert_eq!(edits.len(), 3, "the history table: {edits:?}");
     assert_eq!(edits[0][1], "Olive Officer");
     assert!(
         edits[0][3].as_str().unwrap().starts_with("95.0%"),
