@@ -449,6 +449,7 @@
     const record = /^#\/indicators\/([^/?#]+)\/record\/([^/?#]+)$/.exec(hash);
     const update = /^#\/actions\/([^/?#]+)\/update\/([^/?#]+)$/.exec(hash);
     const extend = /^#\/extend\/(indicators|actions)\/([^/?#]+)\/([^/?#]+)$/.exec(hash);
+    const user = /^#\/register\/users\/([^/?#]+)$/.exec(hash);
     const targets = /^#\/register\/indicators\/([^/?#]+)\/targets$/.exec(hash);
     const arg = (text) => decodeURIComponent(text);
     try {
@@ -460,6 +461,8 @@
       else if (hash === '#/register') await renderRegister(token);
       else if (hash === '#/register/indicators/new') await renderNewIndicator(token);
       else if (targets) await renderTargets(arg(targets[1]), token);
+      else if (hash === '#/register/users') await renderUsers(token);
+      else if (user) await renderUser(arg(user[1]), token);
       else if (m) await renderIndicator(decodeURIComponent(m[1]), token);
       else if (hash === '#/import') renderImport();
       else await renderOverview(token);
@@ -584,6 +587,9 @@
     return text ? h('div', { class: 'notice', role: 'status', id: 'notice' }, text) : null;
   }
 
+  /** A message as a sentence: the API's messages start in lower case. */
+  function sentence(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : text; }
+
   /** The error summary: every problem, each a link to its field; focused so it is read out. */
   function errorSummary(box, problems) {
     if (!problems.length) { fill(box); return; }
@@ -595,8 +601,8 @@
           ev.preventDefault();
           const field = $(p.field);
           if (field) field.focus();
-        } }, p.text)
-        : p.text)))));
+        } }, sentence(p.text))
+        : sentence(p.text))))));
     box.firstChild.focus();
   }
 
@@ -614,7 +620,7 @@
       if (!control) continue;
       const group = control.closest('.form-group');
       const id = p.field + '-error';
-      const message = h('p', { class: 'error-message', id }, h('span', { class: 'visually-hidden' }, 'Error: '), p.text);
+      const message = h('p', { class: 'error-message', id }, h('span', { class: 'visually-hidden' }, 'Error: '), sentence(p.text));
       const place = control.closest('.control') || control;
       if (group) group.classList.add('field-error');
       place.parentNode.insertBefore(message, place);
@@ -1096,7 +1102,8 @@
     fill($('view'),
       takeFlash(),
       h('h1', null, 'The register: indicators'),
-      h('p', null, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator')),
+      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users')),
       h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
         h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
         h('button', { type: 'submit', class: 'secondary' }, 'Search')),
@@ -1175,6 +1182,60 @@
       check('ind-published', 'Published on the public portal'),
       h('button', { type: 'submit', id: 'create-indicator' }, 'Add indicator'));
     fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), summary, h('h1', null, 'Add an indicator'), formNode);
+    focusHeading();
+  }
+
+  async function renderUsers(token) {
+    if (adminOnly('Users')) return;
+    const data = await gql(`query Users { users(includeInactive: true) { id name email role active manager { id name } } }`);
+    if (token !== state.routeToken) return;
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(),
+      h('h1', null, 'Users'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'users-table' },
+        h('caption', { class: 'visually-hidden' }, 'Users of the council'),
+        h('thead', null, h('tr', null, ['Name', 'E-mail', 'Role', 'Line manager', 'Active', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, data.users.map((u) => h('tr', { 'data-id': u.id },
+          h('th', { scope: 'row' }, u.name), h('td', null, u.email), h('td', null, u.role.charAt(0) + u.role.slice(1).toLowerCase()),
+          h('td', null, u.manager ? u.manager.name : '—'), h('td', null, u.active ? 'Yes' : 'No'),
+          h('td', null, h('a', { href: '#/register/users/' + encodeURIComponent(u.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + u.name)))))))));
+  }
+
+  async function renderUser(id, token) {
+    if (adminOnly('Change a user')) return;
+    const data = await gql(`query Users { users(includeInactive: true) { id name email role active manager { id } } }`);
+    if (token !== state.routeToken) return;
+    const u = data.users.find((x) => x.id === id);
+    const back = h('a', { class: 'back', href: '#/register/users' }, '← Back to the users');
+    if (!u) { fill($('view'), back, h('h1', null, 'User not found')); return; }
+    const summary = h('div', { id: 'summary-box' });
+    const roles = [['ADMIN', 'Admin (performance team)'], ['EXECUTIVE', 'Executive (director)'], ['MANAGER', 'Manager'], ['OFFICER', 'Officer'], ['VIEWER', 'Viewer (councillor)']];
+    const role = h('select', { id: 'user-role' }, roles.map(([v, t]) => h('option', { value: v, selected: u.role === v }, t)));
+    const manager = h('select', { id: 'user-manager' }, h('option', { value: '' }, 'No line manager'),
+      data.users.filter((x) => x.id !== u.id && x.active).map((x) => h('option', { value: x.id, selected: u.manager && u.manager.id === x.id }, x.name)));
+    const active = h('input', { id: 'user-active', type: 'checkbox', checked: u.active });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const input = { id: u.id };
+      if (role.value !== u.role) input.role = role.value;
+      if (manager.value !== (u.manager ? u.manager.id : '')) input.managerId = manager.value || null;
+      try {
+        if (Object.keys(input).length > 1) await gql(`mutation UpdateUser($input: UpdateUserInput!) { updateUser(input: $input) { id } }`, { input });
+        if (active.checked !== u.active) await gql(`mutation Active($id: ID!, $active: Boolean!) { setUserActive(id: $id, active: $active) { id } }`, { id: u.id, active: active.checked });
+        flash('Saved ' + u.name + '.');
+        location.hash = '#/register/users';
+      } catch (e) {
+        const field = /manager/i.test(e.message) ? 'user-manager' : /role/i.test(e.message) ? 'user-role' : null;
+        const problems = [{ field, text: e.message }];
+        inlineErrors(formNode, problems.filter((p) => p.field));
+        errorSummary(summary, problems);
+      }
+    };
+    const formNode = h('form', { id: 'user-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('user-role', 'Role', 'What they may see and do.', role),
+      formGroup('user-manager', 'Line manager', 'Overdue items escalate to them; they see this person’s updates.', manager),
+      h('div', { class: 'form-group checkbox' }, active, h('label', { for: 'user-active' }, 'Active: may sign in and receives e-mail')),
+      h('button', { type: 'submit', id: 'save-user' }, 'Save'));
+    fill($('view'), back, summary, h('h1', null, h('span', { class: 'caption' }, 'Change a user'), u.name + ' (' + u.email + ')'), formNode);
     focusHeading();
   }
 

@@ -4,7 +4,7 @@
 // browser, a quarter outside the plan by the server (nothing saved), then "Check your
 // answers" and the targets are saved. axe-core runs on each page.
 //
-// Arguments: { base, token, priority, owner }
+// Arguments: { base, token, priority, owner, other, director, officerId } (user ids)
 // Result: { emptyErrors, years, rows, cellError, serverErrors, check, notice, axe, artifacts }
 import { axe, scenario, screenshot, typeInto } from './lib.mjs';
 
@@ -67,5 +67,24 @@ scenario(async (t) => {
   await page.locator('#notice', { hasText: 'Saved' }).waitFor();
   const notice = await page.locator('#notice').innerText();
   artifacts.targets = await screenshot(page, 'register-targets.png');
-  return { emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
+  // Users: a role and a line manager changed; a line manager who reports to the user refused.
+  await page.locator('a', { hasText: '← Back to the register' }).click();
+  await page.locator('#users-link').click();
+  await page.locator('#users-table').waitFor();
+  violations.users = await axe(page);
+  await page.locator(`#users-table tr[data-id="${t.args.other}"] a`).click();
+  await page.locator('#user-form').waitFor();
+  await page.locator('#user-role').selectOption('MANAGER');
+  await page.locator('#user-manager').selectOption(t.args.director);
+  await page.locator('#save-user').click();
+  await page.locator('#notice', { hasText: 'Saved Oscar Other' }).waitFor();
+  await page.locator(`#users-table tr[data-id="${t.args.director}"] a`).click();
+  await page.locator('#user-form').waitFor();
+  await page.locator('#user-manager').selectOption(t.args.officerId);
+  await page.locator('#save-user').click();
+  await page.locator('#error-summary').waitFor();
+  const cycle = await page.locator('#error-summary').innerText();
+  violations.user = await axe(page);
+  artifacts.user = await screenshot(page, 'register-user-refused.png');
+  return { cycle, emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
 });

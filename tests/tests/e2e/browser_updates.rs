@@ -314,7 +314,8 @@ async fn an_admin_adds_an_indicator_and_sets_its_targets_in_chromium() {
     c.app.clock.set(at("2025-11-12T09:00:00Z"));
     let seen = Browser::run(
         "register",
-        json!({ "base": c.app.url(""), "token": c.admin, "priority": c.priority, "owner": c.users["officer"] }),
+        json!({ "base": c.app.url(""), "token": c.admin, "priority": c.priority, "owner": c.users["officer"],
+                "other": c.users["other"], "director": c.users["director"], "officerId": c.users["officer"] }),
     )
     .await;
     for (page, found) in seen["axe"].as_object().expect("axe results") {
@@ -375,5 +376,36 @@ async fn an_admin_adds_an_indicator_and_sets_its_targets_in_chromium() {
                 ] }),
         "nothing of the refused attempt (Q1) was saved"
     );
+    // Users: Oscar is now a manager under the director; the director cannot report to Olive,
+    // who (through Mo) reports to the director.
+    assert!(
+        seen["cycle"]
+            .as_str()
+            .unwrap()
+            .contains("reports to this user"),
+        "{seen}"
+    );
+    let users = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            "{ users { name role manager { name } } }",
+            json!({}),
+        )
+        .await;
+    let of = |name: &str| {
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        of("Oscar Other"),
+        json!({ "name": "Oscar Other", "role": "MANAGER", "manager": { "name": "Dee Director" } })
+    );
+    assert_eq!(of("Dee Director")["manager"], Value::Null);
     c.app.stop().await;
 }
