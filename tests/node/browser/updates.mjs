@@ -171,6 +171,22 @@ scenario(async (t) => {
   await check(director, 'team');
   artifacts.team = await screenshot(director, 'updates-team.png');
 
+  // Approvals: one proposed indicator approved, one rejected with a reason (a reason is needed).
+  await director.locator('#approvals-link').click();
+  await director.locator('h1', { hasText: 'Proposed indicators' }).waitFor();
+  const proposed = await director.$$eval('.approvals h2', (hs) => hs.map((x) => x.textContent));
+  await check(director, 'approvals');
+  await director.locator('.approvals li', { hasText: 'P1 ' }).locator('button', { hasText: 'Approve' }).click();
+  await director.locator('#approval-status', { hasText: 'Approved P1' }).waitFor();
+  const reject = director.locator('.approvals li', { hasText: 'P2 ' });
+  await reject.locator('summary').click();
+  await reject.locator('button', { hasText: 'Reject' }).click();
+  await director.locator('#approval-status', { hasText: 'Enter the reason' }).waitFor();
+  await director.keyboard.type('Duplicates M3');
+  await reject.locator('button', { hasText: 'Reject' }).click();
+  await director.locator('#approval-status', { hasText: 'Rejected P2' }).waitFor();
+  const approvalsLeft = await director.locator('.approvals li').count();
+
   // ------------------------------------------------------------ a viewer
   const viewer = await signIn(t, tokens.viewer);
   await openMyUpdates(viewer);
@@ -190,7 +206,7 @@ scenario(async (t) => {
       dateError, actionNotice, afterAction, keyboardPath, keyboardNotice,
     },
     conflict: { role: conflictRole, text: conflictText, mine, theirs, afterConflict, edits },
-    director: { teamBefore, extensionErrors, extensionNotice, teamAfter, nudgeStatus },
+    director: { teamBefore, extensionErrors, extensionNotice, teamAfter, nudgeStatus, proposed, approvalsLeft },
     viewer: { formsOnMyUpdates, viewerLinks, formsOnRecord, enterLink },
     axe: violations,
     artifacts,

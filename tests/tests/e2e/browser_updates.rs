@@ -46,6 +46,17 @@ async fn officers_managers_and_directors_do_their_updates_in_chromium() {
             json!({ "input": { "name": "Vic Viewer", "email": "viewer@test.example", "role": "VIEWER" } }),
         )
         .await;
+    // Two indicators an officer proposed, for the director to approve or reject.
+    for (reference, title) in [("P1", "Potholes filled"), ("P2", "Complaints closed")] {
+        c.app
+            .data(
+                Caller::Token(&c.app.token("test", "officer@test.example").await),
+                CREATE_INDICATOR,
+                json!({ "input": { "priorityId": c.priority, "ref": reference, "title": title, "unit": "COUNT",
+                                   "polarity": "HIGHER_IS_BETTER", "frequency": "MONTHLY" } }),
+            )
+            .await;
+    }
     // 14 January 2026: October to December's values and the Q3 update are overdue.
     c.app.clock.set(at("2026-01-14T09:00:00Z"));
     let mut tokens = serde_json::Map::new();
@@ -291,6 +302,49 @@ async fn officers_managers_and_directors_do_their_updates_in_chromium() {
         nudges[0]
             .body_text
             .contains(&format!("/#/indicators/{m2}/record/2025-10"))
+    );
+
+    // Approvals: P1 approved, P2 rejected (retired) with its reason audited.
+    assert_eq!(
+        director["proposed"],
+        json!(["P1 Potholes filled", "P2 Complaints closed"])
+    );
+    assert_eq!(director["approvalsLeft"], 0);
+    for (reference, lifecycle, by) in [
+        ("P1", "ACTIVE", json!({ "name": "Dee Director" })),
+        ("P2", "RETIRED", Value::Null),
+    ] {
+        let found = c
+            .app
+            .data(
+                Caller::Token(&c.admin),
+                "query($r: String) { indicator(ref: $r) { lifecycle approvedBy { name } } }",
+                json!({ "r": reference }),
+            )
+            .await;
+        assert_eq!(
+            found["indicator"],
+            json!({ "lifecycle": lifecycle, "approvedBy": by }),
+            "{reference}"
+        );
+    }
+    let audit = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            r#"{ auditLog(entity: "indicator") { operation after } }"#,
+            json!({}),
+        )
+        .await;
+    let rejection = audit["auditLog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["operation"] == "reject")
+        .expect("the rejection is audited");
+    assert!(
+        rejection["after"].to_string().contains("Duplicates M3"),
+        "{rejection}"
     );
 
     // A VIEWER: no form anywhere.
