@@ -976,4 +976,49 @@ mod tests {
         assert!(m.html.contains("&lt;b&gt;Mo&lt;"), "{}", m.html);
         assert!(!m.html.contains("<b>Mo</b>"), "{}", m.html);
     }
+
+    #[test]
+    fn a_nudge_links_to_the_form_and_escapes_the_note() {
+        let period = Period::parse("2025-10").unwrap();
+        let m = nudge(
+            &links(),
+            "Fenland District Council",
+            &NudgeFacts {
+                sender_name: "Mo Manager".into(),
+                recipient_name: "Olive Officer".into(),
+                item: "1.1 Complaints <answered> in time".into(),
+                period,
+                missing: Missing::Commentary,
+                page: Page::RecordValue(7, period),
+                note: Some("Board on Friday.\n<script>x</script>".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            m.subject,
+            "Fenland District Council: Mo Manager asks for your update on 1.1 Complaints <answered> in time, 2025-10"
+        );
+        for needle in [
+            "Dear Olive Officer,",
+            "Mo Manager asks you to enter commentary explaining the result (it is off target) for 1.1 Complaints <answered> in time, 2025-10.",
+            "Board on Friday.\n<script>x</script>",
+            "Enter it: https://perf.example/#/indicators/7/record/2025-10\n",
+            "Everything you owe: https://perf.example/#/my-updates\n",
+        ] {
+            assert!(m.text.contains(needle), "{needle:?} in {}", m.text);
+        }
+        assert!(
+            m.html.contains("&lt;script&gt;x&lt;&#x2f;script&gt;"),
+            "{}",
+            m.html
+        );
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        let href = minijinja::HtmlEscape("https://perf.example/#/indicators/7/record/2025-10");
+        assert!(
+            m.html
+                .contains(&format!("<a href=\"{href}\">Enter it now</a>")),
+            "{}",
+            m.html
+        );
+    }
 }
