@@ -462,6 +462,7 @@
       else if (hash === '#/register/indicators/new') await renderNewIndicator(token);
       else if (targets) await renderTargets(arg(targets[1]), token);
       else if (hash === '#/register/users') await renderUsers(token);
+      else if (hash === '#/register/settings') await renderSettings(token);
       else if (user) await renderUser(arg(user[1]), token);
       else if (m) await renderIndicator(decodeURIComponent(m[1]), token);
       else if (hash === '#/import') renderImport();
@@ -1103,7 +1104,8 @@
       takeFlash(),
       h('h1', null, 'The register: indicators'),
       h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator'), ' ',
-        h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users')),
+        h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings')),
       h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
         h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
         h('button', { type: 'submit', class: 'secondary' }, 'Search')),
@@ -1236,6 +1238,60 @@
       h('div', { class: 'form-group checkbox' }, active, h('label', { for: 'user-active' }, 'Active: may sign in and receives e-mail')),
       h('button', { type: 'submit', id: 'save-user' }, 'Save'));
     fill($('view'), back, summary, h('h1', null, h('span', { class: 'caption' }, 'Change a user'), u.name + ' (' + u.email + ')'), formNode);
+    focusHeading();
+  }
+
+  async function renderSettings(token) {
+    if (adminOnly('The council’s settings')) return;
+    const data = await gql(`query Settings { organisation { name timeZone financialYearStartMonth deadlineDay reminderTime amberAlerts defaultTolerancePct onTolerance } }`);
+    if (token !== state.routeToken) return;
+    const o = data.organisation;
+    const summary = h('div', { id: 'summary-box' });
+    const text = (id, value, cls) => h('input', { id, type: 'text', autocomplete: 'off', value, class: cls || null });
+    const monthNames = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+    const fyMonth = h('select', { id: 'set-fy' }, monthNames.map((m, i) => h('option', { value: i + 1, selected: o.financialYearStartMonth === i + 1 }, m)));
+    const onTolerance = h('select', { id: 'set-on-tolerance' },
+      h('option', { value: 'RED', selected: o.onTolerance === 'RED' }, 'Red (“5% or more below target” is red)'),
+      h('option', { value: 'AMBER', selected: o.onTolerance === 'AMBER' }, 'Amber (red only when missed by more than the tolerance)'));
+    const amber = h('input', { id: 'set-amber', type: 'checkbox', checked: o.amberAlerts });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      const name = $('set-name').value.trim();
+      if (!name) problems.push({ field: 'set-name', text: 'Enter the council’s name' });
+      const day = $('set-deadline').value.trim();
+      if (!/^\d{1,2}$/.test(day) || +day < 1 || +day > 28) problems.push({ field: 'set-deadline', text: 'The deadline day must be a whole number from 1 to 28' });
+      const time = $('set-reminder').value.trim();
+      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) problems.push({ field: 'set-reminder', text: 'The reminder time must be a time of day like 08:00' });
+      const tolerance = readNumber($('set-tolerance').value.trim());
+      if (Number.isNaN(tolerance) || tolerance < 0 || tolerance > 100) problems.push({ field: 'set-tolerance', text: 'The default tolerance must be a number from 0 to 100' });
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = {
+        name, timeZone: $('set-tz').value.trim(), financialYearStartMonth: Number(fyMonth.value), deadlineDay: Number(day),
+        reminderTime: time, amberAlerts: amber.checked, defaultTolerancePct: tolerance, onTolerance: onTolerance.value,
+      };
+      try {
+        await gql(`mutation Settings($input: OrganisationSettingsInput!) { updateOrganisationSettings(input: $input) { name } }`, { input });
+        fill(summary);
+        flash('Saved the council’s settings.');
+        renderSettings(state.routeToken);
+      } catch (e) {
+        errorSummary(summary, [{ field: /time zone/i.test(e.message) ? 'set-tz' : null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'settings-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('set-name', 'Council’s name', null, text('set-name', o.name)),
+      formGroup('set-tz', 'Time zone', 'As the IANA names it, for example Europe/London.', text('set-tz', o.timeZone)),
+      formGroup('set-fy', 'First month of the financial year', null, fyMonth),
+      formGroup('set-deadline', 'Deadline day', 'The day of the month by which monthly and quarterly values are due (1 to 28).', text('set-deadline', String(o.deadlineDay), 'w10')),
+      formGroup('set-reminder', 'Reminder time', 'Local time of the daily reminders, like 08:00.', text('set-reminder', o.reminderTime, 'w10')),
+      formGroup('set-tolerance', 'Default tolerance (percent of the target)', 'For indicators created without their own.', text('set-tolerance', String(o.defaultTolerancePct), 'w10')),
+      formGroup('set-on-tolerance', 'A value exactly on the tolerance is', null, onTolerance),
+      h('div', { class: 'form-group checkbox' }, amber, h('label', { for: 'set-amber' }, 'Send exception alerts for amber results too')),
+      h('button', { type: 'submit', id: 'save-settings' }, 'Save settings'));
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(), summary,
+      h('h1', null, 'The council’s settings'), formNode);
     focusHeading();
   }
 

@@ -86,5 +86,20 @@ scenario(async (t) => {
   const cycle = await page.locator('#error-summary').innerText();
   violations.user = await axe(page);
   artifacts.user = await screenshot(page, 'register-user-refused.png');
-  return { cycle, emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
+  // The council's settings: two problems at once, then saved.
+  await page.locator('a', { hasText: '← Back to the users' }).click();
+  await page.locator('a', { hasText: '← Back to the register' }).click();
+  await page.locator('#settings-link').click();
+  await page.locator('#settings-form').waitFor();
+  await typeInto(page, '#set-deadline', '31');
+  await typeInto(page, '#set-reminder', '8am');
+  await page.locator('#save-settings').click();
+  await page.locator('#error-summary').waitFor();
+  const settingsErrors = await page.$$eval('#error-summary li', (lis) => lis.map((li) => li.textContent));
+  violations.settings = await axe(page);
+  await typeInto(page, '#set-deadline', '15');
+  await typeInto(page, '#set-reminder', '07:30');
+  await page.locator('#save-settings').click();
+  await page.locator('#notice', { hasText: 'Saved the council' }).waitFor();
+  return { settingsErrors, cycle, emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
 });

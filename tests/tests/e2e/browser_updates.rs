@@ -461,5 +461,25 @@ async fn an_admin_adds_an_indicator_and_sets_its_targets_in_chromium() {
         json!({ "name": "Oscar Other", "role": "MANAGER", "manager": { "name": "Dee Director" } })
     );
     assert_eq!(of("Dee Director")["manager"], Value::Null);
+    // The council's settings: every problem at once, then saved.
+    assert_eq!(
+        seen["settingsErrors"],
+        json!([
+            "The deadline day must be a whole number from 1 to 28",
+            "The reminder time must be a time of day like 08:00"
+        ])
+    );
+    let org = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            "{ organisation { deadlineDay reminderTime } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        org["organisation"],
+        json!({ "deadlineDay": 15, "reminderTime": "07:30" })
+    );
     c.app.stop().await;
 }
