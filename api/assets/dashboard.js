@@ -463,6 +463,7 @@
       else if (targets) await renderTargets(arg(targets[1]), token);
       else if (hash === '#/register/users') await renderUsers(token);
       else if (hash === '#/register/settings') await renderSettings(token);
+      else if (hash === '#/register/recipients') await renderRecipients(token);
       else if (user) await renderUser(arg(user[1]), token);
       else if (m) await renderIndicator(decodeURIComponent(m[1]), token);
       else if (hash === '#/import') renderImport();
@@ -1105,7 +1106,8 @@
       h('h1', null, 'The register: indicators'),
       h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator'), ' ',
         h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users'), ' ',
-        h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings')),
+        h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/recipients', id: 'recipients-link' }, 'Exception recipients')),
       h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
         h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
         h('button', { type: 'submit', class: 'secondary' }, 'Search')),
@@ -1292,6 +1294,37 @@
       h('button', { type: 'submit', id: 'save-settings' }, 'Save settings'));
     fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(), summary,
       h('h1', null, 'The council’s settings'), formNode);
+    focusHeading();
+  }
+
+  async function renderRecipients(token) {
+    if (adminOnly('Exception recipients')) return;
+    const data = await gql(`query Recipients { plans { id title priorities { id code title exceptionRecipients { id } } } users { id name role } }`);
+    if (token !== state.routeToken) return;
+    const status = h('div', { id: 'recipients-status', role: 'status', class: 'status' });
+    const priority = (plan, p) => {
+      const chosen = new Set(p.exceptionRecipients.map((u) => u.id));
+      const boxId = (u) => 'recipient-' + p.id + '-' + u.id;
+      const name = (p.code ? p.code + '. ' : '') + p.title;
+      const form = h('form', { class: 'panel', 'data-priority': p.id, onsubmit: async (ev) => {
+        ev.preventDefault();
+        const userIds = data.users.filter((u) => $(boxId(u)).checked).map((u) => u.id);
+        try {
+          const d = await gql(`mutation SetRecipients($p: ID!, $u: [ID!]!) { setExceptionRecipients(priorityId: $p, userIds: $u) { name } }`, { p: p.id, u: userIds });
+          status.textContent = 'Saved: ' + name + ' alerts ' + (d.setExceptionRecipients.map((u) => u.name).join(', ') || 'nobody') + ' besides line managers.';
+        } catch (e) { status.textContent = sentence(e.message); }
+      } },
+        h('fieldset', null, h('legend', null, plan.title + ': ' + name),
+          h('div', { class: 'checkboxes' }, data.users.filter((u) => u.role !== 'VIEWER').map((u) => h('div', { class: 'form-group checkbox' },
+            h('input', { type: 'checkbox', id: boxId(u), checked: chosen.has(u.id) }), h('label', { for: boxId(u) }, u.name))))),
+        h('button', { type: 'submit', class: 'secondary' }, 'Save', h('span', { class: 'visually-hidden' }, ' the recipients of ' + name)));
+      return form;
+    };
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'),
+      h('h1', null, 'Exception recipients'),
+      h('p', { class: 'hint' }, 'Who is e-mailed when an indicator or action of a priority turns red (or amber, if the council alerts on amber), besides the owner’s line manager.'),
+      status,
+      data.plans.flatMap((plan) => plan.priorities.map((p) => priority(plan, p))));
     focusHeading();
   }
 

@@ -101,5 +101,15 @@ scenario(async (t) => {
   await typeInto(page, '#set-reminder', '07:30');
   await page.locator('#save-settings').click();
   await page.locator('#notice', { hasText: 'Saved the council' }).waitFor();
-  return { settingsErrors, cycle, emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
+  // Exception recipients of the priority: the director ticked, saved.
+  await page.locator('a', { hasText: '← Back to the register' }).click();
+  await page.locator('#recipients-link').click();
+  const recipients = page.locator(`form[data-priority="${priority}"]`);
+  await recipients.waitFor();
+  await recipients.locator(`#recipient-${priority}-${t.args.director}`).check();
+  await recipients.locator('button').click();
+  await page.locator('#recipients-status', { hasText: 'Saved' }).waitFor();
+  const recipientsStatus = await page.locator('#recipients-status').innerText();
+  violations.recipients = await axe(page);
+  return { recipientsStatus, settingsErrors, cycle, emptyErrors, years, rows, cellError, serverErrors, check, notice, axe: violations, artifacts };
 });

@@ -461,6 +461,23 @@ async fn an_admin_adds_an_indicator_and_sets_its_targets_in_chromium() {
         json!({ "name": "Oscar Other", "role": "MANAGER", "manager": { "name": "Dee Director" } })
     );
     assert_eq!(of("Dee Director")["manager"], Value::Null);
+    // Exception recipients: the director alerted for the priority.
+    assert_eq!(
+        seen["recipientsStatus"],
+        "Saved: P1. Priority P1 alerts Dee Director besides line managers."
+    );
+    let listed = c
+        .app
+        .data(
+            Caller::Token(&c.admin),
+            "{ plans { priorities { exceptionRecipients { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["plans"][0]["priorities"][0]["exceptionRecipients"],
+        json!([{ "name": "Dee Director" }])
+    );
     // The council's settings: every problem at once, then saved.
     assert_eq!(
         seen["settingsErrors"],
