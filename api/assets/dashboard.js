@@ -30,6 +30,8 @@
     users: [],
     filters: { ownerId: '', status: '', frequency: '', search: '' },
     routeToken: 0,
+    // A message for the next page (after a save).
+    flash: null,
   };
 
   // ---------------------------------------------------------------- helpers
@@ -296,6 +298,9 @@
     if (state.viewer) {
       fill(who,
         h('span', null, 'Signed in as ', h('strong', null, state.viewer.name), ' (' + state.viewer.role.toLowerCase() + ')'),
+        h('a', { class: 'button secondary', href: '#/my-updates', id: 'my-updates-link' }, 'My updates'),
+        isSenior() ? h('a', { class: 'button secondary', href: '#/approvals', id: 'approvals-link' }, 'Approvals') : null,
+        state.viewer.role === 'ADMIN' ? h('a', { class: 'button secondary', href: '#/register', id: 'register-link' }, 'Register') : null,
         state.viewer.role === 'ADMIN' ? h('a', { class: 'button secondary', href: '#/import', id: 'import-link' }, 'Import a workbook') : null,
         h('button', { type: 'button', class: 'secondary', onclick: signOut }, 'Sign out'));
     } else {
@@ -458,10 +463,31 @@
 
   async function route() {
     const token = ++state.routeToken;
-    const m = /^#\/indicators\/([^/?#]+)/.exec(location.hash);
+    // A page left half-loaded leaves no "Loading…" behind.
+    setStatus('');
+    const hash = location.hash;
+    const m = /^#\/indicators\/([^/?#]+)$/.exec(hash);
+    const record = /^#\/indicators\/([^/?#]+)\/record\/([^/?#]+)$/.exec(hash);
+    const update = /^#\/actions\/([^/?#]+)\/update\/([^/?#]+)$/.exec(hash);
+    const extend = /^#\/extend\/(indicators|actions)\/([^/?#]+)\/([^/?#]+)$/.exec(hash);
+    const user = /^#\/register\/users\/([^/?#]+)$/.exec(hash);
+    const targets = /^#\/register\/indicators\/([^/?#]+)\/targets$/.exec(hash);
+    const arg = (text) => decodeURIComponent(text);
     try {
-      if (m) await renderIndicator(decodeURIComponent(m[1]), token);
-      else if (location.hash === '#/import') renderImport();
+      if (record) await renderRecordValue(arg(record[1]), arg(record[2]), token);
+      else if (update) await renderActionUpdate(arg(update[1]), arg(update[2]), token);
+      else if (extend) await renderExtension(extend[1], arg(extend[2]), arg(extend[3]));
+      else if (hash === '#/my-updates') await renderMyUpdates(token);
+      else if (hash === '#/approvals') await renderApprovals(token);
+      else if (hash === '#/register') await renderRegister(token);
+      else if (hash === '#/register/indicators/new') await renderNewIndicator(token);
+      else if (targets) await renderTargets(arg(targets[1]), token);
+      else if (hash === '#/register/users') await renderUsers(token);
+      else if (hash === '#/register/settings') await renderSettings(token);
+      else if (hash === '#/register/recipients') await renderRecipients(token);
+      else if (user) await renderUser(arg(user[1]), token);
+      else if (m) await renderIndicator(decodeURIComponent(m[1]), token);
+      else if (hash === '#/import') renderImport();
       else await renderOverview(token);
     } catch (e) {
       if (token !== state.routeToken) return;
@@ -563,6 +589,880 @@
   function focusHeading() {
     const h1 = $('view').querySelector('h1');
     if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); }
+  }
+
+  // ---------------------------------------------------------------- forms (GOV.UK patterns)
+
+  /** Who may enter anything at all: every signed-in role but VIEWER. */
+  function mayEnter() { return !!state.viewer && state.viewer.role !== 'VIEWER'; }
+  function isSenior() { return !!state.viewer && (state.viewer.role === 'ADMIN' || state.viewer.role === 'EXECUTIVE'); }
+
+  function periodInPath(period) { return encodeURIComponent(period); }
+  function recordPath(id, period) { return '#/indicators/' + encodeURIComponent(id) + '/record/' + periodInPath(period); }
+  function actionUpdatePath(id, period) { return '#/actions/' + encodeURIComponent(id) + '/update/' + periodInPath(period); }
+  function extensionPath(kind, id, period) { return '#/extend/' + kind + '/' + encodeURIComponent(id) + '/' + periodInPath(period); }
+
+  /** A message shown once on the next page (after a save). */
+  function flash(text) { state.flash = text; }
+  function takeFlash() {
+    const text = state.flash;
+    state.flash = null;
+    return text ? h('div', { class: 'notice', role: 'status', id: 'notice' }, text) : null;
+  }
+
+  /** A message as a sentence: the API's messages start in lower case. */
+  function sentence(text) { return text ? text.charAt(0).toUpperCase() + text.slice(1) : text; }
+
+  /** The error summary: every problem, each a link to its field; focused so it is read out. */
+  function errorSummary(box, problems) {
+    if (!problems.length) { fill(box); return; }
+    fill(box, h('div', { class: 'error-summary', role: 'alert', tabindex: '-1', 'aria-labelledby': 'error-summary-title', id: 'error-summary' },
+      h('h2', { id: 'error-summary-title' }, 'There is a problem'),
+      h('ul', null, problems.map((p) => h('li', null, p.field
+        ? h('a', { href: '#' + p.field, 'data-field': p.field, onclick: (ev) => {
+          // A link to the field, not a new route.
+          ev.preventDefault();
+          const field = $(p.field);
+          if (field) field.focus();
+        } }, sentence(p.text))
+        : sentence(p.text))))));
+    box.firstChild.focus();
+  }
+
+  /** Marks fields as in error (inline message above the control), clearing the others. */
+  function inlineErrors(form, problems) {
+    form.querySelectorAll('.error-message').forEach((n) => n.remove());
+    form.querySelectorAll('.field-error').forEach((n) => n.classList.remove('field-error'));
+    form.querySelectorAll('[aria-invalid]').forEach((n) => {
+      n.removeAttribute('aria-invalid');
+      const ids = (n.getAttribute('aria-describedby') || '').split(' ').filter((i) => i && !i.endsWith('-error'));
+      if (ids.length) n.setAttribute('aria-describedby', ids.join(' ')); else n.removeAttribute('aria-describedby');
+    });
+    for (const p of problems) {
+      const control = p.field && $(p.field);
+      if (!control) continue;
+      const group = control.closest('.form-group');
+      const id = p.field + '-error';
+      const message = h('p', { class: 'error-message', id }, h('span', { class: 'visually-hidden' }, 'Error: '), sentence(p.text));
+      const place = control.closest('.control') || control;
+      if (group) group.classList.add('field-error');
+      place.parentNode.insertBefore(message, place);
+      control.setAttribute('aria-invalid', 'true');
+      const ids = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      control.setAttribute('aria-describedby', ids.concat(id).join(' '));
+    }
+  }
+
+  function formGroup(id, label, hint, control) {
+    const hintId = hint ? id + '-hint' : null;
+    if (hintId) control.setAttribute('aria-describedby', hintId);
+    return h('div', { class: 'form-group' },
+      h('label', { for: id }, label),
+      hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+      control);
+  }
+
+  /** GOV.UK's date input: day, month and year in a fieldset. */
+  function dateInput(id, legend, hint, value) {
+    const [y, m, d] = (value || '').split('-');
+    const part = (name, label, v, width) => h('div', { class: 'date-part' },
+      h('label', { for: id + '-' + name }, label),
+      h('input', { id: id + '-' + name, name: id + '-' + name, type: 'text', inputmode: 'numeric', class: 'w' + width, value: v || '', autocomplete: 'off' }));
+    return h('div', { class: 'form-group' },
+      h('fieldset', { role: 'group', 'aria-describedby': hint ? id + '-hint' : null },
+        h('legend', null, legend),
+        hint ? h('p', { class: 'hint', id: id + '-hint' }, hint) : null,
+        h('div', { class: 'date-input control', id }, part('day', 'Day', d, 2), part('month', 'Month', m, 2), part('year', 'Year', y, 4))));
+  }
+
+  /** A date input's value: '' when all empty, an ISO date when real, else null. */
+  function readDate(id) {
+    const [d, m, y] = ['day', 'month', 'year'].map((p) => $(id + '-' + p).value.trim());
+    if (!d && !m && !y) return '';
+    if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y)) return null;
+    const date = new Date(Date.UTC(+y, +m - 1, +d));
+    if (date.getUTCFullYear() !== +y || date.getUTCMonth() !== +m - 1 || date.getUTCDate() !== +d) return null;
+    return y + '-' + pad2(+m) + '-' + pad2(+d);
+  }
+
+  /** A number as people type it: "1,250", "92.5", "-3"; NaN when it is not one. */
+  function readNumber(text) {
+    const clean = text.replace(/[,\s£%]/g, '');
+    return /^-?(\d+(\.\d*)?|\.\d+)$/.test(clean) ? Number(clean) : NaN;
+  }
+
+  function formatDate(iso) {
+    if (!iso) return '';
+    const [y, m, d] = iso.split('-').map(Number);
+    return d + ' ' + ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1] + ' ' + y;
+  }
+
+  // ---------------------------------------------------------------- My updates
+
+  const URGENCY = { OVERDUE: ['Overdue', 'red'], DUE_TODAY: ['Due today', 'amber'], DUE_SOON: ['Due soon', 'blue'], UPCOMING: ['Not yet due', 'grey'] };
+  const MISSING = { VALUE: 'Value', COMMENTARY: 'Commentary', UPDATE: 'Progress update' };
+
+  const OWED = `indicator { id ref title } action { id ref title } period dueDate extended missing urgency owner { id name }`;
+
+  async function renderMyUpdates(token) {
+    const view = $('view');
+    if (!state.viewer) {
+      fill(view, h('h1', null, 'My updates'), h('p', null, 'Sign in to see what you owe.'));
+      return;
+    }
+    setStatus('Loading your updates…');
+    const data = await gql(`query MyUpdates { myUpdates { mine { ${OWED} } team { ${OWED} } } }`);
+    if (token !== state.routeToken) return;
+    setStatus('');
+    const { mine, team } = data.myUpdates;
+    fill(view,
+      takeFlash(),
+      h('h1', null, 'My updates'),
+      state.viewer.role === 'VIEWER'
+        ? h('p', { id: 'viewer-note' }, 'Viewers see the dashboard but do not enter values or updates.')
+        : null,
+      h('section', { 'aria-labelledby': 'mine-heading', id: 'mine' },
+        h('h2', { id: 'mine-heading' }, 'Your updates'),
+        mine.length ? owedTable('mine', mine, false) : h('p', { class: 'none', id: 'mine-none' }, 'Nothing to enter: you are up to date.')),
+      team.length || ['MANAGER', 'EXECUTIVE'].includes(state.viewer.role)
+        ? h('section', { 'aria-labelledby': 'team-heading', id: 'team' },
+          h('h2', { id: 'team-heading' }, 'Your team’s updates'),
+          h('p', { class: 'hint' }, 'Everyone below you in the line-management chain.'),
+          team.length ? owedTable('team', team, true) : h('p', { class: 'none' }, 'Nobody in your team owes anything.'),
+          h('div', { id: 'nudge-status', role: 'status', class: 'status' }))
+        : null);
+  }
+
+  function itemName(o) {
+    const item = o.indicator || o.action;
+    return (item.ref ? item.ref + ' ' : '') + item.title;
+  }
+
+  function owedTable(id, list, team) {
+    const rows = list.map((o) => {
+      const [urgency, cls] = URGENCY[o.urgency] || [o.urgency, 'grey'];
+      const name = itemName(o);
+      const links = [];
+      if (mayEnter() && !team) {
+        if (o.indicator) {
+          links.push(h('a', { href: recordPath(o.indicator.id, o.period) },
+            o.missing === 'COMMENTARY' ? 'Enter value commentary' : 'Enter value',
+            h('span', { class: 'visually-hidden' }, ' for ' + name + ', ' + o.period)));
+        } else {
+          links.push(h('a', { href: actionUpdatePath(o.action.id, o.period) }, 'Update action',
+            h('span', { class: 'visually-hidden' }, ' ' + name + ', ' + o.period)));
+        }
+      }
+      if (team) {
+        links.push(h('button', { type: 'button', class: 'secondary small', onclick: (ev) => nudge(o, ev.currentTarget) },
+          'Send a reminder', h('span', { class: 'visually-hidden' }, ' to ' + (o.owner ? o.owner.name : 'the owner') + ' about ' + name + ', ' + o.period)));
+      }
+      if (isSenior() && o.urgency === 'OVERDUE') {
+        const kind = o.indicator ? 'indicators' : 'actions';
+        links.push(h('a', { href: extensionPath(kind, (o.indicator || o.action).id, o.period) }, 'Grant an extension',
+          h('span', { class: 'visually-hidden' }, ' for ' + name + ', ' + o.period)));
+      }
+      return h('tr', { 'data-item': (o.indicator ? 'indicator:' + o.indicator.id : 'action:' + o.action.id) + ':' + o.period },
+        h('th', { scope: 'row' }, o.indicator ? h('a', { href: '#/indicators/' + encodeURIComponent(o.indicator.id) }, name) : name,
+          team && o.owner ? h('div', { class: 'muted' }, o.owner.name) : null),
+        h('td', null, o.period),
+        h('td', { class: 'due' }, formatDate(o.dueDate), o.extended ? h('div', { class: 'muted' }, 'extended') : null),
+        h('td', null, h('span', { class: 'badge ' + cls }, urgency)),
+        h('td', null, MISSING[o.missing] || o.missing),
+        h('td', { class: 'links' }, links));
+    });
+    return h('div', { class: 'table-wrap' }, h('table', { id: id + '-table' },
+      h('caption', { class: 'visually-hidden' }, team ? 'What your team owes' : 'What you owe'),
+      h('thead', null, h('tr', null, ['Item', 'Period', 'Due', 'Urgency', 'Needed', h('span', { class: 'visually-hidden' }, 'Actions')]
+        .map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', null, rows)));
+  }
+
+  async function nudge(o, button) {
+    const status = $('nudge-status');
+    button.disabled = true;
+    try {
+      const input = { period: o.period, note: null };
+      if (o.indicator) input.indicatorId = o.indicator.id; else input.actionId = o.action.id;
+      const data = await gql(`mutation Nudge($input: NudgeInput!) { nudge(input: $input) { recipient { name } queued } }`, { input });
+      const n = data.nudge;
+      status.textContent = n.queued
+        ? 'Reminder sent to ' + n.recipient.name + ' about ' + itemName(o) + ', ' + o.period + '.'
+        : n.recipient.name + ' was already reminded about ' + itemName(o) + ' today.';
+    } catch (e) {
+      status.textContent = 'The reminder was not sent: ' + e.message;
+      button.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- record a value
+
+  /** The same period a year before: 12 months, 4 quarters or 1 year back. */
+  function lastYear(p) { return stepPeriod(p, p.kind === 'M' ? -12 : p.kind === 'Q' ? -4 : -1); }
+
+  async function renderRecordValue(id, period, token) {
+    const view = $('view');
+    const back = h('a', { class: 'back', href: '#/my-updates' }, '← Back to My updates');
+    if (!mayEnter()) {
+      fill(view, back, h('h1', null, 'Record a value'),
+        h('p', { id: 'no-form' }, state.viewer ? 'Viewers cannot enter values.' : 'Sign in to enter values.'));
+      return;
+    }
+    const p = parsePeriod(period);
+    if (!p) { fill(view, back, h('h1', null, 'Record a value'), h('p', null, period + ' is not a period.')); return; }
+    setStatus('Loading…');
+    const data = await gql(`query RecordValue($id: ID, $period: String!, $prev: String!, $ly: String!) {
+      indicator(id: $id) {
+        id ref title unit decimals polarity owner { name }
+        result(period: $period) { period actual target targetIsProRata status commentary noValueReason version dueDate extended missing enteredBy { name } enteredAt }
+        previous: result(period: $prev) { period actual status }
+        lastYear: result(period: $ly) { period actual status }
+      }
+    }`, { id, period, prev: formatPeriod(stepPeriod(p, -1)), ly: formatPeriod(lastYear(p)) });
+    if (token !== state.routeToken) return;
+    setStatus('');
+    const ind = data.indicator;
+    if (!ind) { fill(view, back, h('h1', null, 'Indicator not found')); return; }
+    const r = ind.result;
+    const form = { version: r.version };
+    const value = (v) => formatValue(v, ind.unit, ind.decimals);
+    const summary = h('div', { id: 'summary-box' });
+    const preview = h('div', { id: 'preview', class: 'preview', 'aria-live': 'polite' });
+    const conflictBox = h('div', { id: 'conflict-box' });
+    const valueInput = h('input', { id: 'value', name: 'value', type: 'text', inputmode: 'decimal', autocomplete: 'off', class: 'w10',
+      value: r.actual === null ? '' : String(r.actual) });
+    const commentary = h('textarea', { id: 'commentary', name: 'commentary', rows: 5 }, r.commentary || '');
+    const noValue = h('input', { id: 'no-value', name: 'no-value', type: 'checkbox', checked: r.actual === null && !!r.noValueReason });
+    const reason = h('textarea', { id: 'no-value-reason', name: 'no-value-reason', rows: 3 }, r.noValueReason || '');
+    const reasonGroup = formGroup('no-value-reason', 'Why there is no value', 'For example: the data comes from a partner and is late.', reason);
+    const valueGroup = formGroup('value', 'Value', unitHint(ind.unit), valueInput);
+    const syncNoValue = () => {
+      reasonGroup.hidden = !noValue.checked;
+      valueInput.disabled = noValue.checked;
+      schedulePreview();
+    };
+    let timer = null;
+    const schedulePreview = () => { clearTimeout(timer); timer = setTimeout(runPreview, 250); };
+    const runPreview = async () => {
+      const text = valueInput.value.trim();
+      const v = noValue.checked || !text ? null : readNumber(text);
+      if (Number.isNaN(v)) { fill(preview); return; }
+      try {
+        const d = await gql(`query Preview($id: ID!, $period: String!, $value: Float, $commentary: String) {
+          previewResult(indicatorId: $id, period: $period, value: $value, commentary: $commentary) { status missing }
+        }`, { id: ind.id, period, value: v, commentary: commentary.value.trim() || null });
+        const pr = d.previewResult;
+        fill(preview, h('span', { class: 'label' }, v === null ? 'Status with no value: ' : 'Status if saved: '), statusBadge(pr.status),
+          pr.missing === 'COMMENTARY' ? h('span', { class: 'needs' }, ' Commentary is needed for this value.') : null);
+        preview.dataset.status = pr.status;
+      } catch (e) { fill(preview, 'The status could not be worked out: ' + e.message); }
+    };
+    valueInput.addEventListener('input', schedulePreview);
+    commentary.addEventListener('input', schedulePreview);
+    noValue.addEventListener('change', syncNoValue);
+
+    const save = async (ev, force) => {
+      if (ev) ev.preventDefault();
+      const problems = [];
+      const text = valueInput.value.trim();
+      let v = null;
+      if (!noValue.checked) {
+        if (!text) problems.push({ field: 'value', text: 'Enter the value, or choose “No value this period”' });
+        else {
+          v = readNumber(text);
+          if (Number.isNaN(v)) problems.push({ field: 'value', text: 'Value must be a number, like 92.5' });
+        }
+      } else if (!reason.value.trim()) {
+        problems.push({ field: 'no-value-reason', text: 'Say why there is no value this period' });
+      }
+      inlineErrors(formNode, problems);
+      fill(conflictBox);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = { indicatorId: ind.id, period, value: v, commentary: commentary.value.trim() || null, expectedVersion: force === undefined ? form.version : force };
+      if (noValue.checked) input.noValueReason = reason.value.trim();
+      setStatus('Saving…');
+      try {
+        const d = await gql(`mutation Record($input: RecordMeasurementInput!) {
+          recordMeasurement(input: $input) { status missing complete version actual commentary }
+        }`, { input });
+        setStatus('');
+        const saved = d.recordMeasurement;
+        form.version = saved.version;
+        if (saved.missing === 'COMMENTARY') {
+          const words = (INDICATOR_STATUS[saved.status] || [saved.status])[0].toLowerCase();
+          const problem = { field: 'commentary', text: 'Commentary is still needed: the value was saved, but it is ' + words + ', so explain why before the update is complete' };
+          inlineErrors(formNode, [problem]);
+          errorSummary(summary, [problem]);
+          fill(preview, h('span', { class: 'label' }, 'Saved. Status: '), statusBadge(saved.status), h('span', { class: 'needs' }, ' Commentary is needed for this value.'));
+          return;
+        }
+        flash('Saved ' + ind.ref + ' ' + ind.title + ', ' + period + ': ' + (saved.actual === null ? 'no value' : value(saved.actual)) + '.');
+        location.hash = '#/my-updates';
+      } catch (e) {
+        setStatus('');
+        if (e.code === 'CONFLICT') { await showConflict(input); return; }
+        errorSummary(summary, [{ field: null, text: e.message }]);
+      }
+    };
+
+    /** Someone else saved meanwhile: both values side by side, the officer chooses. */
+    const showConflict = async (mine) => {
+      const d = await gql(`query Theirs($id: ID, $period: String!) {
+        indicator(id: $id) { result(period: $period) { actual commentary noValueReason version enteredBy { name } enteredAt } }
+      }`, { id: ind.id, period });
+      const theirs = d.indicator.result;
+      const who = theirs.enteredBy ? theirs.enteredBy.name : 'Someone else';
+      const when = theirs.enteredAt ? theirs.enteredAt.slice(0, 16).replace('T', ' ') : '';
+      fill(conflictBox, h('div', { class: 'error-summary conflict', role: 'alert', tabindex: '-1', id: 'conflict', 'aria-labelledby': 'conflict-title' },
+        h('h2', { id: 'conflict-title' }, 'Someone else saved this value while you were editing'),
+        h('p', null, who + ' saved it' + (when ? ' at ' + when + ' (UTC)' : '') + '. Nothing has been overwritten. Choose which to keep.'),
+        h('table', { id: 'conflict-table' },
+          h('thead', null, h('tr', null, h('td', null), h('th', { scope: 'col' }, 'Yours (not saved)'), h('th', { scope: 'col' }, 'Saved by ' + who))),
+          h('tbody', null,
+            h('tr', { 'data-row': 'value' }, h('th', { scope: 'row' }, 'Value'), h('td', { class: 'num mine' }, mine.value === null ? 'No value' : value(mine.value)), h('td', { class: 'num theirs' }, theirs.actual === null ? 'No value' : value(theirs.actual))),
+            h('tr', { 'data-row': 'commentary' }, h('th', { scope: 'row' }, 'Commentary'), h('td', { class: 'text' }, mine.commentary || '—'), h('td', { class: 'text' }, theirs.commentary || '—')))),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', id: 'keep-mine', onclick: () => save(null, theirs.version) }, 'Save mine instead'),
+          h('button', { type: 'button', id: 'keep-theirs', class: 'secondary', onclick: () => {
+            form.version = theirs.version;
+            valueInput.value = theirs.actual === null ? '' : String(theirs.actual);
+            commentary.value = theirs.commentary || '';
+            fill(conflictBox);
+            fill(summary);
+            setStatus('Showing the value ' + who + ' saved.');
+            schedulePreview();
+          } }, 'Keep theirs'))));
+      conflictBox.firstChild.focus();
+    };
+
+    const formNode = h('form', { id: 'record-form', class: 'entry', novalidate: true, onsubmit: save },
+      valueGroup,
+      h('div', { class: 'form-group checkbox' }, noValue, h('label', { for: 'no-value' }, 'No value this period')),
+      reasonGroup,
+      preview,
+      formGroup('commentary', 'Commentary', 'Needed when the value is amber or red (or worse than last time, with no target): why, and what is being done.', commentary),
+      h('button', { type: 'submit', id: 'save' }, 'Save'));
+    fill(view, back, summary, conflictBox,
+      h('h1', null, h('span', { class: 'caption' }, 'Record a value, ' + period), ind.ref + ' ' + ind.title),
+      h('dl', { class: 'facts', id: 'record-facts' },
+        fact('Target' + (r.targetIsProRata ? ' (pro-rata)' : ''), value(r.target)),
+        fact('Previous period (' + data.indicator.previous.period + ')', value(data.indicator.previous.actual)),
+        fact('Same period last year (' + data.indicator.lastYear.period + ')', value(data.indicator.lastYear.actual)),
+        fact('Due', formatDate(r.dueDate) + (r.extended ? ' (extended)' : '')),
+        r.version ? fact('Last saved', (r.enteredBy ? r.enteredBy.name + ', ' : '') + (r.enteredAt || '').slice(0, 10)) : null),
+      formNode);
+    syncNoValue();
+    runPreview();
+    focusHeading();
+  }
+
+  function unitHint(unit) {
+    return { PERCENT: 'A percentage, like 92.5 (without the % sign).', CURRENCY: 'In pounds, like 1250.', DAYS: 'A number of days, like 20.5.', COUNT: 'A whole number, like 42.' }[unit] || 'A number.';
+  }
+
+  // ---------------------------------------------------------------- update an action
+
+  async function renderActionUpdate(id, period, token) {
+    const view = $('view');
+    const back = h('a', { class: 'back', href: '#/my-updates' }, '← Back to My updates');
+    if (!mayEnter()) {
+      fill(view, back, h('h1', null, 'Update an action'), h('p', { id: 'no-form' }, state.viewer ? 'Viewers cannot update actions.' : 'Sign in to update actions.'));
+      return;
+    }
+    setStatus('Loading…');
+    const data = await gql(`query ActionForUpdate($id: ID!) {
+      action(id: $id) { id ref title estimatedCompletion owner { name } updates { period status commentary nextSteps } }
+    }`, { id });
+    if (token !== state.routeToken) return;
+    setStatus('');
+    const a = data.action;
+    if (!a) { fill(view, back, h('h1', null, 'Action not found')); return; }
+    const current = a.updates.find((u) => u.period === period);
+    const summary = h('div', { id: 'summary-box' });
+    const status = h('select', { id: 'action-status', name: 'status' },
+      h('option', { value: '' }, 'Choose a status'),
+      Object.entries(ACTION_STATUS).map(([k, [label]]) => h('option', { value: k, selected: current && current.status === k }, label)));
+    const commentary = h('textarea', { id: 'action-commentary', rows: 5 }, current ? current.commentary || '' : '');
+    const nextSteps = h('textarea', { id: 'next-steps', rows: 4 }, current ? current.nextSteps || '' : '');
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      if (!status.value) problems.push({ field: 'action-status', text: 'Choose the action’s status' });
+      const date = readDate('estimated-completion');
+      if (date === null) problems.push({ field: 'estimated-completion-day', text: 'Estimated completion date must be a real date, like 31 3 2026' });
+      inlineErrors(formNode, problems.map((p) => p.field === 'estimated-completion-day' ? { field: 'estimated-completion-day', text: p.text } : p));
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = { actionId: a.id, period, status: status.value, commentary: commentary.value.trim() || null, nextSteps: nextSteps.value.trim() || null };
+      if (date) input.estimatedCompletion = date;
+      setStatus('Saving…');
+      try {
+        await gql(`mutation ActionUpdate($input: ActionUpdateInput!) { recordActionUpdate(input: $input) { id } }`, { input });
+        setStatus('');
+        flash('Saved the ' + period + ' update of ' + (a.ref ? a.ref + ' ' : '') + a.title + '.');
+        location.hash = '#/my-updates';
+      } catch (e) {
+        setStatus('');
+        errorSummary(summary, [{ field: null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'action-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('action-status', 'Status', 'Blue: finished but benefits not yet seen. Completed: closed.', status),
+      formGroup('action-commentary', 'Commentary', 'Progress this quarter.', commentary),
+      formGroup('next-steps', 'Next steps', 'What happens next quarter.', nextSteps),
+      dateInput('estimated-completion', 'Estimated completion date', 'For example, 31 3 2026. Leave empty if it has not changed.', a.estimatedCompletion),
+      h('button', { type: 'submit', id: 'save-update' }, 'Save update'));
+    fill(view, back, summary,
+      h('h1', null, h('span', { class: 'caption' }, 'Update an action, ' + period), (a.ref ? a.ref + ' ' : '') + a.title),
+      formNode);
+    focusHeading();
+  }
+
+  // ---------------------------------------------------------------- extensions (EXECUTIVE, ADMIN)
+
+  async function renderExtension(kind, id, period) {
+    const view = $('view');
+    const back = h('a', { class: 'back', href: '#/my-updates' }, '← Back to My updates');
+    if (!isSenior()) {
+      fill(view, back, h('h1', null, 'Grant an extension'), h('p', { id: 'no-form' }, 'Only directors (EXECUTIVE) and the performance team (ADMIN) grant extensions.'));
+      return;
+    }
+    const summary = h('div', { id: 'summary-box' });
+    const reason = h('textarea', { id: 'extension-reason', rows: 3 });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      const date = readDate('extension-date');
+      if (!date) problems.push({ field: 'extension-date-day', text: date === '' ? 'Enter the new due date' : 'The new due date must be a real date, like 30 11 2025' });
+      if (!reason.value.trim()) problems.push({ field: 'extension-reason', text: 'Enter the reason for the extension' });
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = { period, dueDate: date, reason: reason.value.trim() };
+      if (kind === 'indicators') input.indicatorId = id; else input.actionId = id;
+      try {
+        const d = await gql(`mutation Extend($input: DeadlineExtensionInput!) { grantDeadlineExtension(input: $input) { dueDate } }`, { input });
+        flash('Extension granted: now due ' + formatDate(d.grantDeadlineExtension.dueDate) + '.');
+        location.hash = '#/my-updates';
+      } catch (e) {
+        errorSummary(summary, [{ field: null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'extension-form', class: 'entry', novalidate: true, onsubmit: save },
+      dateInput('extension-date', 'New due date', 'For example, 30 11 2025.', ''),
+      formGroup('extension-reason', 'Reason', 'Recorded with the extension.', reason),
+      h('button', { type: 'submit', id: 'grant' }, 'Grant extension'));
+    fill(view, back, summary, h('h1', null, h('span', { class: 'caption' }, period), 'Grant an extension'), formNode);
+    focusHeading();
+  }
+
+  // ---------------------------------------------------------------- approvals (EXECUTIVE, ADMIN)
+
+  async function renderApprovals(token) {
+    const view = $('view');
+    if (!isSenior()) {
+      fill(view, h('h1', null, 'Proposed indicators'), h('p', { id: 'no-form' }, 'Only directors (EXECUTIVE) and the performance team (ADMIN) approve indicators.'));
+      return;
+    }
+    const data = await gql(`query Proposed { indicators(filter: { lifecycle: PROPOSED }, first: 100) { edges { node { id ref title definition owner { name } } } } }`);
+    if (token !== state.routeToken) return;
+    const list = data.indicators.edges.map((e) => e.node);
+    const status = h('div', { id: 'approval-status', role: 'status', class: 'status' });
+    const item = (n) => {
+      const reasonId = 'reject-reason-' + n.id;
+      const box = h('li', { class: 'panel', 'data-id': n.id },
+        h('h2', null, n.ref + ' ' + n.title),
+        n.definition ? h('p', null, n.definition) : null,
+        n.owner ? h('p', { class: 'muted' }, 'Proposed owner: ' + n.owner.name) : null,
+        h('button', { type: 'button', onclick: async () => {
+          try {
+            await gql(`mutation Approve($id: ID!) { approveIndicator(id: $id) { id } }`, { id: n.id });
+            box.remove();
+            status.textContent = 'Approved ' + n.ref + ' ' + n.title + '.';
+          } catch (e) { status.textContent = e.message; }
+        } }, 'Approve', h('span', { class: 'visually-hidden' }, ' ' + n.ref)),
+        h('details', null, h('summary', null, 'Reject ' + n.ref),
+          h('div', { class: 'form-group' }, h('label', { for: reasonId }, 'Reason for rejecting'), h('textarea', { id: reasonId, rows: 3 })),
+          h('button', { type: 'button', class: 'warning', onclick: async () => {
+            const reason = $(reasonId).value.trim();
+            if (!reason) { status.textContent = 'Enter the reason for rejecting ' + n.ref + '.'; $(reasonId).focus(); return; }
+            try {
+              await gql(`mutation Reject($id: ID!, $reason: String!) { rejectIndicator(id: $id, reason: $reason) { id } }`, { id: n.id, reason });
+              box.remove();
+              status.textContent = 'Rejected ' + n.ref + ' ' + n.title + '.';
+            } catch (e) { status.textContent = e.message; }
+          } }, 'Reject')));
+      return box;
+    };
+    fill(view, h('h1', null, 'Proposed indicators'), status,
+      list.length ? h('ul', { class: 'approvals' }, list.map(item)) : h('p', { class: 'none' }, 'No indicator is waiting for approval.'));
+  }
+
+  // ---------------------------------------------------------------- the register (ADMIN)
+
+  function adminOnly(title) {
+    if (state.viewer && state.viewer.role === 'ADMIN') return false;
+    fill($('view'), h('h1', null, title), h('p', { id: 'no-form' }, 'Only the performance team (ADMIN) keeps the register.'));
+    return true;
+  }
+
+  async function renderRegister(token, search, after) {
+    if (adminOnly('The register')) return;
+    const data = await gql(`query Register($filter: IndicatorFilter, $after: String) {
+      indicators(filter: $filter, first: 25, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id ref title frequency lifecycle owner { name } } }
+      }
+    }`, { filter: search ? { search } : {}, after: after || null });
+    if (token !== state.routeToken) return;
+    const conn = data.indicators;
+    const rows = conn.edges.map(({ node: n }) => h('tr', { 'data-id': n.id },
+      h('td', null, n.ref),
+      h('th', { scope: 'row' }, h('a', { href: '#/indicators/' + encodeURIComponent(n.id) }, n.title)),
+      h('td', null, FREQUENCY[n.frequency] || n.frequency),
+      h('td', null, n.owner ? n.owner.name : '—'),
+      h('td', null, h('a', { href: '#/register/indicators/' + encodeURIComponent(n.id) + '/targets' }, 'Targets',
+        h('span', { class: 'visually-hidden' }, ' of ' + n.ref)))));
+    const input = h('input', { id: 'register-search', type: 'search', value: search || '', autocomplete: 'off' });
+    fill($('view'),
+      takeFlash(),
+      h('h1', null, 'The register: indicators'),
+      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings'), ' ',
+        h('a', { class: 'button secondary', href: '#/register/recipients', id: 'recipients-link' }, 'Exception recipients')),
+      h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
+        h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
+        h('button', { type: 'submit', class: 'secondary' }, 'Search')),
+      h('p', { id: 'register-count' }, conn.totalCount + ' indicator' + (conn.totalCount === 1 ? '' : 's') + (after ? ' (a later page)' : '') + '.'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'register-table' },
+        h('caption', { class: 'visually-hidden' }, 'Active indicators'),
+        h('thead', null, h('tr', null, ['Ref', 'Indicator', 'Frequency', 'Owner', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, rows))),
+      conn.pageInfo.hasNextPage
+        ? h('button', { type: 'button', class: 'secondary', onclick: () => renderRegister(state.routeToken, search, conn.pageInfo.endCursor) }, 'Next page')
+        : null);
+  }
+
+  const ENUM_WORDS = {
+    level: [['KPM', 'Key performance measure'], ['MANAGEMENT', 'Management'], ['SERVICE', 'Service'], ['CONTEXTUAL', 'Contextual']],
+    unit: [['PERCENT', 'Percentage'], ['COUNT', 'Count'], ['CURRENCY', 'Money (£)'], ['DAYS', 'Days'], ['RATIO', 'Ratio'], ['OTHER', 'Other']],
+    polarity: [['HIGHER_IS_BETTER', 'Higher is better'], ['LOWER_IS_BETTER', 'Lower is better'], ['NEUTRAL', 'Neutral (not rated)']],
+    frequency: [['MONTHLY', 'Monthly'], ['QUARTERLY', 'Quarterly'], ['ANNUAL', 'Annual']],
+  };
+
+  async function renderNewIndicator(token) {
+    if (adminOnly('Add an indicator')) return;
+    const data = await gql(`query Priorities { plans { id title priorities { id code title } } }`);
+    if (token !== state.routeToken) return;
+    const summary = h('div', { id: 'summary-box' });
+    const select = (id, options, first) => h('select', { id, name: id },
+      first ? h('option', { value: '' }, first) : null,
+      options.map(([v, t]) => h('option', { value: v }, t)));
+    const text = (id, cls) => h('input', { id, name: id, type: 'text', autocomplete: 'off', class: cls || null });
+    const priorities = data.plans.flatMap((p) => p.priorities.map((q) => [q.id, p.title + ': ' + (q.code ? q.code + '. ' : '') + q.title]));
+    const check = (id, label) => h('div', { class: 'form-group checkbox' }, h('input', { id, name: id, type: 'checkbox' }), h('label', { for: id }, label));
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      const ref = $('ind-ref').value.trim(), title = $('ind-title').value.trim();
+      if (!ref) problems.push({ field: 'ind-ref', text: 'Enter the indicator’s reference' });
+      if (!title) problems.push({ field: 'ind-title', text: 'Enter the indicator’s title' });
+      for (const f of ['ind-unit', 'ind-polarity', 'ind-frequency']) {
+        if (!$(f).value) problems.push({ field: f, text: 'Choose the ' + f.slice(4) });
+      }
+      const tol = $('ind-tolerance').value.trim();
+      const tolerance = tol ? readNumber(tol) : null;
+      if (Number.isNaN(tolerance)) problems.push({ field: 'ind-tolerance', text: 'Tolerance must be a number, like 5' });
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = {
+        ref, title, definition: $('ind-definition').value.trim() || null,
+        priorityId: $('ind-priority').value || null, ownerId: $('ind-owner').value || null,
+        level: $('ind-level').value, unit: $('ind-unit').value, polarity: $('ind-polarity').value, frequency: $('ind-frequency').value,
+        cumulative: $('ind-cumulative').checked, monitorOnly: $('ind-monitor').checked, published: $('ind-published').checked,
+        dataSource: $('ind-source').value.trim() || null,
+      };
+      if (tolerance !== null) input.tolerancePct = tolerance;
+      try {
+        const d = await gql(`mutation Create($input: CreateIndicatorInput!) { createIndicator(input: $input) { id ref } }`, { input });
+        flash('Added ' + d.createIndicator.ref + ' ' + title + '. Now set its targets.');
+        location.hash = '#/register/indicators/' + encodeURIComponent(d.createIndicator.id) + '/targets';
+      } catch (e) {
+        errorSummary(summary, [{ field: /ref/.test(e.message) ? 'ind-ref' : null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'indicator-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('ind-ref', 'Reference', 'Unique in the council, for example KPI 12.', text('ind-ref', 'w10')),
+      formGroup('ind-title', 'Title', null, text('ind-title')),
+      formGroup('ind-definition', 'Definition', 'What is counted, and how.', h('textarea', { id: 'ind-definition', rows: 3 })),
+      formGroup('ind-priority', 'Priority', null, select('ind-priority', priorities, 'None')),
+      formGroup('ind-owner', 'Owner', 'Who enters its values.', select('ind-owner', state.users.map((u) => [u.id, u.name]), 'No owner yet')),
+      formGroup('ind-level', 'Level', null, select('ind-level', ENUM_WORDS.level)),
+      formGroup('ind-unit', 'Unit', null, select('ind-unit', ENUM_WORDS.unit, 'Choose a unit')),
+      formGroup('ind-polarity', 'Better when', null, select('ind-polarity', ENUM_WORDS.polarity, 'Choose')),
+      formGroup('ind-frequency', 'Frequency', 'How often a value is recorded.', select('ind-frequency', ENUM_WORDS.frequency, 'Choose a frequency')),
+      check('ind-cumulative', 'Cumulative (year to date)'),
+      check('ind-monitor', 'Monitor only: reported, never rated'),
+      formGroup('ind-tolerance', 'Tolerance (percent of the target)', 'Leave empty for the council’s default.', text('ind-tolerance', 'w10')),
+      formGroup('ind-source', 'Data source', null, text('ind-source')),
+      check('ind-published', 'Published on the public portal'),
+      h('button', { type: 'submit', id: 'create-indicator' }, 'Add indicator'));
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), summary, h('h1', null, 'Add an indicator'), formNode);
+    focusHeading();
+  }
+
+  async function renderUsers(token) {
+    if (adminOnly('Users')) return;
+    const data = await gql(`query Users { users(includeInactive: true) { id name email role active manager { id name } } }`);
+    if (token !== state.routeToken) return;
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(),
+      h('h1', null, 'Users'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'users-table' },
+        h('caption', { class: 'visually-hidden' }, 'Users of the council'),
+        h('thead', null, h('tr', null, ['Name', 'E-mail', 'Role', 'Line manager', 'Active', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, data.users.map((u) => h('tr', { 'data-id': u.id },
+          h('th', { scope: 'row' }, u.name), h('td', null, u.email), h('td', null, u.role.charAt(0) + u.role.slice(1).toLowerCase()),
+          h('td', null, u.manager ? u.manager.name : '—'), h('td', null, u.active ? 'Yes' : 'No'),
+          h('td', null, h('a', { href: '#/register/users/' + encodeURIComponent(u.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + u.name)))))))));
+  }
+
+  async function renderUser(id, token) {
+    if (adminOnly('Change a user')) return;
+    const data = await gql(`query Users { users(includeInactive: true) { id name email role active manager { id } } }`);
+    if (token !== state.routeToken) return;
+    const u = data.users.find((x) => x.id === id);
+    const back = h('a', { class: 'back', href: '#/register/users' }, '← Back to the users');
+    if (!u) { fill($('view'), back, h('h1', null, 'User not found')); return; }
+    const summary = h('div', { id: 'summary-box' });
+    const roles = [['ADMIN', 'Admin (performance team)'], ['EXECUTIVE', 'Executive (director)'], ['MANAGER', 'Manager'], ['OFFICER', 'Officer'], ['VIEWER', 'Viewer (councillor)']];
+    const role = h('select', { id: 'user-role' }, roles.map(([v, t]) => h('option', { value: v, selected: u.role === v }, t)));
+    const manager = h('select', { id: 'user-manager' }, h('option', { value: '' }, 'No line manager'),
+      data.users.filter((x) => x.id !== u.id && x.active).map((x) => h('option', { value: x.id, selected: u.manager && u.manager.id === x.id }, x.name)));
+    const active = h('input', { id: 'user-active', type: 'checkbox', checked: u.active });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const input = { id: u.id };
+      if (role.value !== u.role) input.role = role.value;
+      if (manager.value !== (u.manager ? u.manager.id : '')) input.managerId = manager.value || null;
+      try {
+        if (Object.keys(input).length > 1) await gql(`mutation UpdateUser($input: UpdateUserInput!) { updateUser(input: $input) { id } }`, { input });
+        if (active.checked !== u.active) await gql(`mutation Active($id: ID!, $active: Boolean!) { setUserActive(id: $id, active: $active) { id } }`, { id: u.id, active: active.checked });
+        flash('Saved ' + u.name + '.');
+        location.hash = '#/register/users';
+      } catch (e) {
+        const field = /manager/i.test(e.message) ? 'user-manager' : /role/i.test(e.message) ? 'user-role' : null;
+        const problems = [{ field, text: e.message }];
+        inlineErrors(formNode, problems.filter((p) => p.field));
+        errorSummary(summary, problems);
+      }
+    };
+    const formNode = h('form', { id: 'user-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('user-role', 'Role', 'What they may see and do.', role),
+      formGroup('user-manager', 'Line manager', 'Overdue items escalate to them; they see this person’s updates.', manager),
+      h('div', { class: 'form-group checkbox' }, active, h('label', { for: 'user-active' }, 'Active: may sign in and receives e-mail')),
+      h('button', { type: 'submit', id: 'save-user' }, 'Save'));
+    fill($('view'), back, summary, h('h1', null, h('span', { class: 'caption' }, 'Change a user'), u.name + ' (' + u.email + ')'), formNode);
+    focusHeading();
+  }
+
+  async function renderSettings(token) {
+    if (adminOnly('The council’s settings')) return;
+    const data = await gql(`query Settings { organisation { name timeZone financialYearStartMonth deadlineDay reminderTime amberAlerts defaultTolerancePct onTolerance } }`);
+    if (token !== state.routeToken) return;
+    const o = data.organisation;
+    const summary = h('div', { id: 'summary-box' });
+    const text = (id, value, cls) => h('input', { id, type: 'text', autocomplete: 'off', value, class: cls || null });
+    const monthNames = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+    const fyMonth = h('select', { id: 'set-fy' }, monthNames.map((m, i) => h('option', { value: i + 1, selected: o.financialYearStartMonth === i + 1 }, m)));
+    const onTolerance = h('select', { id: 'set-on-tolerance' },
+      h('option', { value: 'RED', selected: o.onTolerance === 'RED' }, 'Red (“5% or more below target” is red)'),
+      h('option', { value: 'AMBER', selected: o.onTolerance === 'AMBER' }, 'Amber (red only when missed by more than the tolerance)'));
+    const amber = h('input', { id: 'set-amber', type: 'checkbox', checked: o.amberAlerts });
+    const save = async (ev) => {
+      ev.preventDefault();
+      const problems = [];
+      const name = $('set-name').value.trim();
+      if (!name) problems.push({ field: 'set-name', text: 'Enter the council’s name' });
+      const day = $('set-deadline').value.trim();
+      if (!/^\d{1,2}$/.test(day) || +day < 1 || +day > 28) problems.push({ field: 'set-deadline', text: 'The deadline day must be a whole number from 1 to 28' });
+      const time = $('set-reminder').value.trim();
+      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) problems.push({ field: 'set-reminder', text: 'The reminder time must be a time of day like 08:00' });
+      const tolerance = readNumber($('set-tolerance').value.trim());
+      if (Number.isNaN(tolerance) || tolerance < 0 || tolerance > 100) problems.push({ field: 'set-tolerance', text: 'The default tolerance must be a number from 0 to 100' });
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      const input = {
+        name, timeZone: $('set-tz').value.trim(), financialYearStartMonth: Number(fyMonth.value), deadlineDay: Number(day),
+        reminderTime: time, amberAlerts: amber.checked, defaultTolerancePct: tolerance, onTolerance: onTolerance.value,
+      };
+      try {
+        await gql(`mutation Settings($input: OrganisationSettingsInput!) { updateOrganisationSettings(input: $input) { name } }`, { input });
+        fill(summary);
+        flash('Saved the council’s settings.');
+        renderSettings(state.routeToken);
+      } catch (e) {
+        errorSummary(summary, [{ field: /time zone/i.test(e.message) ? 'set-tz' : null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'settings-form', class: 'entry', novalidate: true, onsubmit: save },
+      formGroup('set-name', 'Council’s name', null, text('set-name', o.name)),
+      formGroup('set-tz', 'Time zone', 'As the IANA names it, for example Europe/London.', text('set-tz', o.timeZone)),
+      formGroup('set-fy', 'First month of the financial year', null, fyMonth),
+      formGroup('set-deadline', 'Deadline day', 'The day of the month by which monthly and quarterly values are due (1 to 28).', text('set-deadline', String(o.deadlineDay), 'w10')),
+      formGroup('set-reminder', 'Reminder time', 'Local time of the daily reminders, like 08:00.', text('set-reminder', o.reminderTime, 'w10')),
+      formGroup('set-tolerance', 'Default tolerance (percent of the target)', 'For indicators created without their own.', text('set-tolerance', String(o.defaultTolerancePct), 'w10')),
+      formGroup('set-on-tolerance', 'A value exactly on the tolerance is', null, onTolerance),
+      h('div', { class: 'form-group checkbox' }, amber, h('label', { for: 'set-amber' }, 'Send exception alerts for amber results too')),
+      h('button', { type: 'submit', id: 'save-settings' }, 'Save settings'));
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(), summary,
+      h('h1', null, 'The council’s settings'), formNode);
+    focusHeading();
+  }
+
+  async function renderRecipients(token) {
+    if (adminOnly('Exception recipients')) return;
+    const data = await gql(`query Recipients { plans { id title priorities { id code title exceptionRecipients { id } } } users { id name role } }`);
+    if (token !== state.routeToken) return;
+    const status = h('div', { id: 'recipients-status', role: 'status', class: 'status' });
+    const priority = (plan, p) => {
+      const chosen = new Set(p.exceptionRecipients.map((u) => u.id));
+      const boxId = (u) => 'recipient-' + p.id + '-' + u.id;
+      const name = (p.code ? p.code + '. ' : '') + p.title;
+      const form = h('form', { class: 'panel', 'data-priority': p.id, onsubmit: async (ev) => {
+        ev.preventDefault();
+        const userIds = data.users.filter((u) => $(boxId(u)).checked).map((u) => u.id);
+        try {
+          const d = await gql(`mutation SetRecipients($p: ID!, $u: [ID!]!) { setExceptionRecipients(priorityId: $p, userIds: $u) { name } }`, { p: p.id, u: userIds });
+          status.textContent = 'Saved: ' + name + ' alerts ' + (d.setExceptionRecipients.map((u) => u.name).join(', ') || 'nobody') + ' besides line managers.';
+        } catch (e) { status.textContent = sentence(e.message); }
+      } },
+        h('fieldset', null, h('legend', null, plan.title + ': ' + name),
+          h('div', { class: 'checkboxes' }, data.users.filter((u) => u.role !== 'VIEWER').map((u) => h('div', { class: 'form-group checkbox' },
+            h('input', { type: 'checkbox', id: boxId(u), checked: chosen.has(u.id) }), h('label', { for: boxId(u) }, u.name))))),
+        h('button', { type: 'submit', class: 'secondary' }, 'Save', h('span', { class: 'visually-hidden' }, ' the recipients of ' + name)));
+      return form;
+    };
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'),
+      h('h1', null, 'Exception recipients'),
+      h('p', { class: 'hint' }, 'Who is e-mailed when an indicator or action of a priority turns red (or amber, if the council alerts on amber), besides the owner’s line manager.'),
+      status,
+      data.plans.flatMap((plan) => plan.priorities.map((p) => priority(plan, p))));
+    focusHeading();
+  }
+
+  /** The financial years (as periods) a plan spans. */
+  function planYears(start, end, fyStart) {
+    const fyOf = (iso) => { const [y, m] = iso.split('-').map(Number); return m >= fyStart ? y : y - 1; };
+    const years = [];
+    for (let y = fyOf(start); y <= fyOf(end); y++) years.push({ kind: 'Y', y });
+    return years;
+  }
+
+  /** The profile periods of a financial year for a frequency: its months or quarters. */
+  function profilePeriods(year, frequency, fyStart) {
+    if (frequency === 'QUARTERLY') return [1, 2, 3, 4].map((q) => ({ kind: 'Q', y: year.y, q }));
+    if (frequency === 'MONTHLY') {
+      return [...Array(12).keys()].map((i) => {
+        const idx = fyStart - 1 + i;
+        return { kind: 'M', y: year.y + Math.floor(idx / 12), m: idx % 12 + 1 };
+      });
+    }
+    return [];
+  }
+
+  async function renderTargets(id, token) {
+    if (adminOnly('Targets')) return;
+    const data = await gql(`query Targets($id: ID) {
+      indicator(id: $id) { id ref title frequency unit decimals priority { plan { startDate endDate } } targets { period value } }
+    }`, { id });
+    if (token !== state.routeToken) return;
+    const ind = data.indicator;
+    const view = $('view');
+    const back = h('a', { class: 'back', href: '#/register' }, '← Back to the register');
+    if (!ind) { fill(view, back, h('h1', null, 'Indicator not found')); return; }
+    if (!ind.priority) { fill(view, back, h('h1', null, ind.ref + ' ' + ind.title), h('p', null, 'Give the indicator a priority first: its plan sets the years of its targets.')); return; }
+    const fyStart = state.organisation.financialYearStartMonth;
+    const years = planYears(ind.priority.plan.startDate, ind.priority.plan.endDate, fyStart);
+    const stored = Object.fromEntries(ind.targets.map((t) => [t.period, t.value]));
+    const cellId = (period) => 'target-' + period.replace(/ /g, '-');
+    const rowLabels = [['Annual', null]].concat(profilePeriods(years[0], ind.frequency, fyStart).map((p, i) =>
+      [p.kind === 'Q' ? 'Q' + p.q : MONTHS[p.m - 1], i]));
+    const cell = (period, label) => h('td', { class: 'cell' },
+      h('label', { class: 'visually-hidden', for: cellId(period) }, 'Target for ' + label),
+      h('input', { id: cellId(period), 'data-period': period, type: 'text', inputmode: 'decimal', autocomplete: 'off', class: 'grid-input',
+        value: stored[period] === undefined ? '' : String(stored[period]) }));
+    const table = h('table', { id: 'targets-grid', class: 'grid' },
+      h('caption', { class: 'visually-hidden' }, 'Targets of ' + ind.ref + ': financial years across, ' + (ind.frequency === 'ANNUAL' ? 'the annual target' : 'the annual target and its profile') + ' below'),
+      h('thead', null, h('tr', null, h('td', null), years.map((y) => h('th', { scope: 'col' }, formatPeriod(y))))),
+      h('tbody', null, rowLabels.map(([label, i]) => h('tr', null,
+        h('th', { scope: 'row' }, label),
+        years.map((y) => {
+          const period = i === null ? formatPeriod(y) : formatPeriod(profilePeriods(y, ind.frequency, fyStart)[i]);
+          return cell(period, label + ' ' + formatPeriod(y) + ' (' + period + ')');
+        })))));
+    const summary = h('div', { id: 'summary-box' });
+    const check = h('div', { id: 'check-box' });
+    const changes = () => [...table.querySelectorAll('input')]
+      .map((input) => ({ period: input.dataset.period, text: input.value.trim(), id: input.id }))
+      .filter((c) => c.text !== '' && readNumber(c.text) !== stored[c.period]);
+    const review = (ev) => {
+      ev.preventDefault();
+      const list = changes();
+      const problems = list.filter((c) => Number.isNaN(readNumber(c.text)))
+        .map((c) => ({ field: c.id, text: c.period + ': the target must be a number, like 92.5' }));
+      inlineErrors(formNode, []);
+      markCells(problems);
+      fill(check);
+      if (problems.length) { errorSummary(summary, problems); markCells(problems); return; }
+      fill(summary);
+      if (!list.length) { fill(check, h('p', { class: 'notice', role: 'status' }, 'Nothing has changed.')); return; }
+      fill(check, h('section', { class: 'panel check', id: 'check-answers', 'aria-labelledby': 'check-heading', tabindex: '-1' },
+        h('h2', { id: 'check-heading' }, 'Check your answers'),
+        h('p', null, list.length + ' target' + (list.length === 1 ? '' : 's') + ' will be saved together, or none if one is refused.'),
+        h('table', { id: 'check-table' },
+          h('thead', null, h('tr', null, ['Period', 'Now', 'New'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', null, list.map((c) => h('tr', null, h('th', { scope: 'row' }, c.period),
+            h('td', null, stored[c.period] === undefined ? 'Not set' : formatValue(stored[c.period], ind.unit, ind.decimals)),
+            h('td', null, formatValue(readNumber(c.text), ind.unit, ind.decimals)))))),
+        h('div', { class: 'buttons' },
+          h('button', { type: 'button', id: 'confirm-targets', onclick: () => confirm(list) }, 'Confirm and save targets'),
+          h('button', { type: 'button', class: 'secondary', onclick: () => { fill(check); table.querySelector('input').focus(); } }, 'Change them'))));
+      check.firstChild.focus();
+    };
+    const markCells = (problems) => {
+      table.querySelectorAll('.cell-error').forEach((n) => n.classList.remove('cell-error'));
+      table.querySelectorAll('[aria-invalid]').forEach((n) => n.removeAttribute('aria-invalid'));
+      for (const p of problems) {
+        const input = $(p.field);
+        if (input) { input.setAttribute('aria-invalid', 'true'); input.parentNode.classList.add('cell-error'); }
+      }
+    };
+    const confirm = async (list) => {
+      try {
+        const d = await gql(`mutation SetTargets($id: ID!, $targets: [TargetCellInput!]!) {
+          setTargets(indicatorId: $id, targets: $targets) { ok problems { period message } }
+        }`, { id: ind.id, targets: list.map((c) => ({ period: c.period, value: readNumber(c.text) })) });
+        const report = d.setTargets;
+        fill(check);
+        if (!report.ok) {
+          const problems = report.problems.map((p) => ({ field: cellId(p.period), text: p.period + ': ' + p.message }));
+          errorSummary(summary, problems);
+          markCells(problems);
+          return;
+        }
+        flash('Saved ' + list.length + ' target' + (list.length === 1 ? '' : 's') + ' of ' + ind.ref + '.');
+        renderTargets(id, state.routeToken);
+      } catch (e) {
+        errorSummary(summary, [{ field: null, text: e.message }]);
+      }
+    };
+    const formNode = h('form', { id: 'targets-form', novalidate: true, onsubmit: review },
+      h('div', { class: 'table-wrap' }, table),
+      h('button', { type: 'submit', id: 'review-targets' }, 'Continue'));
+    fill(view, back, takeFlash(), summary,
+      h('h1', null, h('span', { class: 'caption' }, 'Targets'), ind.ref + ' ' + ind.title),
+      h('p', { class: 'hint' }, ind.frequency === 'ANNUAL' ? 'One target a year.' : 'An annual target, and (optionally) a target for each ' + (ind.frequency === 'MONTHLY' ? 'month' : 'quarter') + '. Leave a cell empty to keep it as it is.'),
+      formNode, check);
+    focusHeading();
   }
 
   // ---------------------------------------------------------------- overview
@@ -837,6 +1737,7 @@
         owner { name }
         priority { code title plan { id title } }
         result(period: $period) { ratedPeriod actual target targetIsProRata status previousStatus trend direction commentary dueDate }
+        history { period at by { name } before { value commentary noValueReason } after { value commentary noValueReason } }
       }
     }`, { id, period: state.period });
     if (token !== state.routeToken) return;
@@ -873,6 +1774,9 @@
       chart(ind, series),
       h('h2', { id: 'history-heading' }, 'Values and commentary'),
       historyTable(ind, series),
+      mayEnter() ? h('p', null, h('a', { class: 'button', id: 'enter-value-link', href: recordPath(ind.id, r.ratedPeriod) }, 'Enter value for ' + r.ratedPeriod)) : null,
+      h('h2', { id: 'edits-heading' }, 'Changes to values'),
+      editsTable(ind, ind.history),
       h('h2', null, 'About this indicator'),
       h('dl', { class: 'facts' },
         fact('Priority', ind.priority ? (ind.priority.code ? ind.priority.code + '. ' : '') + ind.priority.title : 'None'),
@@ -900,6 +1804,25 @@
       h('thead', null, h('tr', null, ['Period', 'Actual', 'Target', 'Status', 'Commentary', 'Entered']
         .map((t, i) => h('th', { scope: 'col', class: i === 1 || i === 2 ? 'num' : null }, t)))),
       h('tbody', null, rows)));
+  }
+
+  /** Every recording and correction of a value: who, when, before → after. */
+  function editsTable(ind, edits) {
+    if (!edits.length) return h('p', { class: 'none', id: 'value-edits-none' }, 'No value has been recorded yet.');
+    const side = (v) => {
+      if (!v) return h('span', { class: 'none' }, 'Nothing');
+      return [v.value === null ? (v.noValueReason ? 'No value: ' + v.noValueReason : 'No value') : formatValue(v.value, ind.unit, ind.decimals),
+        v.commentary ? h('div', { class: 'muted text' }, v.commentary) : null];
+    };
+    return h('div', { class: 'table-wrap' }, h('table', { id: 'value-edits' },
+      h('caption', null, 'Who recorded or corrected each value, latest first'),
+      h('thead', null, h('tr', null, ['When', 'Who', 'Period', 'Before', 'After'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', null, edits.map((e) => h('tr', null,
+        h('td', null, e.at.slice(0, 16).replace('T', ' ')),
+        h('td', null, e.by ? e.by.name : '—'),
+        h('th', { scope: 'row' }, e.period),
+        h('td', null, side(e.before)),
+        h('td', null, h('span', { 'aria-hidden': 'true' }, '→ '), side(e.after)))))));
   }
 
   /** Two lines under a point: the quarter or month, then the year when it changes. */

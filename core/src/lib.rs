@@ -47,8 +47,8 @@ pub use register::{
     PlanStatus, Unit,
 };
 pub use reminder::{
-    ReminderStage, ReminderTime, ReminderTimeError, escalation_due, owner_stage, stages_to_send,
-    sweep_date, sweep_due,
+    ReminderStage, ReminderTime, ReminderTimeError, Urgency, escalation_due, owner_stage,
+    stages_to_send, sweep_date, sweep_due, urgency,
 };
 pub use status::{
     DefaultTolerance, IndicatorStatus, OnTolerance, Polarity, RatingRule, RatingSettings,

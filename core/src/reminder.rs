@@ -138,6 +138,27 @@ pub fn owner_stage(due: NaiveDate, today: NaiveDate) -> Option<ReminderStage> {
     }
 }
 
+/// How pressing an owed update is on `today` (My updates), by the reminder ladder's dates:
+/// `DueSoon` from three days before the due date, `DueToday` on it, `Overdue` after it, and
+/// `Upcoming` before that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Urgency {
+    Overdue,
+    DueToday,
+    DueSoon,
+    Upcoming,
+}
+
+/// The [`Urgency`] of an item due on `due`, seen on `today`.
+pub fn urgency(due: NaiveDate, today: NaiveDate) -> Urgency {
+    match owner_stage(due, today) {
+        None => Urgency::Upcoming,
+        Some(ReminderStage::DueSoon) => Urgency::DueSoon,
+        Some(ReminderStage::DueToday) => Urgency::DueToday,
+        Some(_) => Urgency::Overdue,
+    }
+}
+
 /// Whether the escalation to the owner's line manager is due: "`ESCALATION` to the owner's
 /// line manager three days after" the due date, i.e. `today >= due + 3 days`.
 pub fn escalation_due(due: NaiveDate, today: NaiveDate) -> bool {
@@ -310,6 +331,16 @@ mod tests {
     }
     fn eight() -> ReminderTime {
         ReminderTime::default()
+    }
+
+    #[test]
+    fn urgency_follows_the_ladder() {
+        let due = d(2025, 7, 10);
+        assert_eq!(urgency(due, d(2025, 7, 6)), Urgency::Upcoming);
+        assert_eq!(urgency(due, d(2025, 7, 7)), Urgency::DueSoon);
+        assert_eq!(urgency(due, d(2025, 7, 10)), Urgency::DueToday);
+        assert_eq!(urgency(due, d(2025, 7, 11)), Urgency::Overdue);
+        assert_eq!(urgency(due, d(2026, 7, 11)), Urgency::Overdue);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod e2e {
     pub mod accessibility;
     pub mod alerts;
     pub mod browser;
+    pub mod browser_updates;
     pub mod cache;
     pub mod conformance;
     pub mod contract;
@@ -21,6 +22,7 @@ mod e2e {
     pub mod report_print;
     pub mod sign_in;
     pub mod sign_in_oidc;
+    pub mod updates;
     pub mod workbook;
     pub mod worker;
     pub mod write;

@@ -241,6 +241,17 @@ pub struct ActionQueries;
 
 #[Object]
 impl ActionQueries {
+    /// One action by id; null when the council has none the caller may see.
+    async fn action(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<ActionObj>> {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        Ok(loader(ctx)?
+            .load_one(super::loaders::ActionKey(id))
+            .await?
+            .map(ActionObj))
+    }
+
     /// Actions in id order, filtered; status filters use each action's latest update.
     #[graphql(complexity = "cost::page(first, child_complexity)")]
     async fn actions(

@@ -73,6 +73,14 @@ async fn deadlines_between(
     }
     let scope = scope(ctx)?;
     let items = deadlines::between(&request(ctx).db, &scope.org, from, to, owner).await?;
+    deadline_objects(ctx, items).await
+}
+
+/// The GraphQL face of deadline items: their indicators and actions loaded in one batch.
+pub async fn deadline_objects(
+    ctx: &Context<'_>,
+    items: Vec<deadlines::DeadlineItem>,
+) -> GqlResult<Vec<Deadline>> {
     let indicator_ids: Vec<i64> = items.iter().filter_map(|d| d.indicator_id).collect();
     let action_ids: Vec<i64> = items.iter().filter_map(|d| d.action_id).collect();
     let loader = loader(ctx)?;

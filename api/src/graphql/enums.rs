@@ -88,3 +88,4 @@ mod tests {
         assert_eq!(pmf_core::Role::ALL.len(), Role::items().len());
     }
 }
+face!(Urgency = "pmf_core::Urgency" { Overdue, DueToday, DueSoon, Upcoming });

@@ -153,6 +153,57 @@ impl IndicatorObj {
     ) -> GqlResult<Vec<PeriodResult>> {
         load_series(ctx, &self.0, input::period(&from)?, input::period(&to)?).await
     }
+    /// Its stored targets: annual ones (financial years), then profile ones (its own
+    /// periods), each in period order.
+    #[graphql(complexity = "cost::list(200, child_complexity)")]
+    async fn targets(&self, ctx: &Context<'_>) -> GqlResult<Vec<TargetObj>> {
+        let org = &scope(ctx)?.org;
+        Ok(targets::of(&request(ctx).db.conn, org, self.0.id)
+            .await?
+            .into_iter()
+            .map(|t| TargetObj {
+                period: t.period.to_string(),
+                value: t.value,
+            })
+            .collect())
+    }
+    /// Its values and their edits, newest first (at most 500): who, when, before and after.
+    #[graphql(complexity = "cost::list(500, child_complexity)")]
+    async fn history(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::updates::ValueEdit>> {
+        super::updates::history(ctx, self.0.id).await
+    }
+}
+
+/// A stored target.
+#[derive(SimpleObject)]
+#[graphql(name = "Target")]
+pub struct TargetObj {
+    /// A financial year ("2025-26") or one of the indicator's own periods.
+    pub period: String,
+    pub value: f64,
+}
+
+/// One cell of a grid of targets.
+#[derive(InputObject)]
+pub struct TargetCellInput {
+    pub period: String,
+    pub value: f64,
+}
+
+/// A target refused, and why.
+#[derive(SimpleObject)]
+pub struct TargetProblem {
+    pub period: String,
+    pub message: String,
+}
+
+/// What `setTargets` did: all of them, or (with problems) none.
+#[derive(SimpleObject)]
+pub struct TargetGridReport {
+    pub ok: bool,
+    /// Every refused cell; nothing was saved when there is one.
+    pub problems: Vec<TargetProblem>,
+    pub indicator: IndicatorObj,
 }
 
 #[derive(InputObject, Default)]
@@ -496,6 +547,60 @@ impl IndicatorMutations {
         let row = indicators::retire(&uow, id).await?;
         uow.commit().await?;
         Ok(IndicatorObj(row))
+    }
+
+    /// Sets a grid of targets at once (ADMIN, EXECUTIVE): every cell is checked and every
+    /// problem reported; with any problem nothing is saved.
+    async fn set_targets(
+        &self,
+        ctx: &Context<'_>,
+        indicator_id: ID,
+        targets: Vec<TargetCellInput>,
+    ) -> GqlResult<TargetGridReport> {
+        require_role(ctx, SENIOR, "set targets")?;
+        let org = scope(ctx)?.org.clone();
+        let id = input::id(&indicator_id, "indicator")?;
+        if targets.len() > 400 {
+            return Err(gql::bad_input("set at most 400 targets at once"));
+        }
+        let mut problems = Vec::new();
+        let mut entries = Vec::new();
+        for cell in &targets {
+            match (
+                pmf_core::Period::parse(&cell.period),
+                cell.value.is_finite(),
+            ) {
+                (Ok(period), true) => entries.push(TargetEntry {
+                    period,
+                    value: cell.value,
+                }),
+                (Err(e), _) => problems.push(TargetProblem {
+                    period: cell.period.clone(),
+                    message: e.to_string(),
+                }),
+                (Ok(_), false) => problems.push(TargetProblem {
+                    period: cell.period.clone(),
+                    message: "the target must be a finite number".to_string(),
+                }),
+            }
+        }
+        let uow = begin(ctx).await?;
+        let refused = targets::set_many(&uow, &org, id, &entries).await?;
+        problems.extend(refused.into_iter().map(|(period, message)| TargetProblem {
+            period: period.to_string(),
+            message,
+        }));
+        let ok = problems.is_empty();
+        if ok {
+            uow.commit().await?;
+        }
+        // Dropped without a commit, the unit of work rolls every target back.
+        let row = indicators::indicator(&request(ctx).db.conn, org.id, id).await?;
+        Ok(TargetGridReport {
+            ok,
+            problems,
+            indicator: IndicatorObj(row),
+        })
     }
 
     /// Sets an annual target (for a financial year) or a profile target (for one of the

@@ -22,6 +22,7 @@ pub mod scalars;
 pub mod settings;
 pub mod sign_in;
 pub mod summary;
+pub mod updates;
 pub mod workbook;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -42,6 +43,7 @@ pub struct QueryRoot(
     deadlines::DeadlineQueries,
     audit::AuditQueries,
     sign_in::SignInQueries,
+    updates::UpdateQueries,
 );
 
 /// Every mutation: the contract's, and the register's.
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     sign_in::SignInMutations,
     workbook::WorkbookMutations,
     packs::PackMutations,
+    updates::UpdateMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

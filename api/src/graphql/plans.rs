@@ -127,6 +127,19 @@ impl PriorityObj {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Who receives its exception alerts besides the owner's line manager (signed in only:
+    /// none on the public portal).
+    #[graphql(complexity = "cost::list(cost::sizes().users, child_complexity)")]
+    async fn exception_recipients(&self, ctx: &Context<'_>) -> GqlResult<Vec<UserObj>> {
+        let scope = scope(ctx)?;
+        if scope.is_public() {
+            return Ok(Vec::new());
+        }
+        let db = &request(ctx).db.conn;
+        let ids = plans::exception_recipient_ids(db, scope.org.id, self.0.id).await?;
+        let users = pmf_store::people::users_by_id(db, scope.org.id, ids).await?;
+        Ok(users.into_iter().map(UserObj).collect())
+    }
     #[graphql(complexity = "cost::list(cost::sizes().actions_per_priority, child_complexity)")]
     async fn actions(&self, ctx: &Context<'_>) -> GqlResult<Vec<ActionObj>> {
         let rows = loader(ctx)?

@@ -14,9 +14,9 @@ pub mod transport;
 pub use compose::{Composer, Outgoing};
 pub use links::{Links, Page};
 pub use render::{
-    AlertBlock, AlertFacts, PackFacts, PackRow, ReminderLine, RenderError, Rendered, alert_block,
-    alert_message, previous_status_words, quarterly_pack, reminder_digest, sign_in_link,
-    status_words, trend_words,
+    AlertBlock, AlertFacts, NudgeFacts, PackFacts, PackRow, ReminderLine, RenderError, Rendered,
+    alert_block, alert_message, nudge, previous_status_words, quarterly_pack, reminder_digest,
+    sign_in_link, status_words, trend_words,
 };
 pub use settings::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, MailSettings};
 pub use transport::{MailTarget, MemoryMail, SMTP_TIMEOUT, SendError, Transport, check_smtp_url};

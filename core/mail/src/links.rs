@@ -1,4 +1,5 @@
 //! Links into the dashboard, complete when a message is rendered.
+use pmf_core::Period;
 
 /// A page of the dashboard a message links to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -7,6 +8,17 @@ pub enum Page {
     Indicator(i64),
     /// `/#/actions/ID`.
     Action(i64),
+    /// `/#/my-updates`: everything the reader owes.
+    MyUpdates,
+    /// `/#/indicators/ID/record/PERIOD`: the form to record a value for one period.
+    RecordValue(i64, Period),
+    /// `/#/actions/ID/update/PERIOD`: the form to update an action for one quarter.
+    UpdateAction(i64, Period),
+}
+
+/// A period in a link: its one space as `%20` ("2025-26%20Q2").
+fn period_in_path(period: &Period) -> String {
+    period.to_string().replace(' ', "%20")
 }
 
 impl Page {
@@ -15,6 +27,13 @@ impl Page {
         match self {
             Page::Indicator(id) => format!("/#/indicators/{id}"),
             Page::Action(id) => format!("/#/actions/{id}"),
+            Page::MyUpdates => "/#/my-updates".to_string(),
+            Page::RecordValue(id, period) => {
+                format!("/#/indicators/{id}/record/{}", period_in_path(&period))
+            }
+            Page::UpdateAction(id, period) => {
+                format!("/#/actions/{id}/update/{}", period_in_path(&period))
+            }
         }
     }
 }
@@ -61,6 +80,19 @@ mod tests {
         assert_eq!(
             links.to(Page::Action(3)),
             "https://performance.council.example/#/actions/3"
+        );
+        assert_eq!(
+            links.to(Page::MyUpdates),
+            "https://performance.council.example/#/my-updates"
+        );
+        let q2 = Period::parse("2025-26 Q2").unwrap();
+        assert_eq!(
+            links.to(Page::RecordValue(7, q2)),
+            "https://performance.council.example/#/indicators/7/record/2025-26%20Q2"
+        );
+        assert_eq!(
+            links.to(Page::UpdateAction(3, q2)),
+            "https://performance.council.example/#/actions/3/update/2025-26%20Q2"
         );
     }
 }

@@ -111,6 +111,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "sign_in/body.html",
         include_str!("../templates/sign_in/body.html"),
     ),
+    (
+        "nudge/subject.txt",
+        include_str!("../templates/nudge/subject.txt"),
+    ),
+    (
+        "nudge/body.txt",
+        include_str!("../templates/nudge/body.txt"),
+    ),
+    (
+        "nudge/body.html",
+        include_str!("../templates/nudge/body.html"),
+    ),
 ];
 
 /// A template that would not render: a fault in the templates or in the code that fills
@@ -217,6 +229,7 @@ enum Folder {
     AlertDigest,
     SignIn,
     QuarterlyPack,
+    Nudge,
 }
 
 impl Folder {
@@ -244,6 +257,7 @@ impl Folder {
                 "quarterly_pack/body.txt",
                 "quarterly_pack/body.html",
             ],
+            Folder::Nudge => ["nudge/subject.txt", "nudge/body.txt", "nudge/body.html"],
         }
     }
 }
@@ -424,6 +438,7 @@ pub fn reminder_digest(
         council,
         dashboard => links.dashboard(),
         name => recipient_name,
+        my_updates => links.to(Page::MyUpdates),
         own,
         team,
         unowned,
@@ -539,6 +554,7 @@ pub fn alert_message(
         council,
         dashboard => links.dashboard(),
         name => recipient_name,
+        my_updates => links.to(Page::MyUpdates),
     };
     // Each block's HTML was rendered (and so escaped) by `alert/block.html`: it goes into
     // the message as it is.
@@ -558,6 +574,40 @@ pub fn alert_message(
             context! { blocks => many.iter().map(html).collect::<Vec<_>>(), ..common },
         ),
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Nudges
+
+/// What a manager's nudge says: whose item, what is missing, the form to enter it on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NudgeFacts {
+    pub sender_name: String,
+    pub recipient_name: String,
+    /// "M1 Calls answered".
+    pub item: String,
+    pub period: Period,
+    pub missing: Missing,
+    /// The item's form for the period.
+    pub page: Page,
+    pub note: Option<String>,
+}
+
+/// The e-mail a manager sends someone below them about one item they owe (`nudge/`).
+pub fn nudge(links: &Links, council: &str, facts: &NudgeFacts) -> Result<Rendered, RenderError> {
+    let ctx = context! {
+        council,
+        dashboard => links.dashboard(),
+        name => facts.recipient_name.as_str(),
+        sender => facts.sender_name.as_str(),
+        item => facts.item.as_str(),
+        period => present::period(&facts.period),
+        missing => missing_words(facts.missing),
+        note => facts.note.as_deref().filter(|n| !n.trim().is_empty()).map(lines),
+        link => links.to(facts.page),
+        my_updates => links.to(Page::MyUpdates),
+    };
+    message(Folder::Nudge, ctx.clone(), ctx)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -991,5 +1041,50 @@ mod tests {
         );
         assert!(m.html.contains("&lt;b&gt;Mo&lt;"), "{}", m.html);
         assert!(!m.html.contains("<b>Mo</b>"), "{}", m.html);
+    }
+
+    #[test]
+    fn a_nudge_links_to_the_form_and_escapes_the_note() {
+        let period = Period::parse("2025-10").unwrap();
+        let m = nudge(
+            &links(),
+            "Fenland District Council",
+            &NudgeFacts {
+                sender_name: "Mo Manager".into(),
+                recipient_name: "Olive Officer".into(),
+                item: "1.1 Complaints <answered> in time".into(),
+                period,
+                missing: Missing::Commentary,
+                page: Page::RecordValue(7, period),
+                note: Some("Board on Friday.\n<script>x</script>".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            m.subject,
+            "Fenland District Council: Mo Manager asks for your update on 1.1 Complaints <answered> in time, 2025-10"
+        );
+        for needle in [
+            "Dear Olive Officer,",
+            "Mo Manager asks you to enter commentary explaining the result (it is off target) for 1.1 Complaints <answered> in time, 2025-10.",
+            "Board on Friday.\n<script>x</script>",
+            "Enter it: https://perf.example/#/indicators/7/record/2025-10\n",
+            "Everything you owe: https://perf.example/#/my-updates\n",
+        ] {
+            assert!(m.text.contains(needle), "{needle:?} in {}", m.text);
+        }
+        assert!(
+            m.html.contains("&lt;script&gt;x&lt;&#x2f;script&gt;"),
+            "{}",
+            m.html
+        );
+        assert!(!m.html.contains("<script>"), "{}", m.html);
+        let href = minijinja::HtmlEscape("https://perf.example/#/indicators/7/record/2025-10");
+        assert!(
+            m.html
+                .contains(&format!("<a href=\"{href}\">Enter it now</a>")),
+            "{}",
+            m.html
+        );
     }
 }

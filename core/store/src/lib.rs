@@ -20,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod indicators;
+pub mod nudges;
 pub mod organisations;
 pub mod outbox;
 pub mod packs;

@@ -158,6 +158,30 @@ pub async fn manager_chain(
     Ok(chain)
 }
 
+/// Everyone below `manager_id` in the line-management chain (their reports, their
+/// reports' reports, …), active ones only, nearest first; never `manager_id` itself.
+pub async fn reports_below(
+    db: &impl ConnectionTrait,
+    org: i64,
+    manager_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let users = users_of(db, org).await?;
+    let mut below = Vec::new();
+    let mut level = vec![manager_id];
+    while !level.is_empty() && below.len() < users.len() {
+        let mut next: Vec<i64> = users
+            .values()
+            .filter(|u| u.active && u.manager_id.is_some_and(|m| level.contains(&m)))
+            .map(|u| u.id)
+            .filter(|id| *id != manager_id && !below.contains(id))
+            .collect();
+        next.sort_unstable();
+        below.extend(&next);
+        level = next;
+    }
+    Ok(below)
+}
+
 /// The council's API tokens, oldest first: everyone's, or one user's.
 pub async fn tokens(
     db: &impl ConnectionTrait,

@@ -248,9 +248,10 @@ async fn reminders(
         let was_sent = |stage: ReminderStage, to: i64| {
             sent.contains(&(kind.to_string(), id, period.clone(), stage.key(), to))
         };
+        // Each line links to the item's form for the period.
         let page = match kind {
-            "INDICATOR" => Page::Indicator(id),
-            _ => Page::Action(id),
+            "INDICATOR" => Page::RecordValue(id, item.period),
+            _ => Page::UpdateAction(id, item.period),
         };
         let line = |stage: ReminderStage, owner_name: Option<String>, unowned: bool| ReminderLine {
             reference: item.reference.clone(),

@@ -348,6 +348,48 @@ pub async fn evaluate_many<C: ConnectionTrait>(
         .collect()
 }
 
+/// What an officer is about to record for one of an indicator's own periods: the value (or
+/// none) and the commentary.
+#[derive(Debug, Clone, Default)]
+pub struct ProposedValue {
+    pub value: Option<f64>,
+    pub commentary: Option<String>,
+}
+
+/// The result `row` would have for `period` with `proposed` recorded, by the same rules as
+/// a recorded value (status, trend, whether commentary is needed); nothing is saved. Who
+/// entered it, when and its version stay those of the value stored now, if any.
+pub async fn preview<C: ConnectionTrait>(
+    db: &C,
+    settings: &OrganisationSettings,
+    row: &indicator::Model,
+    period: Period,
+    proposed: ProposedValue,
+) -> Result<PeriodEvaluation, StoreError> {
+    let mut inputs = EvaluationInputs::load(db, settings, &[(row, period)]).await?;
+    let rules = IndicatorRules::of(row, &settings.rating)?;
+    let rated = Needed::of(&rules, &period, settings).rated;
+    let stored = inputs.measurements.get(&(row.id, rated)).cloned();
+    inputs.measurements.insert(
+        (row.id, rated),
+        StoredValue {
+            value: proposed.value,
+            no_value_reason: None,
+            commentary: proposed.commentary,
+            entered_by: stored.as_ref().and_then(|m| m.entered_by),
+            entered_at: stored
+                .as_ref()
+                .map_or(chrono::DateTime::UNIX_EPOCH, |m| m.entered_at),
+            version: stored.as_ref().map_or(0, |m| m.version),
+        },
+    );
+    let mut evaluation = inputs.evaluate(row, period, settings)?;
+    if stored.is_none() {
+        evaluation.entered_at = None;
+    }
+    Ok(evaluation)
+}
+
 /// These indicators of the council, whoever asks (for their results), in statements of at
 /// most [`IN_LIST_CHUNK`] ids.
 async fn indicator_rows(

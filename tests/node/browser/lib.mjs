@@ -113,6 +113,14 @@ export async function pdf(page, name, options = {}) {
   return logArtefact(file);
 }
 
+/** Clicks into a field, selects what is in it and types `text` over it, key by key, as a person would. */
+export async function typeInto(page, selector, text) {
+  const field = page.locator(selector);
+  await field.click();
+  await field.press('Control+A');
+  await page.keyboard.type(text);
+}
+
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 let axeSource;
 

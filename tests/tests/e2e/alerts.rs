@@ -121,6 +121,7 @@ async fn a_value_turning_red_alerts_each_manager_once_per_red_episode() {
         "Olive Officer",
         "two vacancies in the contact centre",
         &format!("{PUBLIC_URL}/#/indicators/{m1}"),
+        &format!("What your team still owes: {PUBLIC_URL}/#/my-updates\n"),
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
     }
@@ -224,15 +225,7 @@ async fn a_red_action_update_alerts_once_per_red_episode() {
     let c = Council::new().await;
     set_recipients(&c, &["director"]).await;
     c.app.clock.set(at("2025-11-03T09:00:00Z"));
-    let d = c
-        .app
-        .data(
-            Caller::Token(&c.admin),
-            CREATE_ACTION,
-            json!({ "input": { "priorityId": c.priority, "ref": "A1", "title": "Open the new depot", "ownerId": c.users["officer"] } }),
-        )
-        .await;
-    let action_id: i64 = id(&d["createAction"]["id"]).parse().unwrap();
+    let action_id: i64 = c.depot_action().await.parse().unwrap();
     let org = organisation::Entity::find()
         .one(&c.app.db.conn)
         .await

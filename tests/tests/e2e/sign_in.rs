@@ -543,7 +543,7 @@ async fn a_person_signs_in_by_email_in_chromium_and_signs_out() {
         "opening the link signs nobody in"
     );
     assert_eq!(
-        seen["who"], "Signed in as Lee Ward (officer)\nSign out",
+        seen["who"], "Signed in as Lee Ward (officer)\nMy updates\nSign out",
         "{seen:#}"
     );
     assert_eq!(

@@ -141,6 +141,19 @@ impl Council {
         }
     }
 
+    /// Adds the action "A1 Open the new depot", owned by the officer; returns its id.
+    pub async fn depot_action(&self) -> String {
+        let d = self
+            .app
+            .data(
+                Caller::Token(&self.admin),
+                CREATE_ACTION,
+                json!({ "input": { "priorityId": self.priority, "ref": "A1", "title": "Open the new depot", "ownerId": self.users["officer"] } }),
+            )
+            .await;
+        id(&d["createAction"]["id"])
+    }
+
     /// Records a value through the API at `when`.
     pub async fn record(
         &self,
@@ -385,7 +398,9 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "Dear Olive Officer,",
         "Due today\n---------",
         "* M1 Calls answered, 2025-10: due today, Monday 10 November 2025. Missing: the value.",
-        &format!("Enter it: {PUBLIC_URL}/#/indicators/{m1}"),
+        // Each line links to the item's form; the message to My updates.
+        &format!("Enter it: {PUBLIC_URL}/#/indicators/{m1}/record/2025-10\n"),
+        &format!("Everything you owe, with a form for each: {PUBLIC_URL}/#/my-updates\n"),
         "* M3 Complaints answered in time, 2025-10: due today, Monday 10 November 2025. Missing: commentary explaining the result (it is off target).",
     ] {
         assert!(text.contains(needle), "{needle:?} in:\n{text}");
@@ -398,7 +413,7 @@ async fn a_digest_says_what_is_missing_and_links_to_it() {
         "<h2 style=\"font-size: 20px;\">Due today</h2>",
         &format!(
             "<li><a href=\"{}\">M1 Calls answered</a>",
-            escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}"))
+            escaped(&format!("{PUBLIC_URL}/#/indicators/{m1}/record/2025-10"))
         ),
     ] {
         assert!(html.contains(needle), "{needle:?} in:\n{html}");
@@ -753,15 +768,7 @@ async fn a_dry_run_says_what_would_be_sent_and_changes_nothing() {
 async fn action_updates_are_chased_and_completion_stops_the_reminders() {
     let c = Council::new().await;
     c.app.clock.set(at("2025-11-03T09:00:00Z"));
-    let d = c
-        .app
-        .data(
-            Caller::Token(&c.admin),
-            CREATE_ACTION,
-            json!({ "input": { "priorityId": c.priority, "ref": "A1", "title": "Open the new depot", "ownerId": c.users["officer"] } }),
-        )
-        .await;
-    let action = id(&d["createAction"]["id"]);
+    let action = c.depot_action().await;
     // Values for every indicator, so only the action is outstanding in January.
     for reference in ["M1", "M2", "M3", "X1"] {
         for period in ["2025-10", "2025-11", "2025-12"] {
@@ -783,7 +790,10 @@ async fn action_updates_are_chased_and_completion_stops_the_reminders() {
         text.contains("Missing: the quarterly progress update."),
         "{text}"
     );
-    assert!(text.contains(&format!("/#/actions/{action}")), "{text}");
+    assert!(
+        text.contains(&format!("/#/actions/{action}/update/2025-26%20Q3\n")),
+        "{text}"
+    );
     sink.take();
     c.app.clock.set(at("2026-01-08T12:00:00Z"));
     c.app

@@ -145,3 +145,95 @@ pub async fn record(
     crate::alerts::on_measurement(uow, org, links, row, &before, &after, now).await?;
     Ok(Recorded { before, after })
 }
+
+/// A value as one side of an edit in an indicator's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedValue {
+    pub value: Option<f64>,
+    pub commentary: Option<String>,
+    pub no_value_reason: Option<String>,
+}
+
+/// One change to one of an indicator's values: who, when, the period, before and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueEdit {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<i64>,
+    pub period: Period,
+    /// Nothing before the value's first recording.
+    pub before: Option<RecordedValue>,
+    pub after: Option<RecordedValue>,
+}
+
+/// The most edits [`history`] returns.
+pub const HISTORY_LIMIT: u64 = 500;
+
+/// The values and edits of an indicator, newest first, from the audit trail of its
+/// measurements (recorded through the API or imported).
+pub async fn history<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    indicator_id: i64,
+) -> Result<Vec<ValueEdit>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let ids: Vec<i64> = crate::scoped::rows::<measurement::Entity>(org)
+        .filter(measurement::Column::IndicatorId.eq(indicator_id))
+        .select_only()
+        .column(measurement::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut edits = Vec::new();
+    for chunk in ids.chunks(crate::scoped::IN_LIST_CHUNK) {
+        let entries = crate::scoped::rows::<crate::entity::audit_entry::Entity>(org)
+            .filter(crate::entity::audit_entry::Column::Entity.eq("measurement"))
+            .filter(crate::entity::audit_entry::Column::EntityId.is_in(chunk.iter().copied()))
+            .order_by_desc(crate::entity::audit_entry::Column::At)
+            .order_by_desc(crate::entity::audit_entry::Column::Id)
+            .limit(HISTORY_LIMIT)
+            .all(db)
+            .await?;
+        for e in entries {
+            let side =
+                |json: &Option<String>| -> Result<Option<(Period, RecordedValue)>, StoreError> {
+                    json.as_deref()
+                        .map(|text| recorded_value(e.id, text))
+                        .transpose()
+                };
+            let before = side(&e.before)?;
+            let after = side(&e.after)?;
+            let Some(period) = after.as_ref().or(before.as_ref()).map(|(p, _)| *p) else {
+                continue;
+            };
+            edits.push(ValueEdit {
+                at: e.at,
+                actor_id: e.actor_id,
+                period,
+                before: before.map(|(_, v)| v),
+                after: after.map(|(_, v)| v),
+            });
+        }
+    }
+    edits.sort_by_key(|e| std::cmp::Reverse(e.at));
+    edits.truncate(HISTORY_LIMIT as usize);
+    Ok(edits)
+}
+
+/// A measurement as its audit entry wrote it.
+fn recorded_value(entry: i64, json: &str) -> Result<(Period, RecordedValue), StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("audit entry {entry}: {what}"));
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|_| corrupt("not JSON"))?;
+    let period = v["period"]
+        .as_str()
+        .and_then(|p| Period::parse(p).ok())
+        .ok_or_else(|| corrupt("no period"))?;
+    let text = |key: &str| v[key].as_str().map(str::to_string);
+    Ok((
+        period,
+        RecordedValue {
+            value: v["value"].as_f64(),
+            commentary: text("commentary"),
+            no_value_reason: text("no_value_reason"),
+        },
+    ))
+}

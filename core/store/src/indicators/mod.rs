@@ -430,6 +430,46 @@ pub async fn retire(uow: &UnitOfWork, id: i64) -> Result<indicator::Model, Store
     move_to(uow, id, None, Lifecycle::Retired, "retire").await
 }
 
+/// Rejects a proposed indicator: it is retired, and the audit entry ("reject") records the
+/// reason beside the indicator as it was left.
+pub async fn reject(
+    uow: &UnitOfWork,
+    id: i64,
+    reason: String,
+) -> Result<indicator::Model, StoreError> {
+    #[derive(serde::Serialize)]
+    struct Rejected<'a> {
+        #[serde(flatten)]
+        indicator: &'a indicator::Model,
+        reason: &'a str,
+    }
+    let before = indicator(uow, uow.organisation_id()?, id).await?;
+    if *before.lifecycle != Lifecycle::Proposed {
+        return Err(StoreError::invalid(format!(
+            "{} is {}: only a proposed indicator can be rejected",
+            before.reference, before.lifecycle
+        )));
+    }
+    let mut am: indicator::ActiveModel = before.clone().into();
+    am.lifecycle = Set(Stored(Lifecycle::Retired));
+    am.retired_at = Set(Some(uow.now()));
+    am.version = Set(before.version + 1);
+    let after = am.update(uow).await?;
+    let recorded = Rejected {
+        indicator: &after,
+        reason: &reason,
+    };
+    uow.audit(
+        "indicator",
+        after.id,
+        "reject",
+        Some(&before),
+        Some(&recorded),
+    )
+    .await?;
+    Ok(after)
+}
+
 async fn move_to(
     uow: &UnitOfWork,
     id: i64,

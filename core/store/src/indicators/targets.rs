@@ -68,3 +68,44 @@ pub async fn set(
         .await?;
     Ok(row)
 }
+
+/// Sets several targets of an indicator in the unit of work, checking every one: returns
+/// each refused entry's period and why (the caller commits only when there is none, so a
+/// grid of targets is saved all or nothing).
+pub async fn set_many(
+    uow: &UnitOfWork,
+    org: &OrganisationSettings,
+    indicator_id: i64,
+    entries: &[TargetEntry],
+) -> Result<Vec<(Period, String)>, StoreError> {
+    super::indicator(uow, org.id, indicator_id).await?;
+    let mut problems = Vec::new();
+    for entry in entries {
+        match set(uow, org, indicator_id, *entry).await {
+            Ok(_) => {}
+            Err(StoreError::Invalid(why)) => problems.push((entry.period, why)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(problems)
+}
+
+/// An indicator's stored targets: the annual ones, then the profile ones, each in period
+/// order.
+pub async fn of(
+    db: &impl sea_orm::ConnectionTrait,
+    org: &OrganisationSettings,
+    indicator_id: i64,
+) -> Result<Vec<target::Model>, StoreError> {
+    let mut rows = crate::scoped::rows::<target::Entity>(org.id)
+        .filter(target::Column::IndicatorId.eq(indicator_id))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|t| {
+        (
+            t.period.frequency() != Frequency::Annual,
+            t.period.sort_key(org.fy_start),
+        )
+    });
+    Ok(rows)
+}
