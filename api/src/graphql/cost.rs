@@ -222,7 +222,8 @@ mod tests {
         let report = cost(
             crate::report::model::REPORT_QUERY,
             json!({ "plan": "1", "period": "2025-26 Q2", "previousYear": "2024-25",
-                    "from": "2025-04", "to": "2025-09" }),
+                    "previousPeriod": "2025-26 Q1", "from": "2025-04", "to": "2025-09",
+                    "trendFrom": "2023-24 Q3" }),
             COUNCIL_500,
         )
         .await;
