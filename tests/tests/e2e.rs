@@ -2,6 +2,7 @@
 //! PostgreSQL when `DATABASE_URL` points at one). One binary, many modules.
 mod e2e {
     pub mod alerts;
+    pub mod benchmarking;
     pub mod browser;
     pub mod cache;
     pub mod conformance;

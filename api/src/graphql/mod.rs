@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod audit;
 pub mod authorise;
+pub mod benchmarking;
 pub mod context;
 pub mod cost;
 pub mod deadlines;
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     deadlines::DeadlineQueries,
     audit::AuditQueries,
     sign_in::SignInQueries,
+    benchmarking::BenchmarkingQueries,
 );
 
 /// Every mutation: the contract's, and the register's.
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     settings::SettingsMutations,
     sign_in::SignInMutations,
     workbook::WorkbookMutations,
+    benchmarking::BenchmarkingMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
