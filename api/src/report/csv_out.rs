@@ -299,6 +299,51 @@ pub fn render(report: &Report, table: Table) -> Result<String, csv::Error> {
                 }
             }
         }
+        Table::Benchmarking => {
+            w.write_record([
+                "table",
+                "period",
+                "priority_id",
+                "priority_code",
+                "priority",
+                "id",
+                "ref",
+                "title",
+                "comparator_group",
+                "comparator_period",
+                "value",
+                "rank",
+                "of",
+                "quartile",
+                "median",
+                "best",
+                "worst",
+            ])?;
+            for p in &report.priorities {
+                for i in &p.indicators {
+                    let Some(b) = &i.result.benchmark else {
+                        continue;
+                    };
+                    let mut row = lead();
+                    row.extend(priority_cells(p));
+                    row.extend([
+                        i.id.clone(),
+                        text(&i.reference),
+                        text(&i.title),
+                        text(&b.group.name),
+                        b.period.clone(),
+                        b.own_value.to_string(),
+                        b.rank.to_string(),
+                        b.of.to_string(),
+                        b.quartile.to_string(),
+                        b.median.to_string(),
+                        b.best.to_string(),
+                        b.worst.to_string(),
+                    ]);
+                    w.write_record(&row)?;
+                }
+            }
+        }
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     // Every field written was a Rust string, so the bytes are UTF-8.

@@ -595,3 +595,106 @@ async fn benchmarks_load_in_a_constant_number_of_statements() {
         "statements grew with the indicators: {small} for 2, {large} for 12"
     );
 }
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
+}
+
+#[tokio::test]
+async fn the_report_has_a_benchmarking_section_and_lists_the_worst_quartile() {
+    let app = TestApp::builder().start().await;
+    let (token, _, best) = benchmarked_council(&app, "test").await;
+    let d = app
+        .data(
+            Caller::Token(&token),
+            "{ plans { id priorities { id } } }",
+            json!({}),
+        )
+        .await;
+    let plan = d["plans"][0]["id"].as_str().expect("a plan").to_string();
+    let priority = d["plans"][0]["priorities"][0]["id"].clone();
+    let worst = create_indicator(
+        &app,
+        &token,
+        json!({
+            "priorityId": priority, "ref": "H2", "title": "Days in temporary accommodation",
+            "unit": "DAYS", "polarity": "LOWER_IS_BETTER", "frequency": "QUARTERLY",
+            "benchmarkMetric": "1120"
+        }),
+    )
+    .await;
+    record(&app, &token, &best, "2025-26 Q1", 90.0, None).await;
+    record(&app, &token, &best, "2025-26 Q2", 91.0, None).await;
+    record(&app, &token, &worst, "2025-26 Q2", 90.0, Some("more cases")).await;
+    let mut csv = file("9613", "Q1 2025/26", [70.0, 62.0, 55.0, 48.5, 80.0]);
+    csv.push_str(
+        &file("1120", "Q2 2025/26", [30.0, 40.0, 50.0, 60.0, 70.0]).replacen(
+            "metric,area_code,area_name,period,value\n",
+            "",
+            1,
+        ),
+    );
+    let (ok, lines) = command(&app, "test", &csv, false).await;
+    assert!(ok, "{lines:?}");
+
+    let (status, html) = get(&app, &token, &format!("/reports/{plan}/2025-26%20Q2")).await;
+    assert_eq!(status, 200, "{html}");
+    let section = |id: &str| -> String {
+        let start = html
+            .find(&format!("<section id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id} section"));
+        let end = html[start..].find("</section>").expect("its end") + start;
+        html[start..end].to_string()
+    };
+    let worst_quartile = section("worst-quartile");
+    assert!(
+        worst_quartile.contains(&format!("data-id=\"{worst}\"")),
+        "{worst_quartile}"
+    );
+    assert!(worst_quartile.contains("6 of 6"), "{worst_quartile}");
+    assert!(!worst_quartile.contains(&format!("data-id=\"{best}\"")));
+    let benchmarking = section("benchmarking");
+    assert!(benchmarking.contains("<h2 id=\"benchmarking-heading\">Benchmarking</h2>"));
+    assert!(
+        benchmarking.contains(&format!("data-id=\"{best}\" data-quartile=\"1\"")),
+        "{benchmarking}"
+    );
+    assert!(benchmarking.contains("1 of 6"), "{benchmarking}");
+    assert!(benchmarking.contains("Top quartile"));
+    assert!(
+        benchmarking.contains("(latest comparator data)"),
+        "H1 is on Q1's data"
+    );
+    assert!(benchmarking.contains("Bottom quartile"));
+
+    let (status, body) = get(
+        &app,
+        &token,
+        &format!("/reports/{plan}/2025-26%20Q2.csv?table=benchmarking"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let rows: Vec<&str> = body.lines().collect();
+    assert_eq!(rows.len(), 3, "{body}");
+    assert!(rows[0].starts_with("table,period,priority_id"));
+    assert!(rows[0].contains("comparator_period,value,rank,of,quartile,median,best,worst"));
+    assert!(
+        rows[1].ends_with(",2025-26 Q1,90,1,6,1,66,90,48.5"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].ends_with(",2025-26 Q2,90,6,6,4,55,30,90"),
+        "{}",
+        rows[2]
+    );
+    app.stop().await;
+}
