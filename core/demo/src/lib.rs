@@ -198,8 +198,21 @@ const METRICS: &[(&str, &str)] = &[
     ("FS 1", "4053"),
 ];
 
-fn metric_of(reference: &str) -> Option<&'static str> {
-    METRICS.iter().find(|(r, _)| *r == reference).map(|m| m.1)
+fn benchmark_metric(def: &IndicatorDef) -> Option<&'static str> {
+    if !def.benchmark {
+        return None;
+    }
+    METRICS
+        .iter()
+        .find(|(r, _)| *r == def.reference)
+        .map(|m| m.1)
+}
+
+/// Whether comparator data would be out for `period`: ended in the last twelve months, and
+/// more than two months ago.
+fn within_comparator_year(period: Period, today: NaiveDate, fy: FyStart) -> bool {
+    let end = period.end_date(fy);
+    end >= today - Duration::days(365) && end < today - Duration::days(60)
 }
 
 const EMAIL_DOMAIN: &str = "demo.example";
@@ -497,13 +510,19 @@ fn indicators(today: NaiveDate, first_year: i32, fy: FyStart) -> IndicatorData {
                 }
                 // A year of comparator data: the periods ended in the last twelve months
                 // (LG Inform's lag shows in the report: the latest quarter has none yet).
-                if def.benchmark
-                    && let Some(metric) = metric_of(def.reference)
-                    && period.end_date(fy) >= today - Duration::days(365)
-                    && period.end_date(fy) < today - Duration::days(60)
+                // Monthly measures are compared on whole years (below).
+                if frequency != Frequency::Monthly
+                    && let Some(metric) = benchmark_metric(def)
+                    && within_comparator_year(period, today, fy)
                 {
                     values.extend(comparator_values(def, metric, period, annual));
                 }
+            }
+            if frequency == Frequency::Monthly
+                && let Some(metric) = benchmark_metric(def)
+                && within_comparator_year(fy_period, today, fy)
+            {
+                values.extend(comparator_values(def, metric, fy_period, annual));
             }
         }
     }
@@ -523,7 +542,12 @@ fn comparator_values(
         .iter()
         .map(|(code, name)| {
             let mut rng = Rng::for_item(code, &format!("{metric} {period}"));
-            let mut value = round_to(base * (0.8 + rng.unit() * 0.4), def);
+            // ±12 %; a percentage near 100 spreads below it as much as above.
+            let mut spread = base.abs() * 0.12;
+            if def.unit == "PERCENT" {
+                spread = spread.min((100.0 - base).max(0.5));
+            }
+            let mut value = round_to(base + spread * (2.0 * rng.unit() - 1.0), def);
             if def.unit == "PERCENT" {
                 value = value.clamp(0.0, 100.0);
             }
