@@ -206,6 +206,33 @@ async fn comparator_data_imported_by_command_and_upload_ranks_the_councils_value
         (b["rank"].clone(), b["best"].clone()),
         (json!(2), json!(70.0))
     );
+    // Each import that stored something is one audit entry, by whoever made it; creating
+    // the group is audited too.
+    let audit = app
+        .data(
+            Caller::Token(&token),
+            r#"{ imports: auditLog(entity: "comparator_values") { operation actorId }
+                 groups: auditLog(entity: "comparator_group") { operation } }"#,
+            json!({}),
+        )
+        .await;
+    let imports = audit["imports"].as_array().expect("entries");
+    assert_eq!(
+        imports.len(),
+        2,
+        "the command's and the upload's, not the dry runs: {audit}"
+    );
+    assert_eq!(imports[0]["operation"], "import");
+    assert!(
+        imports[0]["actorId"].is_string(),
+        "the upload is the admin's: {audit}"
+    );
+    assert_eq!(
+        imports[1]["actorId"],
+        Value::Null,
+        "the command is an operator's"
+    );
+    assert_eq!(audit["groups"][0]["operation"], "create");
 
     // Comparator data lags: Q2 is benchmarked on Q1's data and the council's Q1 value.
     record(
@@ -263,6 +290,27 @@ async fn a_bad_file_is_refused_whole_naming_every_bad_line() {
         Some("3 bad line(s): nothing was imported")
     );
     assert_eq!(stored_values(&app, "test").await, 0, "nothing stored");
+
+    // Only an ADMIN imports.
+    app.data(
+        Caller::Token(&token),
+        CREATE_USER,
+        json!({ "input": { "email": "lee@test.example", "name": "Lee", "role": "OFFICER" } }),
+    )
+    .await;
+    let officer = app.token("test", "lee@test.example").await;
+    let refused = upload_file(
+        &app,
+        &officer,
+        IMPORT,
+        json!({ "file": null, "dryRun": false }),
+        "lg-inform.csv",
+        "text/csv",
+        file("9613", "2025/26", [1.0, 2.0, 3.0, 4.0, 5.0]).as_bytes(),
+    )
+    .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert_eq!(stored_values(&app, "test").await, 0);
 
     // A wrong header: line 1.
     let refused = upload(&app, &token, "area,value\nE07000146,1\n", Some(false)).await;
