@@ -13,6 +13,7 @@ use pmf_store::{
 use super::{
     authorise::{ADMIN, require_role},
     context::{begin, loader, request, scope},
+    cost,
     input::{self, MAX_TITLE, new_text, required_text},
     loaders::GroupKey,
 };
@@ -117,6 +118,7 @@ impl BenchmarkPositionObj {
         self.benchmark.benchmark.position.worst
     }
     /// Every value, best first.
+    #[graphql(complexity = "cost::list(cost::sizes().areas_per_group + 1, child_complexity)")]
     async fn values(&self) -> Vec<BenchmarkValue> {
         self.benchmark
             .benchmark
@@ -226,6 +228,7 @@ pub struct BenchmarkingQueries;
 #[Object]
 impl BenchmarkingQueries {
     /// The council's comparator groups, by name.
+    #[graphql(complexity = "cost::list(cost::sizes().comparator_groups, child_complexity)")]
     async fn comparator_groups(&self, ctx: &Context<'_>) -> GqlResult<Vec<ComparatorGroupObj>> {
         let org = scope(ctx)?.org.id;
         Ok(benchmarking::groups(&request(ctx).db.conn, org)

@@ -746,3 +746,42 @@ async fn the_report_has_a_benchmarking_section_and_lists_the_worst_quartile() {
     );
     app.stop().await;
 }
+
+/// The cost a refusal names.
+fn refused_cost(body: &Value) -> u64 {
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    message
+        .split(|c: char| !c.is_ascii_digit())
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no cost in {message}"))
+}
+
+#[tokio::test]
+async fn the_node_limit_counts_a_benchmarks_values_by_the_largest_group() {
+    // A limit of 1: every document is refused, naming its cost.
+    let app = TestApp::builder()
+        .at("2026-11-22T09:00:00Z")
+        .with_demo()
+        .cost_limits(1, 1)
+        .start()
+        .await;
+    let token = app.token("demo", "admin@demo.example").await;
+    let cost = |values: &str| {
+        let query = format!(
+            r#"{{ indicators(first: 10) {{ edges {{ node {{ result(period: "2026-27 Q2") {{ benchmark {{ rank {values} }} }} }} }} }} }}"#
+        );
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let body = app.graphql(Caller::Token(&token), &query, json!({})).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+            refused_cost(&body)
+        }
+    };
+    let without = cost("").await;
+    let with = cost("values { value }").await;
+    // The demo's group has fifteen areas: sixteen values (theirs and ours) of two nodes each,
+    // for each of the ten indicators.
+    assert!(with - without >= 10 * 16 * 2, "{without} → {with}");
+    app.stop().await;
+}
