@@ -785,3 +785,27 @@ async fn the_node_limit_counts_a_benchmarks_values_by_the_largest_group() {
     assert!(with - without >= 10 * 16 * 2, "{without} → {with}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_benchmarking_migration_goes_down_to_the_old_table_and_up_again() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let fresh = pmf_store::testing::FreshDb::create().await;
+    let db = pmf_store::Database::connect(&fresh.url)
+        .await
+        .expect("connect");
+    db.migrate().await.expect("up");
+    let count = |table: &'static str| {
+        let conn = &db.conn;
+        async move {
+            conn.execute_unprepared(&format!("SELECT COUNT(*) FROM {table}"))
+                .await
+                .is_ok()
+        }
+    };
+    assert!(count("comparator_values").await && !count("benchmarks").await);
+    Migrator::down(&db.conn, Some(1)).await.expect("down");
+    assert!(count("benchmarks").await && !count("comparator_values").await);
+    db.migrate().await.expect("up again");
+    assert!(count("comparator_groups").await && !count("benchmarks").await);
+}
