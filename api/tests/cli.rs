@@ -287,11 +287,10 @@ async fn sso_sets_the_provider_with_the_secret_from_stdin_and_never_prints_it() 
     assert_eq!(row.client_id, "app-1");
 }
 
-#[tokio::test]
-async fn import_and_export_run_as_commands_with_their_exit_codes() {
-    let db = FreshDb::create().await;
+/// `api bootstrap` of the council "breckland" with an ADMIN, a@breckland.example.
+fn bootstrap_breckland(db: &FreshDb) {
     last_line(
-        &api(&db)
+        &api(db)
             .args([
                 "bootstrap",
                 "--org-name",
@@ -303,6 +302,12 @@ async fn import_and_export_run_as_commands_with_their_exit_codes() {
             .output()
             .unwrap(),
     );
+}
+
+#[tokio::test]
+async fn import_and_export_run_as_commands_with_their_exit_codes() {
+    let db = FreshDb::create().await;
+    bootstrap_breckland(&db);
     let dir = std::env::temp_dir().join(format!("pmf-cli-workbook-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let users = dir.join("users.csv");
@@ -382,19 +387,7 @@ async fn import_and_export_run_as_commands_with_their_exit_codes() {
 #[tokio::test]
 async fn import_benchmarks_runs_as_a_command_with_its_exit_codes() {
     let db = FreshDb::create().await;
-    last_line(
-        &api(&db)
-            .args([
-                "bootstrap",
-                "--org-name",
-                "Breckland",
-                "--org-slug",
-                "breckland",
-            ])
-            .args(["--admin-email", "a@breckland.example", "--admin-name", "A"])
-            .output()
-            .unwrap(),
-    );
+    bootstrap_breckland(&db);
     let dir = std::env::temp_dir().join(format!("pmf-cli-benchmarks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("lg-inform.csv");
