@@ -28,7 +28,7 @@
     planId: null,
     period: null,
     users: [],
-    filters: { ownerId: '', status: '', frequency: '', search: '' },
+    filters: { ownerId: '', status: '', quartile: '', frequency: '', search: '' },
     routeToken: 0,
   };
 
@@ -656,6 +656,7 @@
     const form = h('form', { class: 'filters', id: 'filters', 'aria-label': 'Filter indicators' },
       state.viewer ? select('filter-owner', 'Owner', [['', 'Anyone']].concat(state.users.map((u) => [u.id, u.name])), f.ownerId) : null,
       select('filter-status', 'Status in ' + state.period, [['', 'Any status']].concat(Object.entries(INDICATOR_STATUS).map(([k, v]) => [k, v[0]])), f.status),
+      select('filter-quartile', 'Among comparators in ' + state.period, [['', 'Any position'], ['4', 'Worst quartile'], ['3', 'Third quartile'], ['2', 'Second quartile'], ['1', 'Top quartile']], f.quartile),
       select('filter-frequency', 'Frequency', [['', 'Any frequency']].concat(Object.entries(FREQUENCY)), f.frequency),
       h('div', { class: 'field' }, h('label', { for: 'filter-search' }, 'Search'),
         h('input', { id: 'filter-search', type: 'search', value: f.search, autocomplete: 'off' })),
@@ -676,6 +677,7 @@
     state.filters = {
       ownerId: owner ? owner.value : '',
       status: $('filter-status').value,
+      quartile: $('filter-quartile').value,
       frequency: $('filter-frequency').value,
       search: $('filter-search').value.trim(),
     };
@@ -686,6 +688,7 @@
     const filter = { planId: state.planId };
     if (f.ownerId) filter.ownerId = f.ownerId;
     if (f.status) { filter.status = f.status; filter.statusPeriod = state.period; }
+    if (f.quartile) { filter.quartile = Number(f.quartile); filter.statusPeriod = state.period; }
     if (f.frequency) filter.frequency = f.frequency;
     if (f.search) filter.search = f.search;
     const box = $('indicator-results');
