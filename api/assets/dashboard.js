@@ -28,7 +28,7 @@
     planId: null,
     period: null,
     users: [],
-    filters: { ownerId: '', status: '', frequency: '', search: '' },
+    filters: { ownerId: '', status: '', quartile: '', frequency: '', search: '' },
     routeToken: 0,
     // A message for the next page (after a save).
     flash: null,
@@ -425,7 +425,7 @@
   function renderReportLinks() {
     const box = $('report-links');
     if (!state.planId) { fill(box); return; }
-    const tables = ['summary', 'exceptions', 'indicators', 'actions'];
+    const tables = ['summary', 'exceptions', 'indicators', 'actions', 'benchmarking'];
     if (state.token && !state.session) {
       fill(box,
         h('button', { type: 'button', onclick: () => fetchReport('', null, true) }, 'Printable report'),
@@ -1649,6 +1649,7 @@
     const form = h('form', { class: 'filters', id: 'filters', 'aria-label': 'Filter indicators' },
       state.viewer ? select('filter-owner', 'Owner', [['', 'Anyone']].concat(state.users.map((u) => [u.id, u.name])), f.ownerId) : null,
       select('filter-status', 'Status in ' + state.period, [['', 'Any status']].concat(Object.entries(INDICATOR_STATUS).map(([k, v]) => [k, v[0]])), f.status),
+      select('filter-quartile', 'Among comparators in ' + state.period, [['', 'Any position'], ['4', 'Worst quartile'], ['3', 'Third quartile'], ['2', 'Second quartile'], ['1', 'Top quartile']], f.quartile),
       select('filter-frequency', 'Frequency', [['', 'Any frequency']].concat(Object.entries(FREQUENCY)), f.frequency),
       h('div', { class: 'field' }, h('label', { for: 'filter-search' }, 'Search'),
         h('input', { id: 'filter-search', type: 'search', value: f.search, autocomplete: 'off' })),
@@ -1669,6 +1670,7 @@
     state.filters = {
       ownerId: owner ? owner.value : '',
       status: $('filter-status').value,
+      quartile: $('filter-quartile').value,
       frequency: $('filter-frequency').value,
       search: $('filter-search').value.trim(),
     };
@@ -1679,6 +1681,7 @@
     const filter = { planId: state.planId };
     if (f.ownerId) filter.ownerId = f.ownerId;
     if (f.status) { filter.status = f.status; filter.statusPeriod = state.period; }
+    if (f.quartile) { filter.quartile = Number(f.quartile); filter.statusPeriod = state.period; }
     if (f.frequency) filter.frequency = f.frequency;
     if (f.search) filter.search = f.search;
     const box = $('indicator-results');
@@ -1736,7 +1739,8 @@
         id ref title definition unit decimals polarity frequency cumulative monitorOnly dataSource
         owner { name }
         priority { code title plan { id title } }
-        result(period: $period) { ratedPeriod actual target targetIsProRata status previousStatus trend direction commentary dueDate }
+        result(period: $period) { ratedPeriod actual target targetIsProRata status previousStatus trend direction commentary dueDate
+          benchmark { period lagged group { name } ownValue rank of quartile median best worst values { areaCode areaName value own rank } } }
         history { period at by { name } before { value commentary noValueReason } after { value commentary noValueReason } }
       }
     }`, { id, period: state.period });
@@ -1775,6 +1779,7 @@
       h('h2', { id: 'history-heading' }, 'Values and commentary'),
       historyTable(ind, series),
       mayEnter() ? h('p', null, h('a', { class: 'button', id: 'enter-value-link', href: recordPath(ind.id, r.ratedPeriod) }, 'Enter value for ' + r.ratedPeriod)) : null,
+      r.benchmark ? benchmarkSection(ind, r.benchmark) : null,
       h('h2', { id: 'edits-heading' }, 'Changes to values'),
       editsTable(ind, ind.history),
       h('h2', null, 'About this indicator'),
@@ -1789,6 +1794,50 @@
   }
 
   function fact(term, value) { return [h('dt', null, term), h('dd', null, value)]; }
+
+  const QUARTILE = { 1: 'top quartile', 2: 'second quartile', 3: 'third quartile', 4: 'bottom quartile' };
+
+  /** The council among its comparator group: a bar per area, best first, ours marked, and
+   *  a table of the same values beside it (the chart is an image; the table is the data). */
+  function benchmarkSection(ind, b) {
+    const unit = ind.unit, dec = ind.decimals;
+    const summary = 'Rank ' + b.rank + ' of ' + b.of + ' (' + QUARTILE[b.quartile] + ') in ' + b.group.name + ', ' + b.period +
+      (b.lagged ? ' (the latest comparator data)' : '') + '. Median ' + formatValue(b.median, unit, dec) + ', best ' + formatValue(b.best, unit, dec) + '.';
+    const W = 760, L = 230, R = 90, row = 22, T = 8;
+    const H = T * 2 + row * b.values.length;
+    const lo = Math.min(0, ...b.values.map((v) => v.value)), hi = Math.max(...b.values.map((v) => v.value), 0);
+    const span = hi - lo || 1;
+    const x = (v) => L + (v - lo) * (W - L - R) / span;
+    const titleId = 'bench-title-' + ind.id, descId = 'bench-desc-' + ind.id;
+    const svg = s('svg', { class: 'chart bench', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': titleId + ' ' + descId },
+      s('title', { id: titleId }, ind.ref + ' ' + ind.title + ' compared with ' + b.group.name),
+      s('desc', { id: descId }, summary),
+      s('line', { class: 'median', x1: x(b.median).toFixed(1), x2: x(b.median).toFixed(1), y1: 0, y2: H }),
+      b.values.map((v, i) => {
+        const y = T + i * row;
+        const x0 = x(Math.min(0, v.value)), x1 = x(Math.max(0, v.value));
+        return [
+          s('text', { class: 'axis' + (v.own ? ' own' : ''), x: L - 8, y: y + 15, 'text-anchor': 'end' }, (v.own ? '▶ ' : '') + v.areaName),
+          s('rect', { class: v.own ? 'own' : 'other', x: x0.toFixed(1), y: y + 3, width: Math.max(1, x1 - x0).toFixed(1), height: row - 6 },
+            s('title', null, v.areaName + ': ' + formatValue(v.value, unit, dec) + ', rank ' + v.rank)),
+          s('text', { class: 'axis' + (v.own ? ' own' : ''), x: (x1 + 6).toFixed(1), y: y + 15 }, formatValue(v.value, unit, dec))];
+      }));
+    const table = h('div', { class: 'table-wrap' }, h('table', { id: 'benchmark' },
+      h('caption', null, 'Values of ' + b.group.name + ', ' + b.period + ', best first'),
+      h('thead', null, h('tr', null, ['Rank', 'Area', 'Value'].map((t, i) => h('th', { scope: 'col', class: i !== 1 ? 'num' : null }, t)))),
+      h('tbody', null, b.values.map((v) => h('tr', { class: v.own ? 'own' : null },
+        h('td', { class: 'num' }, String(v.rank)),
+        h('th', { scope: 'row' }, v.own ? [h('strong', null, v.areaName), ' (us)'] : v.areaName),
+        h('td', { class: 'num' }, formatValue(v.value, unit, dec)))))));
+    return [
+      h('h2', { id: 'benchmark-heading' }, 'Compared with other councils'),
+      h('p', { class: 'text', id: 'benchmark-summary' }, summary),
+      h('figure', { class: 'chart-wrap' }, svg, h('figcaption', null, h('ul', { class: 'legend' },
+        h('li', null, h('span', { class: 'key-bar own', 'aria-hidden': 'true' }), 'Our value'),
+        h('li', null, h('span', { class: 'key-bar', 'aria-hidden': 'true' }), 'Comparator councils'),
+        h('li', null, h('span', { class: 'key-line median', 'aria-hidden': 'true' }), 'Median')))),
+      table];
+  }
 
   function historyTable(ind, series) {
     const rows = series.slice().reverse().filter((p) => p.actual !== null || p.commentary).map((p) => h('tr', null,

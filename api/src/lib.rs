@@ -1,6 +1,7 @@
 //! The `api` binary's library: configuration, the HTTP router and GraphQL schema, and the
 //! operator commands. The end-to-end tests start the same router.
 pub mod auth;
+pub mod benchmarks;
 pub mod config;
 pub mod dashboard;
 pub mod error;

@@ -79,6 +79,19 @@ enum Command {
         #[arg(long)]
         sheet: Option<String>,
     },
+    /// Import comparator data (LG Inform's, as CSV with the header
+    /// metric,area_code,area_name,period,value) into a council: re-importing replaces the
+    /// values the file names; a file with a bad line is refused whole, every bad line
+    /// printed, and the exit status is 1.
+    ImportBenchmarks {
+        #[arg(long)]
+        org_slug: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Report what would be added and replaced; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Export a council's register in the workbook layout (.xlsx, or one CSV per sheet).
     Export {
         #[arg(long)]
@@ -336,6 +349,26 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             }
             anyhow::ensure!(outcome.ok, "nothing was imported");
+            Ok(())
+        }
+        Command::ImportBenchmarks {
+            org_slug,
+            file,
+            dry_run,
+        } => {
+            let db = pmf_store::Database::connect(&config.database_url).await?;
+            db.migrate().await?;
+            let (ok, lines) =
+                api::benchmarks::import_command(&db, clock.now(), &org_slug, &file, dry_run)
+                    .await?;
+            for line in &lines {
+                if ok {
+                    println!("{line}");
+                } else {
+                    eprintln!("{line}");
+                }
+            }
+            anyhow::ensure!(ok, "nothing was imported");
             Ok(())
         }
         Command::Export {

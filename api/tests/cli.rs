@@ -287,11 +287,10 @@ async fn sso_sets_the_provider_with_the_secret_from_stdin_and_never_prints_it() 
     assert_eq!(row.client_id, "app-1");
 }
 
-#[tokio::test]
-async fn import_and_export_run_as_commands_with_their_exit_codes() {
-    let db = FreshDb::create().await;
+/// `api bootstrap` of the council "breckland" with an ADMIN, a@breckland.example.
+fn bootstrap_breckland(db: &FreshDb) {
     last_line(
-        &api(&db)
+        &api(db)
             .args([
                 "bootstrap",
                 "--org-name",
@@ -303,6 +302,12 @@ async fn import_and_export_run_as_commands_with_their_exit_codes() {
             .output()
             .unwrap(),
     );
+}
+
+#[tokio::test]
+async fn import_and_export_run_as_commands_with_their_exit_codes() {
+    let db = FreshDb::create().await;
+    bootstrap_breckland(&db);
     let dir = std::env::temp_dir().join(format!("pmf-cli-workbook-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let users = dir.join("users.csv");
@@ -376,5 +381,59 @@ async fn import_and_export_run_as_commands_with_their_exit_codes() {
         !out.contains(" 1 created") && out.contains("unchanged"),
         "{out}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn import_benchmarks_runs_as_a_command_with_its_exit_codes() {
+    let db = FreshDb::create().await;
+    bootstrap_breckland(&db);
+    let dir = std::env::temp_dir().join(format!("pmf-cli-benchmarks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("lg-inform.csv");
+    std::fs::write(
+        &good,
+        "metric,area_code,area_name,period,value\n9613,E07000146,King's Lynn and West Norfolk,2024/25,41.5\n9613,E07000147,North Norfolk,Q1 2024/25,40\n",
+    )
+    .unwrap();
+    let run = |file: &std::path::Path, dry: bool| {
+        let mut cmd = api(&db);
+        cmd.args(["import-benchmarks", "--org-slug", "breckland"])
+            .arg(file);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        cmd.output().unwrap()
+    };
+    let dry = run(&good, true);
+    let out = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(out.contains("2 value(s) would be added"), "{out}");
+    assert!(out.contains("dry run: nothing was stored"), "{out}");
+    let done = run(&good, false);
+    assert!(done.status.success());
+    let again = run(&good, false);
+    let out = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(
+        out.contains("0 value(s) were added, 0 replaced, 2 unchanged"),
+        "{out}"
+    );
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "metric,area_code,area_name,period,value\n9613,E0700014,X,2024/25,1\n9613,E07000146,Y,2024/25,x\n",
+    )
+    .unwrap();
+    let refused = run(&bad, false);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(err.contains("bad.csv line 2: area_code"), "{err}");
+    assert!(err.contains("bad.csv line 3: value"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -313,7 +313,7 @@ pub fn dashboard_dataset(priorities: usize, indicators: usize, months: usize) ->
         indicators: out_indicators,
         targets,
         measurements,
-        benchmarks: vec![],
+        benchmarking: None,
         exception_recipients: vec![],
     }
 }
@@ -554,7 +554,7 @@ pub fn council_dataset(
         indicators: out_indicators,
         targets,
         measurements,
-        benchmarks: vec![],
+        benchmarking: None,
         exception_recipients: vec![],
     }
 }

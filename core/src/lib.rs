@@ -15,6 +15,7 @@ pub mod alert;
 pub mod auth;
 pub mod benchmark;
 pub mod clock;
+pub mod comparator_file;
 pub mod deadline;
 pub mod layout;
 pub mod newtypes;
@@ -36,6 +37,7 @@ pub use benchmark::{
     comparator_period, parse_period_label,
 };
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use comparator_file::{ComparatorLine, LineProblem, read_comparator_file};
 pub use deadline::{
     Completeness, DeadlineDay, DeadlineDayError, Missing, commentary_required, completeness,
     due_date, effective_due_date, expected_periods,

@@ -11,6 +11,7 @@ mod m20261222_000001_outbox_claim_index;
 mod m20261229_000001_organisation_data_version;
 mod m20270105_000001_sign_in;
 mod m20270110_000001_workbook;
+mod m20270201_000001_benchmarking;
 mod m20270210_000001_quarterly_pack;
 
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261229_000001_organisation_data_version::Migration),
             Box::new(m20270105_000001_sign_in::Migration),
             Box::new(m20270110_000001_workbook::Migration),
+            Box::new(m20270201_000001_benchmarking::Migration),
             Box::new(m20270210_000001_quarterly_pack::Migration),
         ]
     }

@@ -3,6 +3,7 @@
 mod e2e {
     pub mod accessibility;
     pub mod alerts;
+    pub mod benchmarking;
     pub mod browser;
     pub mod browser_updates;
     pub mod cache;

@@ -207,6 +207,8 @@ mod tests {
         actions: 120,
         users: 60,
         api_tokens: 60,
+        comparator_groups: 0,
+        areas_per_group: 0,
     };
 
     const README_DASHBOARD: &str = r#"query Dashboard { plans { title priorities { code title

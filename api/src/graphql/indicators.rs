@@ -12,6 +12,7 @@ use pmf_store::{
 
 use super::{
     authorise::{ADMIN, PROPOSERS, SENIOR, is_admin, require_role},
+    benchmarking::{ComparatorGroupObj, load_group},
     context::{begin, loader, request, scope},
     cost,
     enums::{
@@ -21,7 +22,7 @@ use super::{
         self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_period, clearable_text, optional_text,
         required_text,
     },
-    loaders::{IndicatorKey, ResultKey},
+    loaders::{BenchmarkKey, IndicatorKey, ResultKey},
     pagination::{Page, PageInfo, page_size, status_period},
     people::{UserObj, load_user},
     plans::{PriorityObj, load_priority},
@@ -117,6 +118,10 @@ impl IndicatorObj {
     /// The benchmark data set the indicator is compared with (e.g. an LG Inform metric).
     async fn benchmark_metric(&self) -> Option<&str> {
         self.0.benchmark_metric.as_deref()
+    }
+    /// The indicator's own comparator group (null: the council's default group).
+    async fn comparator_group(&self, ctx: &Context<'_>) -> GqlResult<Option<ComparatorGroupObj>> {
+        load_group(ctx, self.0.comparator_group_id).await
     }
     async fn published(&self) -> bool {
         self.0.published
@@ -215,6 +220,9 @@ pub struct IndicatorFilter {
     /// Keep indicators with this status for `statusPeriod` (required with it).
     pub status: Option<IndicatorStatus>,
     pub status_period: Option<String>,
+    /// Keep indicators in this benchmark quartile (1 best, 4 worst) for `statusPeriod`
+    /// (required with it): `quartile: 4` is everything in the worst quartile.
+    pub quartile: Option<i32>,
     /// Words in the reference or title, any case.
     pub search: Option<String>,
     /// ACTIVE unless asked otherwise.
@@ -266,6 +274,8 @@ pub struct CreateIndicatorInput {
     pub first_period: Option<String>,
     /// The benchmark data set the indicator is compared with.
     pub benchmark_metric: Option<String>,
+    /// Its own comparator group, when not the council's default.
+    pub comparator_group_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -296,6 +306,8 @@ pub struct UpdateIndicatorInput {
     pub first_period: MaybeUndefined<String>,
     /// The benchmark data set the indicator is compared with (null: none).
     pub benchmark_metric: MaybeUndefined<String>,
+    /// Its own comparator group (null: the council's default).
+    pub comparator_group_id: MaybeUndefined<ID>,
 }
 
 #[derive(InputObject)]
@@ -356,6 +368,18 @@ impl IndicatorQueries {
         let scope = scope(ctx)?;
         let filter = filter.unwrap_or_default();
         page_size(first)?;
+        if filter.quartile.is_some() && filter.status_period.is_none() {
+            return Err(gql::bad_input(
+                "a quartile filter needs statusPeriod, the period to benchmark",
+            ));
+        }
+        if let Some(q) = filter.quartile
+            && !(1..=4).contains(&q)
+        {
+            return Err(gql::bad_input(format!(
+                "quartile {q}: give 1 (the best quarter) to 4 (the worst)"
+            )));
+        }
         let period = status_period(filter.status.is_some(), filter.status_period.as_deref())?;
         let query = IndicatorQuery {
             lifecycle: filter.lifecycle.map_or(CoreLifecycle::Active, Into::into),
@@ -375,6 +399,19 @@ impl IndicatorQueries {
                 results
                     .get(&ResultKey(r.id, period))
                     .is_some_and(|e| IndicatorStatus::from(e.status) == status)
+            });
+        }
+        if let (Some(quartile), Some(period)) = (filter.quartile, period) {
+            let keys: Vec<BenchmarkKey> = rows
+                .iter()
+                .filter(|r| r.benchmark_metric.is_some())
+                .map(|r| BenchmarkKey(r.id, period))
+                .collect();
+            let found = loader(ctx)?.load_many(keys).await?;
+            rows.retain(|r| {
+                found
+                    .get(&BenchmarkKey(r.id, period))
+                    .is_some_and(|b| i32::from(b.benchmark.position.quartile) == quartile)
             });
         }
         let page = Page::of(rows, |r| r.id, "indicator", first, after.as_deref())?;
@@ -460,6 +497,10 @@ impl IndicatorMutations {
                 input.benchmark_metric.as_deref(),
                 MAX_BENCHMARK_METRIC,
             )?,
+            comparator_group_id: input::optional_id(
+                input.comparator_group_id.as_ref(),
+                "comparator group",
+            )?,
             lifecycle: if is_admin(actor) {
                 CoreLifecycle::Active
             } else {
@@ -520,6 +561,10 @@ impl IndicatorMutations {
                 "benchmarkMetric",
                 &input.benchmark_metric,
                 MAX_BENCHMARK_METRIC,
+            )?,
+            comparator_group_id: input::clearable_id(
+                &input.comparator_group_id,
+                "comparator group",
             )?,
         };
         let uow = begin(ctx).await?;

@@ -7,7 +7,8 @@ use async_graphql::dataloader::Loader;
 use pmf_core::Period;
 use pmf_store::{
     Audience, Database, OrganisationSettings, StoreError, actions,
-    entity::{action, action_update, indicator, objective, plan, priority, user},
+    benchmarking::{self, IndicatorBenchmark},
+    entity::{action, action_update, comparator_group, indicator, objective, plan, priority, user},
     indicators, people, plans,
     results::{self, PeriodEvaluation},
 };
@@ -49,6 +50,11 @@ pub struct UpdatesOfAction(pub i64);
 pub struct ObjectivesOfPriority(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResultKey(pub i64, pub Period);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupKey(pub i64);
+/// An indicator's benchmark for a period (`PeriodResult.benchmark`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BenchmarkKey(pub i64, pub Period);
 
 /// Rows by their own key.
 fn by<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key_of: impl Fn(&V) -> K) -> HashMap<K, V> {
@@ -214,5 +220,37 @@ impl Loader<ResultKey> for OrgLoader {
             .into_iter()
             .map(|e| (ResultKey(e.indicator_id, e.period), Arc::new(e)))
             .collect())
+    }
+}
+
+impl Loader<BenchmarkKey> for OrgLoader {
+    type Value = Arc<IndicatorBenchmark>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[BenchmarkKey]) -> Loaded<BenchmarkKey, Arc<IndicatorBenchmark>> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows =
+            indicators::indicators_by_id(&self.db.conn, self.org(), ids, self.audience).await?;
+        let rows: HashMap<i64, indicator::Model> = by(rows, |i| i.id);
+        let asked: Vec<(&indicator::Model, Period)> = keys
+            .iter()
+            .filter_map(|k| rows.get(&k.0).map(|r| (r, k.1)))
+            .collect();
+        let found = benchmarking::benchmarks(&self.db.conn, &self.org, &asked).await?;
+        Ok(found
+            .into_iter()
+            .map(|((id, period), b)| (BenchmarkKey(id, period), Arc::new(b)))
+            .collect())
+    }
+}
+
+impl Loader<GroupKey> for OrgLoader {
+    type Value = comparator_group::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[GroupKey]) -> Loaded<GroupKey, comparator_group::Model> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = benchmarking::groups_by_id(&self.db.conn, self.org(), ids).await?;
+        Ok(by(rows, |g| GroupKey(g.id)))
     }
 }

@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod audit;
 pub mod authorise;
+pub mod benchmarking;
 pub mod context;
 pub mod cost;
 pub mod deadlines;
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     audit::AuditQueries,
     sign_in::SignInQueries,
     updates::UpdateQueries,
+    benchmarking::BenchmarkingQueries,
 );
 
 /// Every mutation: the contract's, and the register's.
@@ -61,6 +63,7 @@ pub struct MutationRoot(
     workbook::WorkbookMutations,
     packs::PackMutations,
     updates::UpdateMutations,
+    benchmarking::BenchmarkingMutations,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -15,11 +15,12 @@ use pmf_store::{
 
 use super::{
     authorise::require_owner_write,
+    benchmarking::BenchmarkPositionObj,
     context::{begin, loader, request, scope},
     enums::{Direction, IndicatorStatus, Trend},
     indicators::IndicatorObj,
     input::{self, MAX_TEXT, optional_text},
-    loaders::ResultKey,
+    loaders::{BenchmarkKey, ResultKey},
     people::{UserObj, load_user},
     scalars::{Date, DateTime},
 };
@@ -96,6 +97,26 @@ fn period_argument(
             async_graphql::Value::String(s) => Period::parse(s).ok(),
             _ => None,
         })
+}
+
+/// An indicator's benchmark for a period, through the request's loader.
+pub async fn load_benchmark(
+    ctx: &Context<'_>,
+    indicator: &indicator::Model,
+    period: Period,
+) -> GqlResult<Option<BenchmarkPositionObj>> {
+    if indicator.benchmark_metric.is_none() {
+        return Ok(None);
+    }
+    let org = &scope(ctx)?.org;
+    Ok(loader(ctx)?
+        .load_one(BenchmarkKey(indicator.id, period))
+        .await?
+        .map(|benchmark| BenchmarkPositionObj {
+            benchmark,
+            own_area: org.area_code.clone(),
+            own_name: org.name.clone(),
+        }))
 }
 
 /// Loads at once the results the selection under these indicators is going to ask for
@@ -218,6 +239,13 @@ impl PeriodResult {
     }
     async fn entered_at(&self) -> Option<DateTime> {
         self.evaluation.entered_at.map(DateTime)
+    }
+    /// Where the council's value stands among its comparator group (null: the indicator
+    /// names no metric or has no group, no value is recorded for the comparator period,
+    /// fewer than 4 values in all, or its polarity is NEUTRAL). When the comparator data
+    /// lags, its latest period at or before this one is used (`benchmark.period`).
+    async fn benchmark(&self, ctx: &Context<'_>) -> GqlResult<Option<BenchmarkPositionObj>> {
+        load_benchmark(ctx, &self.indicator, self.evaluation.period).await
     }
     /// Link to the indicator on the dashboard.
     async fn url(&self, ctx: &Context<'_>) -> String {

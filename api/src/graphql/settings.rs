@@ -1,15 +1,16 @@
 //! The council and its settings.
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use pmf_store::{
-    OrganisationSettings,
+    Change, OrganisationSettings,
     organisations::{self, SettingsChange},
 };
 
 use super::{
     authorise::{ADMIN, require_role},
+    benchmarking::{ComparatorGroupObj, load_group},
     context::{begin, scope},
     enums::OnTolerance,
-    input::{MAX_TITLE, new_text},
+    input::{MAX_TITLE, clearable_id, new_text},
 };
 use crate::error::{GqlResult, gql};
 
@@ -53,6 +54,15 @@ impl OrganisationObj {
     async fn on_tolerance(&self) -> OnTolerance {
         self.0.rating.on_tolerance.into()
     }
+    /// The council's own GSS area code (E07000146): its row in comparator data is not a
+    /// comparator (its own value is its recorded actual).
+    async fn area_code(&self) -> Option<String> {
+        self.0.area_code.as_ref().map(ToString::to_string)
+    }
+    /// The comparator group indicators are benchmarked against unless they name their own.
+    async fn comparator_group(&self, ctx: &Context<'_>) -> GqlResult<Option<ComparatorGroupObj>> {
+        load_group(ctx, self.0.comparator_group_id).await
+    }
 }
 
 #[derive(InputObject)]
@@ -71,6 +81,11 @@ pub struct OrganisationSettingsInput {
     pub default_tolerance_pct: Option<f64>,
     /// Whether a value exactly on the tolerance is RED or AMBER.
     pub on_tolerance: Option<OnTolerance>,
+    /// The council's GSS area code: a letter and eight digits, such as E07000146 (null:
+    /// none).
+    pub area_code: MaybeUndefined<String>,
+    /// The default comparator group (null: none).
+    pub comparator_group_id: MaybeUndefined<ID>,
 }
 
 impl OrganisationSettingsInput {
@@ -109,6 +124,16 @@ impl OrganisationSettingsInput {
                 })
                 .transpose()?,
             on_tolerance: self.on_tolerance.map(Into::into),
+            area_code: match self.area_code {
+                MaybeUndefined::Undefined => Change::Leave,
+                MaybeUndefined::Null => Change::Clear,
+                MaybeUndefined::Value(a) => {
+                    Change::To(pmf_core::AreaCode::parse(&a).map_err(|e| {
+                        gql::bad_input(format!("areaCode {:?}: {}", e.input, e.reason))
+                    })?)
+                }
+            },
+            comparator_group_id: clearable_id(&self.comparator_group_id, "comparator group")?,
         })
     }
 }

@@ -87,7 +87,37 @@ struct Page {
     summary_charts: Vec<SummaryChart>,
     previous_period: String,
     exceptions: Vec<ExceptionGroup>,
+    /// Benchmarked indicators in the worst quartile of their comparator group.
+    worst_quartile: Vec<BenchmarkRow>,
+    /// Per priority, every benchmarked indicator.
+    benchmarking: Vec<BenchmarkGroupView>,
     priorities: Vec<PriorityView>,
+}
+
+#[derive(Serialize)]
+struct BenchmarkGroupView {
+    id: String,
+    heading: String,
+    rows: Vec<BenchmarkRow>,
+}
+
+/// A benchmarked indicator: our value, rank of n, quartile, median and best.
+#[derive(Serialize)]
+struct BenchmarkRow {
+    id: String,
+    reference: String,
+    title: String,
+    priority: String,
+    group: String,
+    /// The comparator period used, and whether it is earlier than the report's.
+    period: String,
+    lagged: bool,
+    value: String,
+    rank: String,
+    quartile: u8,
+    quartile_words: &'static str,
+    median: String,
+    best: String,
 }
 
 #[derive(Serialize)]
@@ -484,6 +514,22 @@ fn page(report: &Report) -> Page {
                 })
             })
             .collect(),
+        worst_quartile: report
+            .priorities
+            .iter()
+            .flat_map(benchmark_rows)
+            .filter(|r| r.quartile == 4)
+            .collect(),
+        benchmarking: report
+            .priorities
+            .iter()
+            .map(|p| BenchmarkGroupView {
+                id: p.id.clone(),
+                heading: Report::priority_heading(p),
+                rows: benchmark_rows(p),
+            })
+            .filter(|g| !g.rows.is_empty())
+            .collect(),
         priorities: report
             .priorities
             .iter()
@@ -491,6 +537,44 @@ fn page(report: &Report) -> Page {
             .collect(),
         period,
     }
+}
+
+/// The quartile in words (1 is the best quarter of the group).
+fn quartile_words(q: u8) -> &'static str {
+    match q {
+        1 => "Top quartile",
+        2 => "Second quartile",
+        3 => "Third quartile",
+        _ => "Bottom quartile",
+    }
+}
+
+/// A priority's benchmarked indicators, in its order.
+fn benchmark_rows(p: &Priority) -> Vec<BenchmarkRow> {
+    p.indicators
+        .iter()
+        .filter_map(|i| {
+            let b = i.result.benchmark.as_ref()?;
+            let value = |v: f64| format_value(v, &i.unit, i.decimals);
+            Some(BenchmarkRow {
+                id: i.id.clone(),
+                reference: i.reference.clone(),
+                title: i.title.clone(),
+                priority: Report::priority_heading(p),
+                group: b.group.name.clone(),
+                period: pmf_core::Period::parse(&b.period)
+                    .map(|p| present::period(&p))
+                    .unwrap_or_else(|_| b.period.clone()),
+                lagged: b.lagged,
+                value: value(b.own_value),
+                rank: format!("{} of {}", b.rank, b.of),
+                quartile: b.quartile,
+                quartile_words: quartile_words(b.quartile),
+                median: value(b.median),
+                best: value(b.best),
+            })
+        })
+        .collect()
 }
 
 fn exception_row(e: &Exception) -> Option<ExceptionRow> {

@@ -1,6 +1,6 @@
 //! The quarterly performance report: `GET /reports/{planId}/{period}` (printable HTML) and
-//! `GET /reports/{planId}/{period}.csv?table=summary|exceptions|indicators|actions` and
-//! `GET /reports/{planId}/{period}.xlsx` (every table, a sheet each).
+//! `GET /reports/{planId}/{period}.csv?table=summary|exceptions|indicators|actions|benchmarking`
+//! and `GET /reports/{planId}/{period}.xlsx` (every table, a sheet each).
 //!
 //! The report is one more client of the GraphQL API: it runs two queries against the app's
 //! own schema in-process, with the caller's scope built exactly as `POST /graphql` builds it
@@ -43,7 +43,8 @@ use model::*;
 pub struct ReportParams {
     /// The council whose public report to show (when no header names one).
     pub org: Option<String>,
-    /// For CSV: which table (`summary`, the default, `exceptions`, `indicators`, `actions`).
+    /// For CSV: which table (`summary`, the default, `exceptions`, `indicators`, `actions`,
+    /// `benchmarking`).
     pub table: Option<String>,
     /// For the printable report: `portrait` (the default) or `landscape` (A4 across, for the
     /// wide indicator tables).
@@ -136,14 +137,16 @@ pub enum Table {
     Exceptions,
     Indicators,
     Actions,
+    Benchmarking,
 }
 
 impl Table {
-    pub const ALL: [Table; 4] = [
+    pub const ALL: [Table; 5] = [
         Table::Summary,
         Table::Exceptions,
         Table::Indicators,
         Table::Actions,
+        Table::Benchmarking,
     ];
 
     pub fn name(self) -> &'static str {
@@ -152,6 +155,7 @@ impl Table {
             Table::Exceptions => "exceptions",
             Table::Indicators => "indicators",
             Table::Actions => "actions",
+            Table::Benchmarking => "benchmarking",
         }
     }
 
@@ -166,7 +170,7 @@ impl Table {
                 ReportError::new(
                     StatusCode::BAD_REQUEST,
                     format!(
-                        "{:?} is not a report table: use table=summary, table=exceptions, table=indicators or table=actions",
+                        "{:?} is not a report table: use table=summary, table=exceptions, table=indicators, table=actions or table=benchmarking",
                         shorten(text)
                     ),
                 )

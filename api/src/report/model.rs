@@ -39,6 +39,7 @@ pub const REPORT_QUERY: &str = r#"query Report($plan: ID!, $period: String!, $pr
         result(period: $period) {
           actual target targetIsProRata status previousStatus trend direction commentary
           ratedPeriod
+          benchmark { period lagged group { name } ownValue rank of quartile median best worst }
         }
         series(from: $from, to: $to) { period actual status }
         trendLine: series(from: $trendFrom, to: $period) { period actual target status }
@@ -265,6 +266,28 @@ pub struct IndicatorResult {
     pub direction: Option<String>,
     pub commentary: Option<String>,
     pub rated_period: String,
+    /// Where the value stands among the comparator group (null: not benchmarked).
+    pub benchmark: Option<Benchmark>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Benchmark {
+    pub period: String,
+    pub lagged: bool,
+    pub group: BenchmarkGroup,
+    pub own_value: f64,
+    pub rank: u32,
+    pub of: u32,
+    pub quartile: u8,
+    pub median: f64,
+    pub best: f64,
+    pub worst: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BenchmarkGroup {
+    pub name: String,
 }
 
 #[derive(Debug, Deserialize)]

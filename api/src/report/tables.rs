@@ -330,6 +330,51 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
                 "completed_on",
             ])
         }
+        Table::Benchmarking => {
+            for p in &report.priorities {
+                for i in &p.indicators {
+                    let Some(b) = &i.result.benchmark else {
+                        continue;
+                    };
+                    let mut row = lead();
+                    row.extend(priority_cells(p));
+                    row.extend([
+                        Cell::code(&i.id),
+                        Cell::text(&i.reference),
+                        Cell::text(&i.title),
+                        Cell::text(&b.group.name),
+                        Cell::code(&b.period),
+                        Cell::Number(Some(b.own_value)),
+                        Cell::count(b.rank),
+                        Cell::count(b.of),
+                        Cell::count(u32::from(b.quartile)),
+                        Cell::Number(Some(b.median)),
+                        Cell::Number(Some(b.best)),
+                        Cell::Number(Some(b.worst)),
+                    ]);
+                    rows.push(row);
+                }
+            }
+            strings(&[
+                "table",
+                "period",
+                "priority_id",
+                "priority_code",
+                "priority",
+                "id",
+                "ref",
+                "title",
+                "comparator_group",
+                "comparator_period",
+                "value",
+                "rank",
+                "of",
+                "quartile",
+                "median",
+                "best",
+                "worst",
+            ])
+        }
     };
     Sheet { header, rows }
 }

@@ -25,7 +25,8 @@ pub struct DemoDataset {
     pub indicators: Vec<DemoIndicator>,
     pub targets: Vec<DemoTarget>,
     pub measurements: Vec<DemoMeasurement>,
-    pub benchmarks: Vec<DemoBenchmark>,
+    /// Where the council is, its comparator group, and a year of comparator data.
+    pub benchmarking: Option<DemoBenchmarking>,
     /// (priority code, user e-mail)
     pub exception_recipients: Vec<(String, String)>,
 }
@@ -142,12 +143,76 @@ pub struct DemoMeasurement {
     pub entered_on: NaiveDate,
 }
 
+/// The council's area, its comparator group (fifteen districts, its "CIPFA nearest
+/// neighbours") and their values, as LG Inform would give them, for the indicators that
+/// name a metric.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DemoBenchmark {
-    pub indicator_ref: String,
+pub struct DemoBenchmarking {
+    pub area_code: String,
+    pub group_name: String,
+    /// (GSS code, name)
+    pub areas: Vec<(String, String)>,
+    /// (indicator ref, LG Inform metric id)
+    pub metrics: Vec<(String, String)>,
+    pub values: Vec<DemoComparatorValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoComparatorValue {
+    pub metric: String,
+    pub area_code: String,
+    pub area_name: String,
     pub period: String,
-    pub comparator: String,
     pub value: f64,
+}
+
+/// The demo council's own area code: not a real district's.
+pub const DEMO_AREA_CODE: &str = "E07000999";
+
+/// Fifteen real English districts, the demo council's comparator group.
+const COMPARATORS: &[(&str, &str)] = &[
+    ("E07000146", "King's Lynn and West Norfolk"),
+    ("E07000147", "North Norfolk"),
+    ("E07000143", "Breckland"),
+    ("E07000149", "South Norfolk"),
+    ("E07000144", "Broadland"),
+    ("E07000145", "Great Yarmouth"),
+    ("E07000200", "Babergh"),
+    ("E07000203", "Mid Suffolk"),
+    ("E07000244", "East Suffolk"),
+    ("E07000245", "West Suffolk"),
+    ("E07000010", "Fenland"),
+    ("E07000011", "Huntingdonshire"),
+    ("E07000137", "East Lindsey"),
+    ("E07000140", "South Holland"),
+    ("E07000112", "Folkestone and Hythe"),
+];
+
+/// The LG Inform metric id each benchmarked indicator names.
+const METRICS: &[(&str, &str)] = &[
+    ("LH 1", "2172"),
+    ("LH 5", "9613"),
+    ("BB 1", "1120"),
+    ("CC 1", "3017"),
+    ("QL 2", "8114"),
+    ("FS 1", "4053"),
+];
+
+fn benchmark_metric(def: &IndicatorDef) -> Option<&'static str> {
+    if !def.benchmark {
+        return None;
+    }
+    METRICS
+        .iter()
+        .find(|(r, _)| *r == def.reference)
+        .map(|m| m.1)
+}
+
+/// Whether comparator data would be out for `period`: ended in the last twelve months, and
+/// more than two months ago.
+fn within_comparator_year(period: Period, today: NaiveDate, fy: FyStart) -> bool {
+    let end = period.end_date(fy);
+    end >= today - Duration::days(365) && end < today - Duration::days(60)
 }
 
 const EMAIL_DOMAIN: &str = "demo.example";
@@ -250,7 +315,7 @@ pub fn demo_dataset(today: NaiveDate) -> DemoDataset {
         .collect();
 
     let (actions, action_updates) = actions(today, plan_start, fy);
-    let (indicators, targets, measurements, benchmarks) = indicators(today, first_year, fy);
+    let (indicators, targets, measurements, values) = indicators(today, first_year, fy);
     let exception_recipients = PRIORITIES
         .iter()
         .map(|p| (p.code.to_string(), email(p.director)))
@@ -271,7 +336,19 @@ pub fn demo_dataset(today: NaiveDate) -> DemoDataset {
         indicators,
         targets,
         measurements,
-        benchmarks,
+        benchmarking: Some(DemoBenchmarking {
+            area_code: DEMO_AREA_CODE.into(),
+            group_name: "CIPFA nearest neighbours".into(),
+            areas: COMPARATORS
+                .iter()
+                .map(|(c, n)| (c.to_string(), n.to_string()))
+                .collect(),
+            metrics: METRICS
+                .iter()
+                .map(|(r, m)| (r.to_string(), m.to_string()))
+                .collect(),
+            values,
+        }),
         exception_recipients,
     }
 }
@@ -364,14 +441,14 @@ type IndicatorData = (
     Vec<DemoIndicator>,
     Vec<DemoTarget>,
     Vec<DemoMeasurement>,
-    Vec<DemoBenchmark>,
+    Vec<DemoComparatorValue>,
 );
 
 fn indicators(today: NaiveDate, first_year: i32, fy: FyStart) -> IndicatorData {
     let mut indicators = Vec::new();
     let mut targets = Vec::new();
     let mut measurements = Vec::new();
-    let mut benchmarks = Vec::new();
+    let mut values = Vec::new();
     let this_year = first_year + 2;
     for def in INDICATORS {
         indicators.push(DemoIndicator {
@@ -431,20 +508,58 @@ fn indicators(today: NaiveDate, first_year: i32, fy: FyStart) -> IndicatorData {
                 if let Some(m) = measurement(def, period, annual, today, fy) {
                     measurements.push(m);
                 }
-                if frequency != Frequency::Monthly && def.benchmark {
-                    let mut rng = Rng::for_item(def.reference, &format!("bench {period}"));
-                    let base = def.target.unwrap_or(def.baseline);
-                    benchmarks.push(DemoBenchmark {
-                        indicator_ref: def.reference.into(),
-                        period: period.to_string(),
-                        comparator: "CIPFA nearest neighbours median".into(),
-                        value: round_to(base * (0.9 + rng.unit() * 0.2), def),
-                    });
+                // A year of comparator data: the periods ended in the last twelve months
+                // (LG Inform's lag shows in the report: the latest quarter has none yet).
+                // Monthly measures are compared on whole years (below).
+                if frequency != Frequency::Monthly
+                    && let Some(metric) = benchmark_metric(def)
+                    && within_comparator_year(period, today, fy)
+                {
+                    values.extend(comparator_values(def, metric, period, annual));
                 }
+            }
+            if frequency == Frequency::Monthly
+                && let Some(metric) = benchmark_metric(def)
+                && within_comparator_year(fy_period, today, fy)
+            {
+                values.extend(comparator_values(def, metric, fy_period, annual));
             }
         }
     }
-    (indicators, targets, measurements, benchmarks)
+    (indicators, targets, measurements, values)
+}
+
+/// The comparator areas' values of one period: spread around the target (or the typical
+/// value), some better and some worse than the council's, rounded like its own.
+fn comparator_values(
+    def: &IndicatorDef,
+    metric: &str,
+    period: Period,
+    annual: Option<f64>,
+) -> Vec<DemoComparatorValue> {
+    let base = annual.or(def.target).unwrap_or(def.baseline);
+    COMPARATORS
+        .iter()
+        .map(|(code, name)| {
+            let mut rng = Rng::for_item(code, &format!("{metric} {period}"));
+            // ±12 %; a percentage near 100 spreads below it as much as above.
+            let mut spread = base.abs() * 0.12;
+            if def.unit == "PERCENT" {
+                spread = spread.min((100.0 - base).max(0.5));
+            }
+            let mut value = round_to(base + spread * (2.0 * rng.unit() - 1.0), def);
+            if def.unit == "PERCENT" {
+                value = value.clamp(0.0, 100.0);
+            }
+            DemoComparatorValue {
+                metric: metric.into(),
+                area_code: code.to_string(),
+                area_name: name.to_string(),
+                period: period.to_string(),
+                value,
+            }
+        })
+        .collect()
 }
 
 /// How far through the year a cumulative target has reached by the end of `period`.

@@ -142,7 +142,12 @@ fn it_covers_every_kind_of_thing() {
             .iter()
             .any(|m| m.value.is_none() && m.no_value_reason.is_some())
     );
-    assert!(!d.benchmarks.is_empty());
+    let b = d.benchmarking.as_ref().expect("comparator data");
+    assert_eq!(b.areas.len(), 15);
+    assert!(
+        b.values.len() >= 15 * b.metrics.len(),
+        "a year of values for each metric"
+    );
     assert_eq!(d.plans.iter().filter(|p| p.published).count(), 2);
 }
 

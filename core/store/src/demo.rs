@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use pmf_core::{FyStart, Lifecycle, NotificationPreference, Period};
+use pmf_core::{AreaCode, FyStart, Lifecycle, NotificationPreference, Period};
 use pmf_demo::DemoDataset;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait,
@@ -249,7 +249,13 @@ pub async fn insert<C: ConnectionTrait>(
             retired_at: Set(None),
             version: Set(1),
             created_at: Set(now),
-            benchmark_metric: Set(None),
+            benchmark_metric: Set(data.benchmarking.as_ref().and_then(|b| {
+                b.metrics
+                    .iter()
+                    .find(|(r, _)| *r == i.reference)
+                    .map(|(_, m)| m.clone())
+            })),
+            comparator_group_id: Set(None),
             ..Default::default()
         }
         .insert(db)
@@ -294,18 +300,45 @@ pub async fn insert<C: ConnectionTrait>(
     }
     let measurement_count = measurements.len();
     insert_chunked(db, measurements).await?;
-    let mut benchmarks = Vec::new();
-    for b in &data.benchmarks {
-        benchmarks.push(benchmark::ActiveModel {
+    if let Some(b) = &data.benchmarking {
+        let area = |code: &str| {
+            AreaCode::parse(code).map_err(|e| corrupt(format!("area code {code}: {}", e.reason)))
+        };
+        let codes: Vec<String> = b
+            .areas
+            .iter()
+            .map(|(c, _)| area(c).map(|a| a.to_string()))
+            .collect::<Result<_, _>>()?;
+        let group = comparator_group::ActiveModel {
             organisation_id: Set(org_id),
-            indicator_id: Set(indicator_id(&b.indicator_ref)?),
-            period: Set(Stored(period(&b.period)?)),
-            comparator: Set(b.comparator.clone()),
-            value: Set(b.value),
+            name: Set(b.group_name.clone()),
+            area_codes: Set(codes.join(",")),
             ..Default::default()
-        });
+        }
+        .insert(db)
+        .await?;
+        organisation::ActiveModel {
+            id: Set(org_id),
+            area_code: Set(Some(Stored(area(&b.area_code)?))),
+            comparator_group_id: Set(Some(group.id)),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        let mut values = Vec::new();
+        for v in &b.values {
+            values.push(comparator_value::ActiveModel {
+                organisation_id: Set(org_id),
+                metric: Set(v.metric.clone()),
+                area_code: Set(Stored(area(&v.area_code)?)),
+                area_name: Set(v.area_name.clone()),
+                period: Set(Stored(period(&v.period)?)),
+                value: Set(v.value),
+                ..Default::default()
+            });
+        }
+        insert_chunked(db, values).await?;
     }
-    insert_chunked(db, benchmarks).await?;
     let mut recipients = Vec::new();
     for (code, email) in &data.exception_recipients {
         recipients.push(exception_recipient::ActiveModel {

@@ -194,7 +194,7 @@ fn audit_row<B: Serialize, A: Serialize>(
     }
 }
 
-async fn insert_batched<C, A>(db: &C, rows: Vec<A>) -> Result<(), StoreError>
+pub(crate) async fn insert_batched<C, A>(db: &C, rows: Vec<A>) -> Result<(), StoreError>
 where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
@@ -924,6 +924,7 @@ impl Run<'_> {
                         version: 1,
                         created_at: now,
                         benchmark_metric: r.benchmark_metric.clone(),
+                        comparator_group_id: None,
                     };
                     let mut am = model.clone().into_active_model().reset_all();
                     am.id = sea_orm::ActiveValue::NotSet;

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod alerts;
 pub mod audience;
 pub mod audit;
+pub mod benchmarking;
 pub mod change;
 pub mod data_version;
 pub mod db;

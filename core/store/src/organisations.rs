@@ -5,15 +5,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use pmf_core::{
-    DeadlineDay, DefaultTolerance, Email, FyStart, OnTolerance, RatingSettings, ReminderTime, Role,
-    Slug,
+    AreaCode, DeadlineDay, DefaultTolerance, Email, FyStart, OnTolerance, RatingSettings,
+    ReminderTime, Role, Slug,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::{
-    Database, StoreError, Stored, UnitOfWork,
+    Change, Database, StoreError, Stored, UnitOfWork,
     entity::{organisation, user},
     people,
 };
@@ -32,6 +32,10 @@ pub struct OrganisationSettings {
     pub amber_alerts: bool,
     /// How indicators are rated: the default tolerance and what is exactly on it.
     pub rating: RatingSettings,
+    /// The council's own GSS area code (its row in comparator data is not a comparator).
+    pub area_code: Option<AreaCode>,
+    /// The comparator group indicators are benchmarked against unless they name their own.
+    pub comparator_group_id: Option<i64>,
 }
 
 impl TryFrom<&organisation::Model> for OrganisationSettings {
@@ -58,6 +62,8 @@ impl TryFrom<&organisation::Model> for OrganisationSettings {
                 default_tolerance: DefaultTolerance::new(row.default_tolerance_pct)
                     .map_err(|_| corrupt("default tolerance"))?,
             },
+            area_code: row.area_code.clone().map(Stored::get),
+            comparator_group_id: row.comparator_group_id,
         })
     }
 }
@@ -91,6 +97,9 @@ pub struct SettingsChange {
     pub amber_alerts: Option<bool>,
     pub default_tolerance: Option<DefaultTolerance>,
     pub on_tolerance: Option<OnTolerance>,
+    pub area_code: Change<AreaCode>,
+    /// The council's default comparator group (one of its own).
+    pub comparator_group_id: Change<i64>,
 }
 
 // --- reads ---
@@ -183,6 +192,17 @@ pub async fn update_settings(
     if let Some(t) = change.on_tolerance {
         am.on_tolerance = Set(Stored(t));
     }
+    if let Some(a) = change.area_code.into_new() {
+        am.area_code = Set(a.map(Stored));
+    }
+    match change.comparator_group_id {
+        Change::Leave => {}
+        Change::Clear => am.comparator_group_id = Set(None),
+        Change::To(g) => {
+            let group = crate::benchmarking::group_in(uow, id, g, "comparatorGroupId").await?;
+            am.comparator_group_id = Set(Some(group.id));
+        }
+    }
     let after = am.update(uow).await?;
     let settings = OrganisationSettings::try_from(&after)?;
     uow.audit("organisation", id, "update", Some(&before), Some(&after))
@@ -211,6 +231,8 @@ pub(crate) async fn insert_council<C: ConnectionTrait>(
         data_version: Set(0),
         default_tolerance_pct: Set(DefaultTolerance::default().pct()),
         on_tolerance: Set(Stored(OnTolerance::default())),
+        area_code: Set(None),
+        comparator_group_id: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -28,6 +28,9 @@ pub struct ListSizes {
     pub actions: usize,
     pub users: usize,
     pub api_tokens: usize,
+    pub comparator_groups: usize,
+    /// The most areas in one comparator group (a benchmark has one more value: the council's).
+    pub areas_per_group: usize,
 }
 
 /// The largest number of `E` rows of the council sharing one value of `by`.
@@ -71,7 +74,14 @@ pub async fn list_sizes<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,
 ) -> Result<ListSizes, StoreError> {
+    let groups = crate::benchmarking::groups(db, organisation_id).await?;
     Ok(ListSizes {
+        comparator_groups: groups.len(),
+        areas_per_group: groups
+            .iter()
+            .map(|g| g.area_codes.split(',').filter(|c| !c.is_empty()).count())
+            .max()
+            .unwrap_or(0),
         plans: count::<plan::Entity, _>(db, organisation_id).await?,
         priorities_per_plan: largest_group::<priority::Entity, _>(
             db,

@@ -122,3 +122,43 @@ pub async fn council_of_size(
     }
     plan
 }
+
+/// A GraphQL multipart request (the spec's `operations`, `map` and one file part, given as
+/// `variables.file`); the whole JSON answer.
+pub async fn upload_file(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    variables: Value,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Value {
+    let boundary = "pmf-test-boundary-7d2c";
+    let operations = json!({ "query": query, "variables": variables });
+    let mut body = Vec::new();
+    for (field, value) in [
+        ("operations", operations.to_string()),
+        ("map", r#"{"0":["variables.file"]}"#.to_string()),
+    ] {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    response.json().await.expect("a JSON answer")
+}

@@ -6,6 +6,8 @@ use pmf_tests::{Caller, TestApp, error_code};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::{Value, json};
 
+use super::fixtures::upload_file;
+
 /// A cell of a test workbook.
 #[derive(Clone)]
 enum X {
@@ -384,7 +386,7 @@ async fn a_workbook_is_imported_by_the_command_and_importing_it_again_changes_no
     app.stop().await;
 }
 
-/// A GraphQL multipart request (the spec's `operations`, `map` and one file part).
+/// `importWorkbook` as a GraphQL multipart upload.
 async fn upload(
     app: &TestApp,
     token: &str,
@@ -392,36 +394,16 @@ async fn upload(
     bytes: &[u8],
     dry_run: Option<bool>,
 ) -> Value {
-    let boundary = "pmf-test-boundary-7d2c";
-    let operations = json!({
-        "query": "mutation($file: Upload!, $dryRun: Boolean) { importWorkbook(file: $file, dryRun: $dryRun) { ok dryRun errors { sheet row column message } counts { sheet created updated unchanged } } }",
-        "variables": { "file": null, "dryRun": dry_run },
-    });
-    let mut body = Vec::new();
-    for (field, value) in [
-        ("operations", operations.to_string()),
-        ("map", r#"{"0":["variables.file"]}"#.to_string()),
-    ] {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").as_bytes());
-    }
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(token)
-        .header(
-            "Content-Type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    response.json().await.expect("a JSON answer")
+    upload_file(
+        app,
+        token,
+        "mutation($file: Upload!, $dryRun: Boolean) { importWorkbook(file: $file, dryRun: $dryRun) { ok dryRun errors { sheet row column message } counts { sheet created updated unchanged } } }",
+        json!({ "file": null, "dryRun": dry_run }),
+        name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The benchmark data set the indicator is compared with (e.g. an LG Inform metric).
     pub benchmark_metric: Option<String>,
+    /// The comparator group it is benchmarked against, when not the council's default.
+    pub comparator_group_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-use pmf_core::OnTolerance;
+use pmf_core::{AreaCode, OnTolerance};
 use sea_orm::entity::prelude::*;
 
 use crate::Stored;
@@ -22,6 +22,10 @@ pub struct Model {
     pub default_tolerance_pct: f64,
     /// What a value exactly on the tolerance is: RED (the rules' default) or AMBER.
     pub on_tolerance: Stored<OnTolerance>,
+    /// The council's own GSS area code (E07000146).
+    pub area_code: Option<Stored<AreaCode>>,
+    /// The comparator group its indicators are benchmarked against unless they name one.
+    pub comparator_group_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

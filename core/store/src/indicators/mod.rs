@@ -48,6 +48,8 @@ pub struct NewIndicator {
     pub lifecycle: Lifecycle,
     /// The benchmark data set the indicator is compared with.
     pub benchmark_metric: Option<String>,
+    /// Its own comparator group, when not the council's default.
+    pub comparator_group_id: Option<i64>,
 }
 
 /// What to change of an indicator's definition; `None` and [`Change::Leave`] keep what is
@@ -72,6 +74,7 @@ pub struct IndicatorChange {
     pub published: Option<bool>,
     pub first_period: Change<Period>,
     pub benchmark_metric: Change<String>,
+    pub comparator_group_id: Change<i64>,
 }
 
 /// Which indicators to list.
@@ -268,6 +271,14 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         Some(t) => t,
         None => default_tolerance(uow, org).await?,
     };
+    let comparator_group = match new.comparator_group_id {
+        Some(g) => Some(
+            crate::benchmarking::group_in(uow, org, g, "comparatorGroupId")
+                .await?
+                .id,
+        ),
+        None => None,
+    };
     let now = uow.now();
     let approved = new.lifecycle == Lifecycle::Active;
     let reference = new.reference.clone();
@@ -300,6 +311,7 @@ pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Mo
         version: Set(1),
         created_at: Set(now),
         benchmark_metric: Set(new.benchmark_metric),
+        comparator_group_id: Set(comparator_group),
         ..Default::default()
     }
     .insert(uow)
@@ -406,6 +418,14 @@ pub async fn update(
     }
     if let Some(v) = change.benchmark_metric.into_new() {
         am.benchmark_metric = Set(v);
+    }
+    match change.comparator_group_id {
+        Change::Leave => {}
+        Change::Clear => am.comparator_group_id = Set(None),
+        Change::To(g) => {
+            let group = crate::benchmarking::group_in(uow, org, g, "comparatorGroupId").await?;
+            am.comparator_group_id = Set(Some(group.id));
+        }
     }
     save_edit(uow, &before, am, || {
         format!("an indicator with ref {} already exists", before.reference)

@@ -1,18 +1,16 @@
-use pmf_core::Period;
 use sea_orm::entity::prelude::*;
 
-use crate::Stored;
-
+/// A council's comparator group: the areas it benchmarks against (its CIPFA nearest
+/// neighbours, say).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
-#[sea_orm(table_name = "benchmarks")]
+#[sea_orm(table_name = "comparator_groups")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organisation_id: i64,
-    pub indicator_id: i64,
-    pub period: Stored<Period>,
-    pub comparator: String,
-    pub value: f64,
+    pub name: String,
+    /// The areas' GSS codes, upper case, comma-separated, in the order given.
+    pub area_codes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
