@@ -786,7 +786,7 @@ async fn the_node_limit_counts_a_benchmarks_values_by_the_largest_group() {
 
 #[tokio::test]
 async fn the_benchmarking_migration_goes_down_to_the_old_table_and_up_again() {
-    use migration::{Migrator, MigratorTrait};
+    use migration::{MigrationName, Migrator, MigratorTrait};
     use sea_orm::ConnectionTrait;
     let fresh = pmf_store::testing::FreshDb::create().await;
     let db = pmf_store::Database::connect(&fresh.url)
@@ -802,7 +802,14 @@ async fn the_benchmarking_migration_goes_down_to_the_old_table_and_up_again() {
         }
     };
     assert!(count("comparator_values").await && !count("benchmarks").await);
-    Migrator::down(&db.conn, Some(1)).await.expect("down");
+    // Down through this migration and every later one (their `down`s run too).
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20270201_000001_benchmarking")
+        .expect("the benchmarking migration") as u32
+        + 1;
+    Migrator::down(&db.conn, Some(steps)).await.expect("down");
     assert!(count("benchmarks").await && !count("comparator_values").await);
     db.migrate().await.expect("up again");
     assert!(count("comparator_groups").await && !count("benchmarks").await);

@@ -691,7 +691,13 @@ async fn the_excel_copy_has_a_sheet_per_table_with_numbers_as_numbers_and_status
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx file");
     assert_eq!(
         book.sheet_names(),
-        ["Summary", "Exceptions", "Indicators", "Actions", "Benchmarking"]
+        [
+            "Summary",
+            "Exceptions",
+            "Indicators",
+            "Actions",
+            "Benchmarking"
+        ]
     );
     // A sheet as (header → cell) rows.
     let rows_of = |book: &mut Xlsx<_>, sheet: &str| -> Vec<HashMap<String, Data>> {
