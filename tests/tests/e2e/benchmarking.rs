@@ -786,7 +786,7 @@ async fn the_node_limit_counts_a_benchmarks_values_by_the_largest_group() {
 
 #[tokio::test]
 async fn the_benchmarking_migration_goes_down_to_the_old_table_and_up_again() {
-    use migration::{MigrationName, Migrator, MigratorTrait};
+    use migration::{Migrator, MigratorTrait};
     use sea_orm::ConnectionTrait;
     let fresh = pmf_store::testing::FreshDb::create().await;
     let db = pmf_store::Database::connect(&fresh.url)
