@@ -32,6 +32,9 @@ scenario(async (t) => {
   const page = await context.newPage();
 
   await page.goto(`${base}/`);
+  // The access panel is shown by the page's script once it knows nobody is signed in:
+  // wait for it (a missing link fails here, after the timeout) before counting.
+  await page.locator('#sign-in-panel').waitFor();
   const frontDoor = {
     signInLink: await page.getByRole('link', { name: 'Sign in with your e-mail or council account' }).count(),
     tokenSummary: await page.locator('#token-details summary').innerText(),
