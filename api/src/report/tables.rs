@@ -67,6 +67,19 @@ fn strings(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| n.to_string()).collect()
 }
 
+/// A table's column names: what every row starts with (its table, period and priority),
+/// then `rest`.
+fn column_names(rest: &[&str]) -> Vec<String> {
+    let lead = [
+        "table",
+        "period",
+        "priority_id",
+        "priority_code",
+        "priority",
+    ];
+    strings(&lead).into_iter().chain(strings(rest)).collect()
+}
+
 fn count_cells(c: &Counts) -> Vec<Cell> {
     let a = c.actions;
     let i = c.indicators;
@@ -112,12 +125,7 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
             row.extend([Cell::code("overall"), Cell::empty(), Cell::text("Overall")]);
             row.extend(count_cells(&report.summary.overall));
             rows.push(row);
-            strings(&[
-                "table",
-                "period",
-                "priority_id",
-                "priority_code",
-                "priority",
+            column_names(&[
                 "actions_red",
                 "actions_red_pct",
                 "actions_amber",
@@ -199,12 +207,7 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
                 }
                 rows.push(row);
             }
-            strings(&[
-                "table",
-                "period",
-                "priority_id",
-                "priority_code",
-                "priority",
+            column_names(&[
                 "kind",
                 "id",
                 "ref",
@@ -257,19 +260,7 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
                     rows.push(row);
                 }
             }
-            let mut header = strings(&[
-                "table",
-                "period",
-                "priority_id",
-                "priority_code",
-                "priority",
-                "id",
-                "ref",
-                "title",
-                "owner",
-                "unit",
-                "frequency",
-            ]);
+            let mut header = column_names(&["id", "ref", "title", "owner", "unit", "frequency"]);
             header.push(format!("outturn {}", report.previous_year));
             header.extend(columns);
             header.extend(strings(&[
@@ -308,12 +299,7 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
                     rows.push(row);
                 }
             }
-            strings(&[
-                "table",
-                "period",
-                "priority_id",
-                "priority_code",
-                "priority",
+            column_names(&[
                 "id",
                 "ref",
                 "title",
@@ -355,12 +341,7 @@ pub fn sheet(report: &Report, table: Table) -> Sheet {
                     rows.push(row);
                 }
             }
-            strings(&[
-                "table",
-                "period",
-                "priority_id",
-                "priority_code",
-                "priority",
+            column_names(&[
                 "id",
                 "ref",
                 "title",

@@ -11,7 +11,7 @@
 use pmf_tests::{Browser, Caller, TestApp};
 use serde_json::{Value, json};
 
-use super::fixtures::id;
+use super::fixtures::{demo_corporate_plan, id};
 
 fn stop_ids(page: &Value) -> Vec<String> {
     page["tabStops"]
@@ -31,14 +31,7 @@ async fn the_dashboard_report_and_sign_in_meet_wcag_2_2_aa_in_chromium() {
         .start()
         .await;
     let public = Caller::Public("demo");
-    let plans = app.data(public, "{ plans { id kind } }", json!({})).await;
-    let plan = plans["plans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["kind"] == "CORPORATE_PLAN")
-        .map(|p| id(&p["id"]))
-        .expect("the demo publishes its corporate plan");
+    let plan = demo_corporate_plan(&app, public).await;
     let indicators = app
         .data(
             public,

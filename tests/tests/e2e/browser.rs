@@ -12,7 +12,10 @@ use std::path::Path;
 use pmf_tests::{Browser, Caller, TestApp};
 use serde_json::{Map, Value, json};
 
-use super::{fixtures::id, report::SUMMARY};
+use super::{
+    fixtures::{demo_corporate_plan, id},
+    report::SUMMARY,
+};
 
 /// What a tile must show, from `performanceSummary`'s counts: `data-count` → number.
 fn expected_counts(counts: &Value) -> Value {
@@ -66,16 +69,7 @@ async fn the_dashboard_shows_the_api_counts_and_draws_charts_in_chromium() {
         .start()
         .await;
     let period = "2026-27 Q2";
-    let plans = app
-        .data(Caller::Public("demo"), "{ plans { id kind } }", json!({}))
-        .await;
-    let plan = plans["plans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["kind"] == "CORPORATE_PLAN")
-        .map(|p| id(&p["id"]))
-        .expect("the demo has a published corporate plan");
+    let plan = demo_corporate_plan(&app, Caller::Public("demo")).await;
     let summary = |caller| {
         let app = &app;
         let plan = plan.clone();

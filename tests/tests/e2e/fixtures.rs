@@ -23,6 +23,18 @@ pub fn id(v: &Value) -> String {
     v.as_str().expect("an id").to_string()
 }
 
+/// The id of the demo council's corporate plan, as `caller` sees it.
+pub async fn demo_corporate_plan(app: &TestApp, caller: Caller<'_>) -> String {
+    let plans = app.data(caller, "{ plans { id kind } }", json!({})).await;
+    plans["plans"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .find(|p| p["kind"] == "CORPORATE_PLAN")
+        .map(|p| id(&p["id"]))
+        .expect("the demo has a corporate plan it shows this caller")
+}
+
 pub async fn create_plan(app: &TestApp, token: &str, published: bool) -> String {
     let d = app
         .data(

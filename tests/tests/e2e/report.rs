@@ -212,14 +212,21 @@ impl ReportCouncil {
             .url(&format!("/reports/{plan}/{period_path}{query}"))
     }
 
-    pub async fn get(&self, caller: Caller<'_>, url: &str) -> (StatusCode, String, String) {
-        let mut request = self.app.client.get(url);
-        request = match caller {
+    /// `GET url` as `caller`: the response, whatever its body.
+    pub async fn fetch(&self, caller: Caller<'_>, url: &str) -> reqwest::Response {
+        let request = self.app.client.get(url);
+        match caller {
             Caller::Token(t) => request.bearer_auth(t),
             Caller::Public(slug) => request.header("X-Organisation", slug),
             Caller::Nobody => request,
-        };
-        let response = request.send().await.expect("request");
+        }
+        .send()
+        .await
+        .expect("request")
+    }
+
+    pub async fn get(&self, caller: Caller<'_>, url: &str) -> (StatusCode, String, String) {
+        let response = self.fetch(caller, url).await;
         let status = response.status();
         let content_type = response
             .headers()
@@ -650,13 +657,7 @@ async fn excel_copy(
     caller: Caller<'_>,
 ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let url = c.report_url(&c.plan, &format!("{PERIOD_PATH}.xlsx"), "");
-    let mut request = c.app.client.get(url);
-    request = match caller {
-        Caller::Token(t) => request.bearer_auth(t),
-        Caller::Public(slug) => request.header("X-Organisation", slug),
-        Caller::Nobody => request,
-    };
-    let response = request.send().await.expect("request");
+    let response = c.fetch(caller, &url).await;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.expect("body").to_vec();

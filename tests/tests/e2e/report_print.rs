@@ -10,7 +10,7 @@
 use pmf_tests::{Browser, Caller, TestApp};
 use serde_json::{Value, json};
 
-use super::fixtures::id;
+use super::fixtures::demo_corporate_plan;
 
 #[tokio::test]
 #[ignore = "needs Chromium and the Node tools (apt-get install chromium; npm ci --prefix tests/node): .ci/run runs it"]
@@ -21,16 +21,7 @@ async fn the_printed_report_keeps_every_cell_inside_its_column_in_portrait_and_l
         .start()
         .await;
     let token = app.token("demo", "admin@demo.example").await;
-    let plans = app
-        .data(Caller::Token(&token), "{ plans { id kind } }", json!({}))
-        .await;
-    let plan = plans["plans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["kind"] == "CORPORATE_PLAN")
-        .map(|p| id(&p["id"]))
-        .expect("the demo has a corporate plan");
+    let plan = demo_corporate_plan(&app, Caller::Token(&token)).await;
 
     let seen = Browser::run(
         "report_print",
