@@ -16,18 +16,42 @@ struct Formats {
     header: Format,
     date: Format,
     wrap: Format,
-    plain: Format,
+    /// A status cell's fill, by status code: light tints of the report's colours.
+    statuses: Vec<(&'static str, Format)>,
 }
 
-/// The fill of a status: light tints of the report's colours, dark text on them.
-fn status_fill(code: &str) -> Option<u32> {
-    match code {
-        "RED" => Some(0xF6D7D2),
-        "AMBER" => Some(0xFFF2BF),
-        "GREEN" => Some(0xCCE2D8),
-        "BLUE" => Some(0xD2E2F1),
-        "COMPLETED" => Some(0xE0E0E0),
-        _ => None,
+const STATUS_FILLS: [(&str, u32); 5] = [
+    ("RED", 0xF6D7D2),
+    ("AMBER", 0xFFF2BF),
+    ("GREEN", 0xCCE2D8),
+    ("BLUE", 0xD2E2F1),
+    ("COMPLETED", 0xE0E0E0),
+];
+
+impl Formats {
+    fn new() -> Self {
+        Formats {
+            header: Format::new().set_bold().set_text_wrap(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            wrap: Format::new().set_text_wrap(),
+            statuses: STATUS_FILLS
+                .iter()
+                .map(|&(code, rgb)| {
+                    let format = Format::new()
+                        .set_background_color(Color::RGB(rgb))
+                        .set_border(FormatBorder::Thin)
+                        .set_border_color(Color::RGB(0xB1B4B6));
+                    (code, format)
+                })
+                .collect(),
+        }
+    }
+
+    fn status(&self, code: &str) -> Option<&Format> {
+        self.statuses
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, f)| f)
     }
 }
 
@@ -52,15 +76,9 @@ fn write_status(
     code: &str,
     words: String,
 ) -> Result<(), XlsxError> {
-    match status_fill(code) {
-        Some(rgb) => {
-            let format = f
-                .plain
-                .clone()
-                .set_background_color(Color::RGB(rgb))
-                .set_border(FormatBorder::Thin)
-                .set_border_color(Color::RGB(0xB1B4B6));
-            ws.write_string_with_format(row, col, words, &format)?;
+    match f.status(code) {
+        Some(format) => {
+            ws.write_string_with_format(row, col, words, format)?;
         }
         None => {
             ws.write_string(row, col, words)?;
@@ -125,22 +143,13 @@ fn column_title(name: &str) -> String {
     }
 }
 
-fn sheet_title(table: Table) -> String {
-    column_title(table.name())
-}
-
 pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
-    let f = Formats {
-        header: Format::new().set_bold().set_text_wrap(),
-        date: Format::new().set_num_format("yyyy-mm-dd"),
-        wrap: Format::new().set_text_wrap(),
-        plain: Format::new(),
-    };
+    let f = Formats::new();
     let mut wb = Workbook::new();
     for table in Table::ALL {
         let sheet = tables::sheet(report, table);
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_title(table))?;
+        ws.set_name(column_title(table.name()))?;
         // Without the CSV's leading `table` column: the sheet's name says it.
         for (c, name) in sheet.header.iter().skip(1).enumerate() {
             let c = u16::try_from(c).unwrap_or(u16::MAX);

@@ -53,11 +53,10 @@ pub async fn recipients<C: ConnectionTrait>(
         .into_iter()
         .map(|r| r.user_id)
         .collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        out.push(people::user(db, org, id).await?);
-    }
-    Ok(out)
+    // One statement for them all, then in the order given.
+    let mut users = people::users_by_id(db, org, ids.iter().copied()).await?;
+    users.sort_by_key(|u| ids.iter().position(|id| *id == u.id));
+    Ok(users)
 }
 
 /// The release of `plan_id`'s pack for `period`, if there has been one.

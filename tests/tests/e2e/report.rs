@@ -627,18 +627,7 @@ async fn csv_exports_quote_text_and_carry_the_same_numbers() {
     // Exceptions: one record per item of the API's exception list, in its order.
     let (_, _, body) = c.get(admin, &csv("exceptions")).await;
     let records = csv_records(&body);
-    let expected: Vec<String> = summary["exceptions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            e["indicator"]["ref"]
-                .as_str()
-                .or(e["action"]["ref"].as_str())
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let expected = exception_refs(&summary);
     let got: Vec<String> = records.iter().map(|r| r["ref"].clone()).collect();
     assert_eq!(got, expected);
 
@@ -649,6 +638,22 @@ async fn csv_exports_quote_text_and_carry_the_same_numbers() {
         "{body}"
     );
     c.app.stop().await;
+}
+
+/// The references of the API's exception list, in its order.
+fn exception_refs(summary: &Value) -> Vec<String> {
+    summary["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e["indicator"]["ref"]
+                .as_str()
+                .or(e["action"]["ref"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect()
 }
 
 /// `GET /reports/{plan}/2025-26 Q2.xlsx` as `caller`: status, headers, the file's bytes.
@@ -784,18 +789,7 @@ async fn the_excel_copy_has_a_sheet_per_table_with_numbers_as_numbers_and_status
     // Exceptions: the API's exception list, in its order.
     let sheet = rows_of(&mut book, "Exceptions");
     let got: Vec<String> = sheet.iter().map(|r| r["Ref"].to_string()).collect();
-    let expected: Vec<String> = summary["exceptions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            e["indicator"]["ref"]
-                .as_str()
-                .or(e["action"]["ref"].as_str())
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let expected = exception_refs(&summary);
     assert_eq!(got, expected);
 
     // The public portal's copy: only what is published, no owners, cacheable.
