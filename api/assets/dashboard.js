@@ -79,7 +79,8 @@
   function setStatus(text) { $('status').textContent = text || ''; }
 
   class ApiError extends Error {
-    constructor(message, code) { super(message); this.code = code; }
+    // `problems`: every problem of a form's input, each naming its field (`extensions.problems`).
+    constructor(message, code, problems) { super(message); this.code = code; this.problems = problems || []; }
   }
 
   function authHeaders() {
@@ -108,7 +109,8 @@
     }
     if (body.errors && body.errors.length) {
       const first = body.errors[0];
-      throw new ApiError(body.errors.map((e) => e.message).join('; '), (first.extensions || {}).code);
+      const problems = body.errors.flatMap((e) => (e.extensions && e.extensions.problems) || []);
+      throw new ApiError(body.errors.map((e) => e.message).join('; '), (first.extensions || {}).code, problems);
     }
     return body.data;
   }
@@ -472,6 +474,12 @@
     const extend = /^#\/extend\/(indicators|actions)\/([^/?#]+)\/([^/?#]+)$/.exec(hash);
     const user = /^#\/register\/users\/([^/?#]+)$/.exec(hash);
     const targets = /^#\/register\/indicators\/([^/?#]+)\/targets$/.exec(hash);
+    const editIndicator = /^#\/register\/indicators\/([^/?#]+)$/.exec(hash);
+    const plan = /^#\/register\/plans\/([^/?#]+)$/.exec(hash);
+    const newPriority = /^#\/register\/plans\/([^/?#]+)\/priorities\/new$/.exec(hash);
+    const priority = /^#\/register\/priorities\/([^/?#]+)$/.exec(hash);
+    const objective = /^#\/register\/priorities\/([^/?#]+)\/objectives\/([^/?#]+)$/.exec(hash);
+    const action = /^#\/register\/actions\/([^/?#]+)$/.exec(hash);
     const arg = (text) => decodeURIComponent(text);
     try {
       if (record) await renderRecordValue(arg(record[1]), arg(record[2]), token);
@@ -482,6 +490,15 @@
       else if (hash === '#/register') await renderRegister(token);
       else if (hash === '#/register/indicators/new') await renderNewIndicator(token);
       else if (targets) await renderTargets(arg(targets[1]), token);
+      else if (editIndicator) await renderEditIndicator(arg(editIndicator[1]), token);
+      else if (hash === '#/register/plans') await renderPlans(token);
+      else if (hash === '#/register/plans/new') await renderPlan(null, token);
+      else if (plan) await renderPlan(arg(plan[1]), token);
+      else if (newPriority) await renderPriority(arg(newPriority[1]), null, token);
+      else if (priority) await renderPriority(null, arg(priority[1]), token);
+      else if (objective) await renderObjective(arg(objective[1]), objective[2] === 'new' ? null : arg(objective[2]), token);
+      else if (hash === '#/register/actions') await renderActionsRegister(token);
+      else if (action) await renderActionForm(action[1] === 'new' ? null : arg(action[1]), token);
       else if (hash === '#/register/users') await renderUsers(token);
       else if (hash === '#/register/settings') await renderSettings(token);
       else if (hash === '#/register/recipients') await renderRecipients(token);
@@ -1119,16 +1136,16 @@
       h('th', { scope: 'row' }, h('a', { href: '#/indicators/' + encodeURIComponent(n.id) }, n.title)),
       h('td', null, FREQUENCY[n.frequency] || n.frequency),
       h('td', null, n.owner ? n.owner.name : '—'),
-      h('td', null, h('a', { href: '#/register/indicators/' + encodeURIComponent(n.id) + '/targets' }, 'Targets',
+      h('td', null, h('a', { href: '#/register/indicators/' + encodeURIComponent(n.id) }, 'Change',
+        h('span', { class: 'visually-hidden' }, ' ' + n.ref)), ' ',
+      h('a', { href: '#/register/indicators/' + encodeURIComponent(n.id) + '/targets' }, 'Targets',
         h('span', { class: 'visually-hidden' }, ' of ' + n.ref)))));
     const input = h('input', { id: 'register-search', type: 'search', value: search || '', autocomplete: 'off' });
     fill($('view'),
       takeFlash(),
+      registerNav(),
       h('h1', null, 'The register: indicators'),
-      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator'), ' ',
-        h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users'), ' ',
-        h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings'), ' ',
-        h('a', { class: 'button secondary', href: '#/register/recipients', id: 'recipients-link' }, 'Exception recipients')),
+      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/indicators/new', id: 'add-indicator' }, 'Add an indicator')),
       h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderRegister(state.routeToken, input.value.trim()); } },
         h('div', { class: 'field' }, h('label', { for: 'register-search' }, 'Search by reference or title'), input),
         h('button', { type: 'submit', class: 'secondary' }, 'Search')),
@@ -1187,7 +1204,11 @@
         flash('Added ' + d.createIndicator.ref + ' ' + title + '. Now set its targets.');
         location.hash = '#/register/indicators/' + encodeURIComponent(d.createIndicator.id) + '/targets';
       } catch (e) {
-        errorSummary(summary, [{ field: /ref/.test(e.message) ? 'ind-ref' : null, text: e.message }]);
+        const fields = { ref: 'ind-ref', title: 'ind-title', definition: 'ind-definition', priorityId: 'ind-priority', ownerId: 'ind-owner',
+          tolerancePct: 'ind-tolerance', dataSource: 'ind-source' };
+        const found = serverProblems(e, Object.entries(fields).map(([name, focusId]) => ({ name, focusId })));
+        inlineErrors(formNode, found.filter((p) => p.field));
+        errorSummary(summary, found);
       }
     };
     const formNode = h('form', { id: 'indicator-form', class: 'entry', novalidate: true, onsubmit: save },
@@ -1462,6 +1483,423 @@
       h('h1', null, h('span', { class: 'caption' }, 'Targets'), ind.ref + ' ' + ind.title),
       h('p', { class: 'hint' }, ind.frequency === 'ANNUAL' ? 'One target a year.' : 'An annual target, and (optionally) a target for each ' + (ind.frequency === 'MONTHLY' ? 'month' : 'quarter') + '. Leave a cell empty to keep it as it is.'),
       formNode, check);
+    focusHeading();
+  }
+
+  // ---------------------------------------------------------------- register editor: plans, priorities, objectives, actions, indicators (ADMIN)
+  //
+  // Each form is described once, field by field: its GraphQL input name, its control, label
+  // and hint. What cannot be sent at all (a date that is no date, a number that is none, a
+  // required field left empty) is told in the browser; everything else is the server's to
+  // refuse, and its problems (`extensions.problems`, each naming its input field) land on
+  // their controls, all of them at once in the error summary.
+
+  /** One field of a register form. `read()` gives its value for the API, or `{ problem }`. */
+  function textSpec(name, id, label, value, opts = {}) {
+    const control = opts.rows
+      ? h('textarea', { id, name: id, rows: opts.rows }, value || '')
+      : h('input', { id, name: id, type: 'text', autocomplete: 'off', value: value == null ? '' : String(value), class: opts.cls || null });
+    return {
+      name, id, focusId: id, node: formGroup(id, label, opts.hint || null, control),
+      read() {
+        const v = control.value.trim();
+        if (!v && opts.required) return { problem: 'Enter the ' + label.toLowerCase() };
+        return v || null;
+      },
+    };
+  }
+
+  function numberSpec(name, id, label, value, opts = {}) {
+    const spec = textSpec(name, id, label, value, Object.assign({ cls: 'w10' }, opts));
+    const readText = spec.read;
+    spec.read = () => {
+      const v = readText();
+      if (v === null || typeof v === 'object') return v;
+      const n = readNumber(v);
+      return Number.isNaN(n) ? { problem: label + ' must be a number, like ' + (opts.example || '5') } : n;
+    };
+    return spec;
+  }
+
+  function selectSpec(name, id, label, options, value, opts = {}) {
+    const control = h('select', { id, name: id },
+      opts.empty !== undefined ? h('option', { value: '' }, opts.empty) : null,
+      options.map(([v, t]) => h('option', { value: v, selected: v === value }, t)));
+    return {
+      name, id, focusId: id, node: formGroup(id, label, opts.hint || null, control),
+      read() {
+        if (!control.value && opts.required) return { problem: 'Choose the ' + label.toLowerCase() };
+        return control.value || null;
+      },
+    };
+  }
+
+  function checkSpec(name, id, label, checked) {
+    const control = h('input', { id, name: id, type: 'checkbox', checked: !!checked });
+    return { name, id, focusId: id, node: h('div', { class: 'form-group checkbox' }, control, h('label', { for: id }, label)), read: () => control.checked };
+  }
+
+  function dateSpec(name, id, legend, value, opts = {}) {
+    return {
+      name, id, focusId: id + '-day', node: dateInput(id, legend, opts.hint || 'For example, 31 3 2026.', value),
+      read() {
+        const v = readDate(id);
+        if (v === null) return { problem: legend + ' must be a real date, like 31 3 2026' };
+        if (v === '' && opts.required) return { problem: 'Enter the ' + legend.toLowerCase() };
+        return v || null;
+      },
+    };
+  }
+
+  /** What the form's fields hold, and the problems the browser can tell by itself. */
+  function readSpecs(specs) {
+    const input = {};
+    const problems = [];
+    for (const spec of specs) {
+      const v = spec.read();
+      if (v !== null && typeof v === 'object') problems.push({ field: spec.focusId, text: v.problem });
+      else input[spec.name] = v;
+    }
+    return { input, problems };
+  }
+
+  /** The server's problems, each on the control of its field (by input name). */
+  function serverProblems(e, specs) {
+    const byName = Object.fromEntries(specs.map((s) => [s.name, s.focusId]));
+    if (e.problems && e.problems.length) {
+      return e.problems.map((p) => ({ field: (p.field && byName[p.field]) || null, text: p.message }));
+    }
+    return [{ field: null, text: e.message }];
+  }
+
+  /**
+   * A register form: its fields, a Save button, the error summary above. `save(input)` sends
+   * the mutation and returns what to say and where to go next.
+   */
+  function registerForm({ formId, buttonId, buttonText, specs, save }) {
+    const summary = h('div', { id: 'summary-box' });
+    let formNode;
+    const submit = async (ev) => {
+      ev.preventDefault();
+      const { input, problems } = readSpecs(specs);
+      inlineErrors(formNode, problems);
+      if (problems.length) { errorSummary(summary, problems); return; }
+      try {
+        const next = await save(input);
+        flash(next.notice);
+        if (location.hash === next.to) route(); else location.hash = next.to;
+      } catch (e) {
+        const found = serverProblems(e, specs);
+        inlineErrors(formNode, found.filter((p) => p.field));
+        errorSummary(summary, found);
+      }
+    };
+    formNode = h('form', { id: formId, class: 'entry', novalidate: true, onsubmit: submit },
+      specs.map((s) => s.node),
+      h('button', { type: 'submit', id: buttonId }, buttonText));
+    return { summary, formNode };
+  }
+
+  function registerNav() {
+    return h('nav', { 'aria-label': 'The register', class: 'buttons register-nav' },
+      h('a', { class: 'button secondary', href: '#/register', id: 'indicators-link' }, 'Indicators'), ' ',
+      h('a', { class: 'button secondary', href: '#/register/plans', id: 'plans-link' }, 'Plans and priorities'), ' ',
+      h('a', { class: 'button secondary', href: '#/register/actions', id: 'actions-link' }, 'Actions'), ' ',
+      h('a', { class: 'button secondary', href: '#/register/users', id: 'users-link' }, 'Users'), ' ',
+      h('a', { class: 'button secondary', href: '#/register/settings', id: 'settings-link' }, 'Settings'), ' ',
+      h('a', { class: 'button secondary', href: '#/register/recipients', id: 'recipients-link' }, 'Exception recipients'), ' ',
+      h('a', { class: 'button secondary', href: '#/import', id: 'register-import-link' }, 'Import a workbook'));
+  }
+
+  const PLAN_WORDS = {
+    kind: [['CORPORATE_PLAN', 'Corporate plan'], ['DELIVERY_PLAN', 'Delivery plan'], ['SERVICE_PLAN', 'Service plan'],
+      ['PEER_CHALLENGE', 'Peer challenge action plan'], ['TRANSFORMATION', 'Transformation programme'], ['OTHER', 'Other']],
+    status: [['DRAFT', 'Draft'], ['ADOPTED', 'Adopted'], ['ARCHIVED', 'Archived']],
+    delivery: [['COUNCIL', 'The council'], ['PARTNERSHIP', 'A partnership']],
+    dueKind: [['ONGOING', 'Ongoing'], ['ANNUAL', 'Every year'], ['NOT_SET', 'Not set yet']],
+  };
+  const words = (list, v) => (list.find(([k]) => k === v) || [v, v])[1];
+
+  const PLAN_FIELDS = 'id kind title startDate endDate status vision mission published version parent { id }';
+
+  async function renderPlans(token) {
+    if (adminOnly('Plans and priorities')) return;
+    const data = await gql(`query RegisterPlans { plans { ${PLAN_FIELDS} priorities { id } } }`);
+    if (token !== state.routeToken) return;
+    fill($('view'), takeFlash(), registerNav(),
+      h('h1', null, 'Plans and priorities'),
+      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/plans/new', id: 'add-plan' }, 'Add a plan')),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'plans-table' },
+        h('caption', { class: 'visually-hidden' }, 'The council’s plans'),
+        h('thead', null, h('tr', null, ['Plan', 'Kind', 'From', 'To', 'Status', 'Priorities', 'Published', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, data.plans.map((p) => h('tr', { 'data-id': p.id },
+          h('th', { scope: 'row' }, p.title), h('td', null, words(PLAN_WORDS.kind, p.kind)),
+          h('td', null, formatDate(p.startDate)), h('td', null, formatDate(p.endDate)),
+          h('td', null, words(PLAN_WORDS.status, p.status)), h('td', null, String(p.priorities.length)),
+          h('td', null, p.published ? 'Yes' : 'No'),
+          h('td', null, h('a', { href: '#/register/plans/' + encodeURIComponent(p.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + p.title)))))))));
+    focusHeading();
+  }
+
+  async function renderPlan(id, token) {
+    if (adminOnly(id ? 'Change a plan' : 'Add a plan')) return;
+    const data = await gql(`query RegisterPlan { plans { ${PLAN_FIELDS} priorities { id code title description } } }`);
+    if (token !== state.routeToken) return;
+    const back = h('a', { class: 'back', href: '#/register/plans' }, '← Back to the plans');
+    const plan = id ? data.plans.find((p) => p.id === id) : null;
+    if (id && !plan) { fill($('view'), back, h('h1', null, 'Plan not found')); return; }
+    const p = plan || {};
+    const specs = [
+      textSpec('title', 'plan-title', 'Title', p.title, { required: true }),
+      selectSpec('kind', 'plan-kind', 'Kind', PLAN_WORDS.kind, p.kind || 'CORPORATE_PLAN'),
+      dateSpec('startDate', 'plan-start', 'Start date', p.startDate, { required: true }),
+      dateSpec('endDate', 'plan-end', 'End date', p.endDate, { required: true }),
+      selectSpec('status', 'plan-status', 'Status', PLAN_WORDS.status, p.status || 'ADOPTED'),
+      selectSpec('parentId', 'plan-parent', 'Part of', data.plans.filter((x) => x.id !== id).map((x) => [x.id, x.title]), p.parent ? p.parent.id : '', { empty: 'No other plan', hint: 'A delivery or service plan can belong to the corporate plan.' }),
+      textSpec('vision', 'plan-vision', 'Vision', p.vision, { rows: 3 }),
+      textSpec('mission', 'plan-mission', 'Mission', p.mission, { rows: 3 }),
+      checkSpec('published', 'plan-published', 'Published on the public portal', p.published),
+    ];
+    const { summary, formNode } = registerForm({
+      formId: 'plan-form', buttonId: 'save-plan', buttonText: plan ? 'Save the plan' : 'Add the plan', specs,
+      save: async (input) => {
+        if (plan) {
+          const d = await gql(`mutation UpdatePlan($input: UpdatePlanInput!) { updatePlan(input: $input) { id title } }`,
+            { input: Object.assign({ id: plan.id, expectedVersion: plan.version }, input) });
+          return { notice: 'Saved ' + d.updatePlan.title + '.', to: '#/register/plans/' + encodeURIComponent(plan.id) };
+        }
+        if (!input.parentId) delete input.parentId;
+        const d = await gql(`mutation CreatePlan($input: CreatePlanInput!) { createPlan(input: $input) { id title } }`, { input });
+        return { notice: 'Added ' + d.createPlan.title + '. Now add its priorities.', to: '#/register/plans/' + encodeURIComponent(d.createPlan.id) };
+      },
+    });
+    const priorities = plan ? h('section', { 'aria-labelledby': 'priorities-heading' },
+      h('h2', { id: 'priorities-heading' }, 'Its priorities'),
+      plan.priorities.length
+        ? h('div', { class: 'table-wrap' }, h('table', { id: 'priorities-table' },
+          h('caption', { class: 'visually-hidden' }, 'Priorities of ' + plan.title),
+          h('thead', null, h('tr', null, ['Code', 'Priority', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+          h('tbody', null, plan.priorities.map((q) => h('tr', { 'data-id': q.id },
+            h('td', null, q.code || '—'), h('th', { scope: 'row' }, q.title),
+            h('td', null, h('a', { href: '#/register/priorities/' + encodeURIComponent(q.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + q.title))))))))
+        : h('p', null, 'None yet.'),
+      h('p', null, h('a', { class: 'button secondary', href: '#/register/plans/' + encodeURIComponent(plan.id) + '/priorities/new', id: 'add-priority' }, 'Add a priority'))) : null;
+    fill($('view'), back, takeFlash(), summary,
+      h('h1', null, plan ? [h('span', { class: 'caption' }, 'Change a plan'), plan.title] : 'Add a plan'),
+      formNode, priorities);
+    focusHeading();
+  }
+
+  /** The priority (with its plan) of this id, from the council's plans. */
+  async function findPriority(id) {
+    const data = await gql(`query RegisterPriorities { plans { id title priorities { id code title description version objectives { id code title } } } }`);
+    for (const plan of data.plans) {
+      const found = plan.priorities.find((q) => q.id === id);
+      if (found) return { plan, priority: found, plans: data.plans };
+    }
+    return { plans: data.plans };
+  }
+
+  async function renderPriority(planId, id, token) {
+    if (adminOnly(id ? 'Change a priority' : 'Add a priority')) return;
+    const found = await findPriority(id);
+    if (token !== state.routeToken) return;
+    const plan = id ? found.plan : found.plans.find((p) => p.id === planId);
+    const q = found.priority || {};
+    const back = plan ? h('a', { class: 'back', href: '#/register/plans/' + encodeURIComponent(plan.id) }, '← Back to ' + plan.title)
+      : h('a', { class: 'back', href: '#/register/plans' }, '← Back to the plans');
+    if (!plan || (id && !found.priority)) { fill($('view'), back, h('h1', null, id ? 'Priority not found' : 'Plan not found')); return; }
+    const specs = [
+      textSpec('code', 'priority-code', 'Code', q.code, { cls: 'w10', hint: 'Its number or letter in the plan, for example 3.' }),
+      textSpec('title', 'priority-title', 'Title', q.title, { required: true }),
+      textSpec('description', 'priority-description', 'Description', q.description, { rows: 3 }),
+    ];
+    const { summary, formNode } = registerForm({
+      formId: 'priority-form', buttonId: 'save-priority', buttonText: id ? 'Save the priority' : 'Add the priority', specs,
+      save: async (input) => {
+        if (id) {
+          const d = await gql(`mutation UpdatePriority($input: UpdatePriorityInput!) { updatePriority(input: $input) { id title } }`,
+            { input: Object.assign({ id, expectedVersion: q.version }, input) });
+          return { notice: 'Saved ' + d.updatePriority.title + '.', to: '#/register/plans/' + encodeURIComponent(plan.id) };
+        }
+        const d = await gql(`mutation CreatePriority($input: CreatePriorityInput!) { createPriority(input: $input) { id title } }`,
+          { input: Object.assign({ planId: plan.id }, input) });
+        return { notice: 'Added ' + d.createPriority.title + '.', to: '#/register/plans/' + encodeURIComponent(plan.id) };
+      },
+    });
+    const objectives = id ? h('section', { 'aria-labelledby': 'objectives-heading' },
+      h('h2', { id: 'objectives-heading' }, 'Its objectives'),
+      q.objectives.length
+        ? h('ul', { id: 'objectives-list' }, q.objectives.map((o) => h('li', { 'data-id': o.id },
+          (o.code ? o.code + '. ' : '') + o.title + ' ',
+          h('a', { href: '#/register/priorities/' + encodeURIComponent(id) + '/objectives/' + encodeURIComponent(o.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + o.title)))))
+        : h('p', null, 'None yet.'),
+      h('p', null, h('a', { class: 'button secondary', href: '#/register/priorities/' + encodeURIComponent(id) + '/objectives/new', id: 'add-objective' }, 'Add an objective'))) : null;
+    fill($('view'), back, takeFlash(), summary,
+      h('h1', null, h('span', { class: 'caption' }, plan.title), id ? q.title : 'Add a priority'),
+      formNode, objectives);
+    focusHeading();
+  }
+
+  async function renderObjective(priorityId, id, token) {
+    if (adminOnly(id ? 'Change an objective' : 'Add an objective')) return;
+    const found = await findPriority(priorityId);
+    if (token !== state.routeToken) return;
+    const q = found.priority;
+    const o = q && id ? q.objectives.find((x) => x.id === id) : {};
+    const back = q ? h('a', { class: 'back', href: '#/register/priorities/' + encodeURIComponent(q.id) }, '← Back to ' + q.title)
+      : h('a', { class: 'back', href: '#/register/plans' }, '← Back to the plans');
+    if (!q || !o) { fill($('view'), back, h('h1', null, q ? 'Objective not found' : 'Priority not found')); return; }
+    const specs = [
+      textSpec('code', 'objective-code', 'Code', o.code, { cls: 'w10' }),
+      textSpec('title', 'objective-title', 'Title', o.title, { required: true }),
+    ];
+    const to = '#/register/priorities/' + encodeURIComponent(q.id);
+    const { summary, formNode } = registerForm({
+      formId: 'objective-form', buttonId: 'save-objective', buttonText: id ? 'Save the objective' : 'Add the objective', specs,
+      save: async (input) => {
+        if (id) {
+          const d = await gql(`mutation UpdateObjective($input: UpdateObjectiveInput!) { updateObjective(input: $input) { title } }`, { input: Object.assign({ id }, input) });
+          return { notice: 'Saved ' + d.updateObjective.title + '.', to };
+        }
+        const d = await gql(`mutation CreateObjective($input: CreateObjectiveInput!) { createObjective(input: $input) { title } }`, { input: Object.assign({ priorityId: q.id }, input) });
+        return { notice: 'Added ' + d.createObjective.title + '.', to };
+      },
+    });
+    fill($('view'), back, summary, h('h1', null, h('span', { class: 'caption' }, q.title), id ? o.title : 'Add an objective'), formNode);
+    focusHeading();
+  }
+
+  async function renderActionsRegister(token, search, after) {
+    if (adminOnly('Actions')) return;
+    const data = await gql(`query RegisterActions($filter: ActionFilter, $after: String) {
+      actions(filter: $filter, first: 25, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { id ref title dueDate owner { name } priority { title } } }
+      }
+    }`, { filter: search ? { search } : {}, after: after || null });
+    if (token !== state.routeToken) return;
+    const conn = data.actions;
+    const input = h('input', { id: 'actions-search', type: 'search', value: search || '', autocomplete: 'off' });
+    fill($('view'), takeFlash(), registerNav(),
+      h('h1', null, 'The register: actions'),
+      h('p', { class: 'buttons' }, h('a', { class: 'button', href: '#/register/actions/new', id: 'add-action' }, 'Add an action')),
+      h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderActionsRegister(state.routeToken, input.value.trim()); } },
+        h('div', { class: 'field' }, h('label', { for: 'actions-search' }, 'Search by reference or title'), input),
+        h('button', { type: 'submit', class: 'secondary' }, 'Search')),
+      h('p', { id: 'actions-count' }, conn.totalCount + ' action' + (conn.totalCount === 1 ? '' : 's') + (after ? ' (a later page)' : '') + '.'),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'actions-table' },
+        h('caption', { class: 'visually-hidden' }, 'Actions'),
+        h('thead', null, h('tr', null, ['Ref', 'Action', 'Priority', 'Owner', 'Due', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, conn.edges.map(({ node: a }) => h('tr', { 'data-id': a.id },
+          h('td', null, a.ref || '—'), h('th', { scope: 'row' }, a.title),
+          h('td', null, a.priority ? a.priority.title : '—'), h('td', null, a.owner ? a.owner.name : '—'),
+          h('td', null, a.dueDate ? formatDate(a.dueDate) : '—'),
+          h('td', null, h('a', { href: '#/register/actions/' + encodeURIComponent(a.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + a.title)))))))),
+      conn.pageInfo.hasNextPage
+        ? h('button', { type: 'button', class: 'secondary', id: 'actions-next', onclick: () => renderActionsRegister(state.routeToken, search, conn.pageInfo.endCursor) }, 'Next page')
+        : null);
+    focusHeading();
+  }
+
+  /** Every priority of every plan, as select options ("Plan: 3. Title"). */
+  function priorityOptions(plans) {
+    return plans.flatMap((p) => p.priorities.map((q) => [q.id, p.title + ': ' + (q.code ? q.code + '. ' : '') + q.title]));
+  }
+
+  async function renderActionForm(id, token) {
+    if (adminOnly(id ? 'Change an action' : 'Add an action')) return;
+    const data = await gql(`query RegisterAction($id: ID!, $some: Boolean!) {
+      plans { id title priorities { id code title } }
+      action(id: $id) @include(if: $some) { id ref title description delivery plannedStart actualStart dueDate dueKind estimatedCompletion completedOn version priority { id } owner { id } sponsor { id } }
+    }`, { id: id || '0', some: !!id });
+    if (token !== state.routeToken) return;
+    const back = h('a', { class: 'back', href: '#/register/actions' }, '← Back to the actions');
+    const a = id ? data.action : {};
+    if (!a) { fill($('view'), back, h('h1', null, 'Action not found')); return; }
+    const people = state.users.map((u) => [u.id, u.name]);
+    const specs = [
+      id ? null : selectSpec('priorityId', 'action-priority', 'Priority', priorityOptions(data.plans), '', { empty: 'Choose a priority', required: true }),
+      textSpec('ref', 'action-ref', 'Reference', a.ref, { cls: 'w10', hint: 'Unique in the council, for example A12.' }),
+      textSpec('title', 'action-title', 'Title', a.title, { required: true }),
+      textSpec('description', 'action-description', 'Description', a.description, { rows: 3 }),
+      selectSpec('ownerId', 'action-owner', 'Owner', people, a.owner ? a.owner.id : '', { empty: 'No owner yet', hint: 'Who updates it each quarter.' }),
+      selectSpec('sponsorId', 'action-sponsor', 'Sponsor', people, a.sponsor ? a.sponsor.id : '', { empty: 'No sponsor' }),
+      selectSpec('delivery', 'action-delivery', 'Delivered by', PLAN_WORDS.delivery, a.delivery || 'COUNCIL'),
+      dateSpec('plannedStart', 'action-start', 'Planned start', a.plannedStart),
+      dateSpec('dueDate', 'action-due', 'Due date', a.dueDate),
+      selectSpec('dueKind', 'action-due-kind', 'Without a due date, it is', PLAN_WORDS.dueKind, a.dueKind || '', { empty: 'Not set yet' }),
+      id ? dateSpec('actualStart', 'action-actual-start', 'Actual start', a.actualStart) : null,
+      id ? dateSpec('estimatedCompletion', 'action-estimated', 'Estimated completion', a.estimatedCompletion) : null,
+      id ? dateSpec('completedOn', 'action-completed', 'Completed on', a.completedOn) : null,
+    ].filter(Boolean);
+    const { summary, formNode } = registerForm({
+      formId: 'action-form', buttonId: 'save-action', buttonText: id ? 'Save the action' : 'Add the action', specs,
+      save: async (input) => {
+        if (id) {
+          const d = await gql(`mutation UpdateAction($input: UpdateActionInput!) { updateAction(input: $input) { id title } }`,
+            { input: Object.assign({ id, expectedVersion: a.version }, input) });
+          return { notice: 'Saved ' + d.updateAction.title + '.', to: '#/register/actions' };
+        }
+        for (const k of Object.keys(input)) if (input[k] === null) delete input[k];
+        const d = await gql(`mutation CreateAction($input: CreateActionInput!) { createAction(input: $input) { id title } }`, { input });
+        return { notice: 'Added ' + d.createAction.title + '.', to: '#/register/actions' };
+      },
+    });
+    fill($('view'), back, summary, h('h1', null, id ? [h('span', { class: 'caption' }, 'Change an action'), a.title] : 'Add an action'), formNode);
+    focusHeading();
+  }
+
+  async function renderEditIndicator(id, token) {
+    if (adminOnly('Change an indicator')) return;
+    const data = await gql(`query EditIndicator($id: ID) {
+      plans { id title priorities { id code title } }
+      comparatorGroups { id name }
+      indicator(id: $id) { id ref title definition level type unit decimals polarity frequency cumulative monitorOnly
+        tolerancePct toleranceAbsolute dataSource informationAssetRef published firstPeriod benchmarkMetric version
+        priority { id } owner { id } comparatorGroup { id } }
+    }`, { id });
+    if (token !== state.routeToken) return;
+    const back = h('a', { class: 'back', href: '#/register' }, '← Back to the register');
+    const ind = data.indicator;
+    if (!ind) { fill($('view'), back, h('h1', null, 'Indicator not found')); return; }
+    const absolute = ind.toleranceAbsolute !== null;
+    const specs = [
+      textSpec('title', 'edit-title', 'Title', ind.title, { required: true }),
+      textSpec('definition', 'edit-definition', 'Definition', ind.definition, { rows: 3, hint: 'What is counted, and how.' }),
+      selectSpec('priorityId', 'edit-priority', 'Priority', priorityOptions(data.plans), ind.priority ? ind.priority.id : '', { empty: 'None' }),
+      selectSpec('ownerId', 'edit-owner', 'Owner', state.users.map((u) => [u.id, u.name]), ind.owner ? ind.owner.id : '', { empty: 'No owner yet', hint: 'Who enters its values.' }),
+      selectSpec('level', 'edit-level', 'Level', ENUM_WORDS.level, ind.level),
+      selectSpec('type', 'edit-type', 'Type', [['OUTCOME', 'Outcome'], ['OUTPUT', 'Output'], ['INPUT', 'Input'], ['PERCEPTION', 'Perception']], ind.type),
+      selectSpec('unit', 'edit-unit', 'Unit', ENUM_WORDS.unit, ind.unit),
+      numberSpec('decimals', 'edit-decimals', 'Decimals shown', ind.decimals, { example: '1', required: true }),
+      selectSpec('polarity', 'edit-polarity', 'Better when', ENUM_WORDS.polarity, ind.polarity),
+      checkSpec('cumulative', 'edit-cumulative', 'Cumulative (year to date)', ind.cumulative),
+      checkSpec('monitorOnly', 'edit-monitor', 'Monitor only: reported, never rated', ind.monitorOnly),
+      numberSpec(absolute ? 'toleranceAbsolute' : 'tolerancePct', 'edit-tolerance',
+        absolute ? 'Tolerance (in the indicator’s unit)' : 'Tolerance (percent of the target)',
+        absolute ? ind.toleranceAbsolute : ind.tolerancePct, { required: true }),
+      textSpec('firstPeriod', 'edit-first-period', 'First period', ind.firstPeriod, { cls: 'w10', hint: 'The first period a value is due for, like 2025-26 Q2; empty: from the plan’s start.' }),
+      textSpec('dataSource', 'edit-source', 'Data source', ind.dataSource),
+      textSpec('informationAssetRef', 'edit-asset', 'Information asset reference', ind.informationAssetRef, { cls: 'w10' }),
+      textSpec('benchmarkMetric', 'edit-benchmark', 'Benchmark metric', ind.benchmarkMetric, { hint: 'The comparator data set, for example an LG Inform metric.' }),
+      selectSpec('comparatorGroupId', 'edit-group', 'Comparator group', data.comparatorGroups.map((g) => [g.id, g.name]), ind.comparatorGroup ? ind.comparatorGroup.id : '', { empty: 'The council’s default group' }),
+      checkSpec('published', 'edit-published', 'Published on the public portal', ind.published),
+    ];
+    const { summary, formNode } = registerForm({
+      formId: 'edit-indicator-form', buttonId: 'save-indicator', buttonText: 'Save the indicator', specs,
+      save: async (input) => {
+        input.decimals = Math.round(input.decimals);
+        const d = await gql(`mutation UpdateIndicator($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { id ref title } }`,
+          { input: Object.assign({ id: ind.id, expectedVersion: ind.version }, input) });
+        return { notice: 'Saved ' + d.updateIndicator.ref + ' ' + d.updateIndicator.title + '.', to: '#/register' };
+      },
+    });
+    fill($('view'), back, summary,
+      h('h1', null, h('span', { class: 'caption' }, 'Change an indicator'), ind.ref + ' ' + ind.title),
+      h('p', null, h('a', { href: '#/register/indicators/' + encodeURIComponent(ind.id) + '/targets' }, 'Its targets'),
+        ' · ', 'Frequency: ' + (FREQUENCY[ind.frequency] || ind.frequency) + ' (fixed once values are kept)'),
+      formNode);
     focusHeading();
   }
 

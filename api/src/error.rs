@@ -14,6 +14,10 @@ pub enum ApiError {
     BadInput(String),
     #[error("{0}")]
     Conflict(String),
+    /// Every problem of a request's input at once, each naming its field: a form lists them
+    /// all together (`extensions.problems`). Never empty.
+    #[error("{}", problems_message(.0))]
+    Problems(Vec<Problem>),
     /// Logged with its cause; clients see only that something went wrong on our side.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -27,6 +31,10 @@ impl ApiError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::Problems(list) => match list.as_slice() {
+                [first, rest @ ..] if rest.iter().all(|p| p.code == first.code) => first.code,
+                _ => "BAD_USER_INPUT",
+            },
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -34,6 +42,43 @@ impl ApiError {
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         Self::Internal(e.into())
     }
+}
+
+/// One problem of a request's input: the input field it is about (as the schema names it,
+/// `ownerId`), its code and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub field: Option<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn problems_message(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.message.clone(),
+        many => format!(
+            "{} problems: {}",
+            many.len(),
+            many.iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+/// The store's refusals of one write, each with its field.
+fn refusals(list: Vec<pmf_store::Refusal>) -> Vec<Problem> {
+    list.into_iter()
+        .flat_map(|r| match ApiError::from(r.error) {
+            ApiError::Problems(inner) => inner,
+            e => vec![Problem {
+                field: Some(r.field),
+                code: e.code(),
+                message: e.to_string(),
+            }],
+        })
+        .collect()
 }
 
 /// The one mapping of the store's refusals: NOT_FOUND, CONFLICT and BAD_USER_INPUT with the
@@ -44,6 +89,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(m) => Self::NotFound(m),
             StoreError::Conflict(m) => Self::Conflict(m),
             StoreError::Invalid(m) => Self::BadInput(m),
+            StoreError::Refused(list) => Self::Problems(refusals(list)),
             e => Self::Internal(e.into()),
         }
     }
@@ -57,7 +103,34 @@ impl ApiError {
             tracing::error!(error = ?cause, "internal error while answering a GraphQL request");
         }
         let code = self.code();
-        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| ext.set("code", code))
+        let error = async_graphql::Error::new(self.to_string());
+        match self {
+            ApiError::Problems(problems) => {
+                let list: Vec<async_graphql::Value> = problems
+                    .iter()
+                    .map(|p| {
+                        let mut fields = async_graphql::indexmap::IndexMap::new();
+                        fields.insert(
+                            async_graphql::Name::new("field"),
+                            p.field
+                                .clone()
+                                .map_or(async_graphql::Value::Null, Into::into),
+                        );
+                        fields.insert(async_graphql::Name::new("code"), p.code.into());
+                        fields.insert(
+                            async_graphql::Name::new("message"),
+                            p.message.clone().into(),
+                        );
+                        async_graphql::Value::Object(fields)
+                    })
+                    .collect();
+                error.extend_with(|_, ext| {
+                    ext.set("code", code);
+                    ext.set("problems", list.clone());
+                })
+            }
+            _ => error.extend_with(|_, ext| ext.set("code", code)),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use super::{
     cost,
     enums::{ActionStatus, Delivery, DueKind, face},
     input::{
-        self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable, clearable_date, clearable_text,
+        self, Form, MAX_REF, MAX_TEXT, MAX_TITLE, clearable, clearable_date, clearable_text,
         optional_text, required_text,
     },
     loaders::UpdatesOfAction,
@@ -176,6 +176,8 @@ pub struct ActionFilter {
     pub status_period: Option<String>,
     pub delivery: Option<Delivery>,
     pub plan_id: Option<ID>,
+    /// Words in the reference or title, any case.
+    pub search: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -270,6 +272,7 @@ impl ActionQueries {
             plan_id: input::optional_id(filter.plan_id.as_ref(), "plan")?,
             owner_id: input::optional_id(filter.owner_id.as_ref(), "user")?,
             delivery: filter.delivery.map(Into::into),
+            search: filter.search,
         };
         let db = &request(ctx).db.conn;
         let rows = actions::list(db, scope.org.id, query, scope.audience()).await?;
@@ -314,18 +317,42 @@ impl ActionMutations {
         input: CreateActionInput,
     ) -> GqlResult<ActionObj> {
         require_role(ctx, SENIOR, "create actions")?;
+        let mut form = Form::default();
         let new = NewAction {
-            title: required_text("title", &input.title, MAX_TITLE)?,
-            reference: optional_text("ref", input.reference.as_deref(), MAX_REF)?,
-            priority_id: input::id(&input.priority_id, "priority")?,
-            owner_id: input::optional_id(input.owner_id.as_ref(), "user")?,
-            sponsor_id: input::optional_id(input.sponsor_id.as_ref(), "user")?,
-            description: optional_text("description", input.description.as_deref(), MAX_TEXT)?,
+            title: form.field("title", required_text("title", &input.title, MAX_TITLE)),
+            reference: form.field(
+                "ref",
+                optional_text("ref", input.reference.as_deref(), MAX_REF),
+            ),
+            priority_id: form.field("priorityId", input::id(&input.priority_id, "priority")),
+            owner_id: form.field(
+                "ownerId",
+                input::optional_id(input.owner_id.as_ref(), "user"),
+            ),
+            sponsor_id: form.field(
+                "sponsorId",
+                input::optional_id(input.sponsor_id.as_ref(), "user"),
+            ),
+            description: form.field(
+                "description",
+                optional_text("description", input.description.as_deref(), MAX_TEXT),
+            ),
             delivery: input.delivery.unwrap_or(Delivery::Council).into(),
             planned_start: input.planned_start.map(|d| d.0),
             due_date: input.due_date.map(|d| d.0),
             due_kind: input.due_kind.map(Into::into),
         };
+        if let (Some(start), Some(due)) = (new.planned_start, new.due_date)
+            && due < start
+        {
+            form.refuse("dueDate", "dueDate must not be before plannedStart");
+        }
+        if !form.is_empty() {
+            // What parsed is checked against the data too, so every problem is told at once.
+            let org = scope(ctx)?.org.id;
+            form.store(actions::check_new(&request(ctx).db.conn, org, &new).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = actions::create_action(&uow, new).await?;
         uow.commit().await?;
@@ -342,13 +369,20 @@ impl ActionMutations {
         let id = input::id(&input.id, "action")?;
         let existing = actions::action(&request(ctx).db.conn, org, id).await?;
         require_owner_write(ctx, existing.owner_id, "action").await?;
+        let mut form = Form::default();
         let change = ActionChange {
             expected_version: input.expected_version,
-            reference: clearable_text("ref", &input.reference, MAX_REF)?,
-            title: input::new_text("title", input.title.as_deref(), MAX_TITLE)?,
-            description: clearable_text("description", &input.description, MAX_TEXT)?,
-            owner_id: input::clearable_id(&input.owner_id, "user")?,
-            sponsor_id: input::clearable_id(&input.sponsor_id, "user")?,
+            reference: form.field("ref", clearable_text("ref", &input.reference, MAX_REF)),
+            title: form.field(
+                "title",
+                input::new_text("title", input.title.as_deref(), MAX_TITLE),
+            ),
+            description: form.field(
+                "description",
+                clearable_text("description", &input.description, MAX_TEXT),
+            ),
+            owner_id: form.field("ownerId", input::clearable_id(&input.owner_id, "user")),
+            sponsor_id: form.field("sponsorId", input::clearable_id(&input.sponsor_id, "user")),
             delivery: input.delivery.map(Into::into),
             planned_start: clearable_date(&input.planned_start),
             actual_start: clearable_date(&input.actual_start),
@@ -357,6 +391,11 @@ impl ActionMutations {
             estimated_completion: clearable_date(&input.estimated_completion),
             completed_on: clearable_date(&input.completed_on),
         };
+        if !form.is_empty() {
+            let db = &request(ctx).db.conn;
+            form.store(actions::check_change(db, org, id, &change).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = actions::update_action(&uow, id, change).await?;
         uow.commit().await?;

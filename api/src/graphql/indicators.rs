@@ -19,7 +19,7 @@ use super::{
         Frequency, IndicatorLevel, IndicatorStatus, IndicatorType, Lifecycle, Polarity, Unit, face,
     },
     input::{
-        self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_period, clearable_text, optional_text,
+        self, Form, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_period, clearable_text, optional_text,
         required_text,
     },
     loaders::{BenchmarkKey, IndicatorKey, ResultKey},
@@ -326,6 +326,20 @@ fn relative(pct: f64) -> GqlResult<Tolerance> {
     Tolerance::relative_pct(pct).map_err(|e| gql::bad_input(format!("tolerancePct: {e}")))
 }
 
+/// A tolerance given as a percentage or in the unit (not both); none given: `None`.
+fn tolerance(pct: Option<f64>, absolute: Option<f64>) -> GqlResult<Option<Tolerance>> {
+    match (pct, absolute) {
+        (Some(_), Some(_)) => Err(gql::bad_input(
+            "give tolerancePct or toleranceAbsolute, not both",
+        )),
+        (Some(p), None) => relative(p).map(Some),
+        (None, Some(a)) => Tolerance::absolute(a)
+            .map(Some)
+            .map_err(|e| gql::bad_input(format!("toleranceAbsolute: {e}"))),
+        (None, None) => Ok(None),
+    }
+}
+
 #[derive(Default)]
 pub struct IndicatorQueries;
 
@@ -442,36 +456,37 @@ impl IndicatorMutations {
         input: CreateIndicatorInput,
     ) -> GqlResult<IndicatorObj> {
         let actor = require_role(ctx, PROPOSERS, "propose indicators")?;
-        let reference = required_text("ref", &input.reference, MAX_REF)?;
-        let title = required_text("title", &input.title, MAX_TITLE)?;
-        let tolerance = match (input.tolerance_pct, input.tolerance_absolute) {
-            (Some(_), Some(_)) => {
-                return Err(gql::bad_input(
-                    "give tolerancePct or toleranceAbsolute, not both",
-                ));
-            }
-            (_, Some(v)) => {
-                Some(Tolerance::absolute(v).map_err(|e| gql::bad_input(e.to_string()))?)
-            }
-            (Some(p), None) => Some(relative(p)?),
-            (None, None) => None,
-        };
+        let mut form = Form::default();
+        let reference = form.field("ref", required_text("ref", &input.reference, MAX_REF));
+        let title = form.field("title", required_text("title", &input.title, MAX_TITLE));
+        let tolerance = form.field(
+            "tolerancePct",
+            tolerance(input.tolerance_pct, input.tolerance_absolute),
+        );
         let unit: pmf_core::Unit = input.unit.into();
         let decimals = match input.decimals {
-            Some(d) => input::decimals(d)?,
+            Some(d) => form.field("decimals", input::decimals(d)),
             None => unit.default_decimals(),
         };
-        let first_period = input
-            .first_period
-            .as_deref()
-            .map(input::period)
-            .transpose()?;
+        let first_period = form.field(
+            "firstPeriod",
+            input.first_period.as_deref().map(input::period).transpose(),
+        );
         let new = NewIndicator {
-            priority_id: input::optional_id(input.priority_id.as_ref(), "priority")?,
+            priority_id: form.field(
+                "priorityId",
+                input::optional_id(input.priority_id.as_ref(), "priority"),
+            ),
             reference,
             title,
-            definition: optional_text("definition", input.definition.as_deref(), MAX_TEXT)?,
-            owner_id: input::optional_id(input.owner_id.as_ref(), "user")?,
+            definition: form.field(
+                "definition",
+                optional_text("definition", input.definition.as_deref(), MAX_TEXT),
+            ),
+            owner_id: form.field(
+                "ownerId",
+                input::optional_id(input.owner_id.as_ref(), "user"),
+            ),
             level: input.level.unwrap_or(IndicatorLevel::Kpm).into(),
             indicator_type: input
                 .indicator_type
@@ -484,29 +499,44 @@ impl IndicatorMutations {
             cumulative: input.cumulative.unwrap_or(false),
             monitor_only: input.monitor_only.unwrap_or(false),
             tolerance,
-            data_source: optional_text("dataSource", input.data_source.as_deref(), MAX_TITLE)?,
-            information_asset_ref: optional_text(
+            data_source: form.field(
+                "dataSource",
+                optional_text("dataSource", input.data_source.as_deref(), MAX_TITLE),
+            ),
+            information_asset_ref: form.field(
                 "informationAssetRef",
-                input.information_asset_ref.as_deref(),
-                64,
-            )?,
+                optional_text(
+                    "informationAssetRef",
+                    input.information_asset_ref.as_deref(),
+                    64,
+                ),
+            ),
             published: input.published,
             first_period,
-            benchmark_metric: optional_text(
+            benchmark_metric: form.field(
                 "benchmarkMetric",
-                input.benchmark_metric.as_deref(),
-                MAX_BENCHMARK_METRIC,
-            )?,
-            comparator_group_id: input::optional_id(
-                input.comparator_group_id.as_ref(),
-                "comparator group",
-            )?,
+                optional_text(
+                    "benchmarkMetric",
+                    input.benchmark_metric.as_deref(),
+                    MAX_BENCHMARK_METRIC,
+                ),
+            ),
+            comparator_group_id: form.field(
+                "comparatorGroupId",
+                input::optional_id(input.comparator_group_id.as_ref(), "comparator group"),
+            ),
             lifecycle: if is_admin(actor) {
                 CoreLifecycle::Active
             } else {
                 CoreLifecycle::Proposed
             },
         };
+        if !form.is_empty() {
+            // What parsed is checked against the data too, so every problem is told at once.
+            let org = scope(ctx)?.org.id;
+            form.store(indicators::check_new(&request(ctx).db.conn, org, &new).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = indicators::create(&uow, new).await?;
         uow.commit().await?;
@@ -522,51 +552,63 @@ impl IndicatorMutations {
     ) -> GqlResult<IndicatorObj> {
         require_role(ctx, SENIOR, "edit indicators")?;
         let id = input::id(&input.id, "indicator")?;
-        let tolerance = match (input.tolerance_pct, input.tolerance_absolute) {
-            (Some(_), Some(_)) => {
-                return Err(gql::bad_input(
-                    "give tolerancePct or toleranceAbsolute, not both",
-                ));
-            }
-            (Some(p), None) => Some(relative(p)?),
-            (None, Some(a)) => Some(
-                Tolerance::absolute(a)
-                    .map_err(|e| gql::bad_input(format!("toleranceAbsolute: {e}")))?,
-            ),
-            (None, None) => None,
-        };
+        let mut form = Form::default();
         let change = IndicatorChange {
             expected_version: input.expected_version,
-            title: input::new_text("title", input.title.as_deref(), MAX_TITLE)?,
-            definition: clearable_text("definition", &input.definition, MAX_TEXT)?,
-            priority_id: input::clearable_id(&input.priority_id, "priority")?,
-            owner_id: input::clearable_id(&input.owner_id, "user")?,
+            title: form.field(
+                "title",
+                input::new_text("title", input.title.as_deref(), MAX_TITLE),
+            ),
+            definition: form.field(
+                "definition",
+                clearable_text("definition", &input.definition, MAX_TEXT),
+            ),
+            priority_id: form.field(
+                "priorityId",
+                input::clearable_id(&input.priority_id, "priority"),
+            ),
+            owner_id: form.field("ownerId", input::clearable_id(&input.owner_id, "user")),
             level: input.level.map(Into::into),
             indicator_type: input.indicator_type.map(Into::into),
             unit: input.unit.map(Into::into),
-            decimals: input.decimals.map(input::decimals).transpose()?,
+            decimals: form.field("decimals", input.decimals.map(input::decimals).transpose()),
             polarity: input.polarity.map(Into::into),
             cumulative: input.cumulative,
             monitor_only: input.monitor_only,
-            tolerance,
-            data_source: clearable_text("dataSource", &input.data_source, MAX_TITLE)?,
-            information_asset_ref: clearable_text(
+            tolerance: form.field(
+                "tolerancePct",
+                tolerance(input.tolerance_pct, input.tolerance_absolute),
+            ),
+            data_source: form.field(
+                "dataSource",
+                clearable_text("dataSource", &input.data_source, MAX_TITLE),
+            ),
+            information_asset_ref: form.field(
                 "informationAssetRef",
-                &input.information_asset_ref,
-                64,
-            )?,
+                clearable_text("informationAssetRef", &input.information_asset_ref, 64),
+            ),
             published: input.published,
-            first_period: clearable_period(&input.first_period)?,
-            benchmark_metric: clearable_text(
+            first_period: form.field("firstPeriod", clearable_period(&input.first_period)),
+            benchmark_metric: form.field(
                 "benchmarkMetric",
-                &input.benchmark_metric,
-                MAX_BENCHMARK_METRIC,
-            )?,
-            comparator_group_id: input::clearable_id(
-                &input.comparator_group_id,
-                "comparator group",
-            )?,
+                clearable_text(
+                    "benchmarkMetric",
+                    &input.benchmark_metric,
+                    MAX_BENCHMARK_METRIC,
+                ),
+            ),
+            comparator_group_id: form.field(
+                "comparatorGroupId",
+                input::clearable_id(&input.comparator_group_id, "comparator group"),
+            ),
         };
+        if !form.is_empty() {
+            let db = &request(ctx).db.conn;
+            let org = scope(ctx)?.org.id;
+            let before = indicators::indicator(db, org, id).await?;
+            form.store(indicators::check_change(db, org, &before, &change).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = indicators::update(&uow, id, change).await?;
         uow.commit().await?;

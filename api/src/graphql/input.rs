@@ -6,7 +6,83 @@ use pmf_core::Period;
 use pmf_store::Change;
 
 use super::scalars::Date;
-use crate::error::{GqlResult, gql};
+use crate::error::{ApiError, GqlError, GqlResult, Problem, gql};
+
+/// A form's input read field by field, every problem kept rather than the first returned:
+/// `field` gives the parsed value (or its default when refused, never used since `finish`
+/// then refuses the whole input), `store` adds the store's own checks of what parsed, and
+/// `finish` reports them all at once (`extensions.problems`, each with its field).
+#[derive(Default)]
+pub struct Form(Vec<Problem>);
+
+impl Form {
+    /// The parsed value of `field`, or its default with the problem kept.
+    pub fn field<T: Default>(&mut self, field: &str, parsed: GqlResult<T>) -> T {
+        match parsed {
+            Ok(v) => v,
+            Err(GqlError(e)) => {
+                let code = match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                    Some(async_graphql::Value::String(c)) if c == "NOT_FOUND" => "NOT_FOUND",
+                    _ => "BAD_USER_INPUT",
+                };
+                self.0.push(Problem {
+                    field: Some(field.to_string()),
+                    code,
+                    message: e.message,
+                });
+                T::default()
+            }
+        }
+    }
+
+    /// Keeps a problem of `field` found by the resolver itself.
+    pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(Problem {
+            field: Some(field.to_string()),
+            code: "BAD_USER_INPUT",
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds the store's refusals of what parsed, one problem a field (a field refused
+    /// already, whose value is a stand-in, keeps its first); any other store error stops at
+    /// once.
+    pub fn store(&mut self, checked: Result<(), pmf_store::StoreError>) -> GqlResult<()> {
+        match checked.map_err(ApiError::from) {
+            Ok(()) => Ok(()),
+            Err(ApiError::Problems(list)) => {
+                for problem in list {
+                    if problem.field.is_none() || !self.0.iter().any(|p| p.field == problem.field) {
+                        self.0.push(problem);
+                    }
+                }
+                Ok(())
+            }
+            Err(e @ (ApiError::BadInput(_) | ApiError::NotFound(_) | ApiError::Conflict(_))) => {
+                self.0.push(Problem {
+                    field: None,
+                    code: e.code(),
+                    message: e.to_string(),
+                });
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `Ok` when every field parsed, else every problem in one BAD_USER_INPUT error.
+    pub fn finish(self) -> GqlResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Problems(self.0).into())
+        }
+    }
+}
 
 /// The longest title or name.
 pub const MAX_TITLE: usize = 300;

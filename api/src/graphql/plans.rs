@@ -14,7 +14,9 @@ use super::{
     cost,
     enums::{PlanKind, PlanStatus, face},
     indicators::IndicatorObj,
-    input::{self, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_text, optional_text, required_text},
+    input::{
+        self, Form, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_text, optional_text, required_text,
+    },
     loaders::{
         ActionsOfPriority, IndicatorsOfPriority, ObjectivesOfPriority, PlanKey, PrioritiesOfPlan,
         PriorityKey,
@@ -78,6 +80,11 @@ impl PlanObj {
     async fn published(&self) -> bool {
         self.0.published
     }
+    /// Moves on with every edit; give it back as `expectedVersion` to be safe against
+    /// concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The plan this one belongs to (a team plan within the corporate plan).
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<PlanObj>> {
         match self.0.parent_id {
@@ -123,6 +130,10 @@ impl PriorityObj {
     }
     async fn title(&self) -> &str {
         &self.0.title
+    }
+    /// Moves on with every edit (see `Plan.version`).
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
@@ -275,17 +286,32 @@ impl PlanMutations {
     /// Adds a plan (ADMIN).
     async fn create_plan(&self, ctx: &Context<'_>, input: CreatePlanInput) -> GqlResult<PlanObj> {
         require_role(ctx, ADMIN, "create plans")?;
+        let mut form = Form::default();
         let new = NewPlan {
             kind: input.kind.into(),
-            title: required_text("title", &input.title, MAX_TITLE)?,
+            title: form.field("title", required_text("title", &input.title, MAX_TITLE)),
             start_date: input.start_date.0,
             end_date: input.end_date.0,
-            parent_id: input::optional_id(input.parent_id.as_ref(), "plan")?,
+            parent_id: form.field(
+                "parentId",
+                input::optional_id(input.parent_id.as_ref(), "plan"),
+            ),
             status: input.status.unwrap_or(PlanStatus::Adopted).into(),
-            vision: optional_text("vision", input.vision.as_deref(), MAX_TEXT)?,
-            mission: optional_text("mission", input.mission.as_deref(), MAX_TEXT)?,
+            vision: form.field(
+                "vision",
+                optional_text("vision", input.vision.as_deref(), MAX_TEXT),
+            ),
+            mission: form.field(
+                "mission",
+                optional_text("mission", input.mission.as_deref(), MAX_TEXT),
+            ),
             published: input.published,
         };
+        if !form.is_empty() {
+            let org = scope(ctx)?.org.id;
+            form.store(plans::check_new_plan(&request(ctx).db.conn, org, &new).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::create_plan(&uow, new).await?;
         uow.commit().await?;
@@ -296,18 +322,30 @@ impl PlanMutations {
     async fn update_plan(&self, ctx: &Context<'_>, input: UpdatePlanInput) -> GqlResult<PlanObj> {
         require_role(ctx, ADMIN, "edit plans")?;
         let id = input::id(&input.id, "plan")?;
+        let mut form = Form::default();
         let change = PlanChange {
             expected_version: input.expected_version,
             kind: input.kind.map(Into::into),
-            title: input::new_text("title", input.title.as_deref(), MAX_TITLE)?,
+            title: form.field(
+                "title",
+                input::new_text("title", input.title.as_deref(), MAX_TITLE),
+            ),
             start_date: input.start_date.map(|d| d.0),
             end_date: input.end_date.map(|d| d.0),
             status: input.status.map(Into::into),
-            vision: clearable_text("vision", &input.vision, MAX_TEXT)?,
-            mission: clearable_text("mission", &input.mission, MAX_TEXT)?,
+            vision: form.field("vision", clearable_text("vision", &input.vision, MAX_TEXT)),
+            mission: form.field(
+                "mission",
+                clearable_text("mission", &input.mission, MAX_TEXT),
+            ),
             published: input.published,
-            parent_id: input::clearable_id(&input.parent_id, "plan")?,
+            parent_id: form.field("parentId", input::clearable_id(&input.parent_id, "plan")),
         };
+        if !form.is_empty() {
+            let org = scope(ctx)?.org.id;
+            form.store(plans::check_plan_change(&request(ctx).db.conn, org, id, &change).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::update_plan(&uow, id, change).await?;
         uow.commit().await?;
@@ -321,12 +359,24 @@ impl PlanMutations {
         input: CreatePriorityInput,
     ) -> GqlResult<PriorityObj> {
         require_role(ctx, ADMIN, "create priorities")?;
+        let mut form = Form::default();
         let new = NewPriority {
-            title: required_text("title", &input.title, MAX_TITLE)?,
-            code: optional_text("code", input.code.as_deref(), MAX_REF)?,
-            plan_id: input::id(&input.plan_id, "plan")?,
-            description: optional_text("description", input.description.as_deref(), MAX_TEXT)?,
+            title: form.field("title", required_text("title", &input.title, MAX_TITLE)),
+            code: form.field(
+                "code",
+                optional_text("code", input.code.as_deref(), MAX_REF),
+            ),
+            plan_id: form.field("planId", input::id(&input.plan_id, "plan")),
+            description: form.field(
+                "description",
+                optional_text("description", input.description.as_deref(), MAX_TEXT),
+            ),
         };
+        if !form.is_empty() {
+            let org = scope(ctx)?.org.id;
+            form.store(plans::check_new_priority(&request(ctx).db.conn, org, &new).await)?;
+        }
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::create_priority(&uow, new).await?;
         uow.commit().await?;
@@ -341,13 +391,21 @@ impl PlanMutations {
     ) -> GqlResult<PriorityObj> {
         require_role(ctx, ADMIN, "edit priorities")?;
         let id = input::id(&input.id, "priority")?;
+        let mut form = Form::default();
         let change = PriorityChange {
             expected_version: input.expected_version,
-            code: clearable_text("code", &input.code, MAX_REF)?,
-            title: input::new_text("title", input.title.as_deref(), MAX_TITLE)?,
-            description: clearable_text("description", &input.description, MAX_TEXT)?,
+            code: form.field("code", clearable_text("code", &input.code, MAX_REF)),
+            title: form.field(
+                "title",
+                input::new_text("title", input.title.as_deref(), MAX_TITLE),
+            ),
+            description: form.field(
+                "description",
+                clearable_text("description", &input.description, MAX_TEXT),
+            ),
             position: input.position,
         };
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::update_priority(&uow, id, change).await?;
         uow.commit().await?;
@@ -361,11 +419,16 @@ impl PlanMutations {
         input: CreateObjectiveInput,
     ) -> GqlResult<ObjectiveObj> {
         require_role(ctx, ADMIN, "create objectives")?;
+        let mut form = Form::default();
         let new = NewObjective {
-            title: required_text("title", &input.title, MAX_TITLE)?,
-            code: optional_text("code", input.code.as_deref(), MAX_REF)?,
-            priority_id: input::id(&input.priority_id, "priority")?,
+            title: form.field("title", required_text("title", &input.title, MAX_TITLE)),
+            code: form.field(
+                "code",
+                optional_text("code", input.code.as_deref(), MAX_REF),
+            ),
+            priority_id: form.field("priorityId", input::id(&input.priority_id, "priority")),
         };
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::create_objective(&uow, new).await?;
         uow.commit().await?;
@@ -380,10 +443,15 @@ impl PlanMutations {
     ) -> GqlResult<ObjectiveObj> {
         require_role(ctx, ADMIN, "edit objectives")?;
         let id = input::id(&input.id, "objective")?;
+        let mut form = Form::default();
         let change = ObjectiveChange {
-            code: clearable_text("code", &input.code, MAX_REF)?,
-            title: input::new_text("title", input.title.as_deref(), MAX_TITLE)?,
+            code: form.field("code", clearable_text("code", &input.code, MAX_REF)),
+            title: form.field(
+                "title",
+                input::new_text("title", input.title.as_deref(), MAX_TITLE),
+            ),
         };
+        form.finish()?;
         let uow = begin(ctx).await?;
         let row = plans::update_objective(&uow, id, change).await?;
         uow.commit().await?;

@@ -5,7 +5,7 @@ use pmf_core::{ActionStatus, Delivery, DueKind, Frequency, Period};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
-    Audience, OrganisationSettings, StoreError, Stored, UnitOfWork, alerts,
+    Audience, OrganisationSettings, Refusals, StoreError, Stored, UnitOfWork, alerts,
     change::{Change, check_version, save_edit},
     entity::{action, action_update},
     people, plans, scoped,
@@ -63,6 +63,8 @@ pub struct ActionQuery {
     pub plan_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub delivery: Option<Delivery>,
+    /// Words that must all be in the reference or title, any case.
+    pub search: Option<String>,
 }
 
 // --- reads ---
@@ -134,6 +136,14 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(d) = query.delivery {
         q = q.filter(action::Column::Delivery.eq(Stored(d)));
     }
+    if let Some(words) = query.search.as_deref() {
+        q = scoped::words_in_title_or_reference(
+            q,
+            action::Column::Title,
+            action::Column::Reference,
+            words,
+        );
+    }
     if audience.is_public() {
         let visible = plans::published_priority_ids(db, organisation_id).await?;
         q = q.filter(action::Column::PriorityId.is_in(visible));
@@ -158,45 +168,105 @@ pub async fn has_update<C: ConnectionTrait>(
 
 // --- writes ---
 
-async fn user_field(
-    uow: &UnitOfWork,
-    organisation_id: i64,
+/// What an action names that must exist in the council, and a reference that must not be
+/// another action's.
+#[derive(Default)]
+struct References<'a> {
+    reference: Option<&'a str>,
+    /// The action itself, when editing.
     id: Option<i64>,
-    field: &str,
-) -> Result<Option<i64>, StoreError> {
-    match id {
-        Some(id) => Ok(Some(
-            people::user_in(uow, organisation_id, id, field).await?.id,
-        )),
-        None => Ok(None),
-    }
+    priority_id: Option<i64>,
+    owner_id: Option<i64>,
+    sponsor_id: Option<i64>,
 }
 
-async fn user_change(
-    uow: &UnitOfWork,
-    organisation_id: i64,
-    change: Change<i64>,
-    field: &str,
-) -> Result<Option<Option<i64>>, StoreError> {
-    Ok(match change {
-        Change::To(id) => Some(user_field(uow, organisation_id, Some(id), field).await?),
-        other => other.into_new(),
-    })
+async fn check_references<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    refs: References<'_>,
+) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
+    if let Some(reference) = refs.reference.filter(|r| !r.is_empty())
+        && let Some(other) = scoped::rows::<action::Entity>(org)
+            .filter(action::Column::Reference.eq(reference))
+            .one(db)
+            .await?
+        && Some(other.id) != refs.id
+    {
+        refusals.refuse(
+            "ref",
+            StoreError::conflict(format!("an action with ref {reference} already exists")),
+        );
+    }
+    if let Some(id) = refs.priority_id {
+        refusals.check("priorityId", plans::priority(db, org, id).await)?;
+    }
+    if let Some(id) = refs.owner_id {
+        refusals.check(
+            "ownerId",
+            people::owner_in(db, org, id, "ownerId", "action").await,
+        )?;
+    }
+    if let Some(id) = refs.sponsor_id {
+        refusals.check("sponsorId", people::user_in(db, org, id, "sponsorId").await)?;
+    }
+    refusals.finish()
+}
+
+/// Every refusal of an action to add, at once: a priority, owner or sponsor that is not the
+/// council's (or an owner who cannot record), a reference already taken. Reads only.
+pub async fn check_new<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    new: &NewAction,
+) -> Result<(), StoreError> {
+    check_references(
+        db,
+        org,
+        References {
+            reference: new.reference.as_deref(),
+            id: None,
+            priority_id: Some(new.priority_id),
+            owner_id: new.owner_id,
+            sponsor_id: new.sponsor_id,
+        },
+    )
+    .await
+}
+
+/// Every refusal of an edit to an action, at once (see [`check_new`]).
+pub async fn check_change<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    id: i64,
+    change: &ActionChange,
+) -> Result<(), StoreError> {
+    let to = |c: &Change<i64>| match c {
+        Change::To(id) => Some(*id),
+        _ => None,
+    };
+    check_references(
+        db,
+        org,
+        References {
+            reference: match &change.reference {
+                Change::To(r) => Some(r.as_str()),
+                _ => None,
+            },
+            id: Some(id),
+            priority_id: None,
+            owner_id: to(&change.owner_id),
+            sponsor_id: to(&change.sponsor_id),
+        },
+    )
+    .await
 }
 
 /// Adds an action.
 pub async fn create_action(uow: &UnitOfWork, new: NewAction) -> Result<action::Model, StoreError> {
     let org = uow.organisation_id()?;
-    let priority = plans::priority(uow, org, new.priority_id).await?;
-    let owner = match new.owner_id {
-        Some(id) => Some(
-            people::owner_in(uow, org, id, "ownerId", "action")
-                .await?
-                .id,
-        ),
-        None => None,
-    };
-    let sponsor = user_field(uow, org, new.sponsor_id, "sponsorId").await?;
+    check_new(uow, org, &new).await?;
+    let (owner, sponsor) = (new.owner_id, new.sponsor_id);
     let due_kind = match new.due_date {
         Some(_) => None,
         None => Some(Stored(new.due_kind.unwrap_or(DueKind::NotSet))),
@@ -204,7 +274,7 @@ pub async fn create_action(uow: &UnitOfWork, new: NewAction) -> Result<action::M
     let reference = new.reference.clone();
     let row = action::ActiveModel {
         organisation_id: Set(org),
-        priority_id: Set(Some(priority.id)),
+        priority_id: Set(Some(new.priority_id)),
         objective_id: Set(None),
         reference: Set(new.reference),
         title: Set(new.title),
@@ -245,6 +315,7 @@ pub async fn update_action(
     let org = uow.organisation_id()?;
     let before = action(uow, org, id).await?;
     check_version("action", before.version, change.expected_version)?;
+    check_change(uow, org, id, &change).await?;
     let mut am: action::ActiveModel = before.clone().into();
     if let Some(v) = change.reference.into_new() {
         am.reference = Set(v);
@@ -255,18 +326,10 @@ pub async fn update_action(
     if let Some(v) = change.description.into_new() {
         am.description = Set(v);
     }
-    let owner = match change.owner_id {
-        Change::To(id) => Some(Some(
-            people::owner_in(uow, org, id, "ownerId", "action")
-                .await?
-                .id,
-        )),
-        other => other.into_new(),
-    };
-    if let Some(v) = owner {
+    if let Some(v) = change.owner_id.into_new() {
         am.owner_id = Set(v);
     }
-    if let Some(v) = user_change(uow, org, change.sponsor_id, "sponsorId").await? {
+    if let Some(v) = change.sponsor_id.into_new() {
         am.sponsor_id = Set(v);
     }
     if let Some(d) = change.delivery {

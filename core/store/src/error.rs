@@ -29,6 +29,84 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Mail(#[from] pmf_mail::RenderError),
+    /// Every refusal of one write's input at once, each naming the input field it is about
+    /// (a form shows them all together). Never empty.
+    #[error("{}", join_refusals(.0))]
+    Refused(Vec<Refusal>),
+}
+
+/// One refusal of a write's input: the field (as the API names it, `ownerId`) and why.
+#[derive(Debug, Error)]
+#[error("{error}")]
+pub struct Refusal {
+    pub field: String,
+    /// `NotFound`, `Conflict` or `Invalid`.
+    pub error: StoreError,
+}
+
+fn join_refusals(refusals: &[Refusal]) -> String {
+    refusals
+        .iter()
+        .map(|r| r.error.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Collects a write's refusals so that all of them are reported together rather than the
+/// first alone; anything that is not a refusal (the database) stops at once.
+#[derive(Debug, Default)]
+pub struct Refusals(Vec<Refusal>);
+
+impl Refusals {
+    /// The value, or `None` with the refusal kept against `field`.
+    pub fn check<T>(
+        &mut self,
+        field: &str,
+        result: Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        match result {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::Refused(list)) => {
+                self.0.extend(list);
+                Ok(None)
+            }
+            Err(e) if e.is_refusal() => {
+                self.refuse(field, e);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Keeps a refusal against `field`.
+    pub fn refuse(&mut self, field: &str, error: StoreError) {
+        self.0.push(Refusal {
+            field: field.to_string(),
+            error,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds the refusals of another check.
+    pub fn extend(&mut self, other: Refusals) {
+        self.0.extend(other.0);
+    }
+
+    /// `Ok` when nothing was refused, else every refusal as one [`StoreError::Refused`].
+    pub fn finish(self) -> Result<(), StoreError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Refused(self.0))
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Refusal> {
+        self.0
+    }
 }
 
 impl StoreError {
@@ -73,7 +151,7 @@ impl StoreError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            Self::NotFound(_) | Self::Conflict(_) | Self::Invalid(_)
+            Self::NotFound(_) | Self::Conflict(_) | Self::Invalid(_) | Self::Refused(_)
         )
     }
 }

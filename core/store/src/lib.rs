@@ -40,7 +40,7 @@ pub mod unit_of_work;
 pub use audience::Audience;
 pub use change::Change;
 pub use db::{Database, DbKind};
-pub use error::StoreError;
+pub use error::{Refusal, Refusals, StoreError};
 pub use organisations::{Council, OrganisationSettings};
 pub use stored::Stored;
 pub use unit_of_work::UnitOfWork;

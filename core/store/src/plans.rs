@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::{
-    Audience, StoreError, Stored, UnitOfWork,
+    Audience, Refusals, StoreError, Stored, UnitOfWork,
     change::{Change, check_version, save_edit},
     entity::{exception_recipient, objective, plan, priority, user},
     people, scoped,
@@ -85,6 +85,77 @@ fn check_dates(start: NaiveDate, end: NaiveDate) -> Result<(), StoreError> {
         return Err(StoreError::invalid("endDate must be after startDate"));
     }
     Ok(())
+}
+
+/// Every refusal of a plan to add, at once: its dates in the wrong order, a parent plan that
+/// is not the council's. Reads only.
+pub async fn check_new_plan<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    new: &NewPlan,
+) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
+    refusals.check("endDate", check_dates(new.start_date, new.end_date))?;
+    if let Some(parent) = new.parent_id {
+        refusals.check("parentId", plan(db, org, parent).await)?;
+    }
+    refusals.finish()
+}
+
+/// Every refusal of an edit to a plan, at once (see [`check_new_plan`]).
+pub async fn check_plan_change<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    id: i64,
+    change: &PlanChange,
+) -> Result<(), StoreError> {
+    let before = plan(db, org, id).await?;
+    let mut refusals = Refusals::default();
+    refusals.check(
+        "endDate",
+        check_dates(
+            change.start_date.unwrap_or(before.start_date),
+            change.end_date.unwrap_or(before.end_date),
+        ),
+    )?;
+    if let Change::To(parent) = change.parent_id {
+        if parent == id {
+            refusals.refuse(
+                "parentId",
+                StoreError::invalid("a plan cannot belong to itself"),
+            );
+        } else {
+            refusals.check("parentId", plan(db, org, parent).await)?;
+        }
+    }
+    refusals.finish()
+}
+
+/// Every refusal of a priority to add, at once: a plan that is not the council's, a code
+/// its plan already has. Reads only.
+pub async fn check_new_priority<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    new: &NewPriority,
+) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
+    if refusals
+        .check("planId", plan(db, org, new.plan_id).await)?
+        .is_some()
+        && let Some(code) = new.code.as_deref()
+        && scoped::rows::<priority::Entity>(org)
+            .filter(priority::Column::PlanId.eq(new.plan_id))
+            .filter(priority::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        refusals.refuse(
+            "code",
+            StoreError::conflict(format!("this plan already has a priority with code {code}")),
+        );
+    }
+    refusals.finish()
 }
 
 // --- reads ---
@@ -269,12 +340,9 @@ pub async fn exception_recipient_ids(
 
 /// Adds a plan.
 pub async fn create_plan(uow: &UnitOfWork, new: NewPlan) -> Result<plan::Model, StoreError> {
-    check_dates(new.start_date, new.end_date)?;
     let org = uow.organisation_id()?;
-    let parent = match new.parent_id {
-        Some(id) => Some(plan(uow, org, id).await?.id),
-        None => None,
-    };
+    check_new_plan(uow, org, &new).await?;
+    let parent = new.parent_id;
     let row = plan::ActiveModel {
         organisation_id: Set(org),
         parent_id: Set(parent),
@@ -305,6 +373,7 @@ pub async fn update_plan(
     let org = uow.organisation_id()?;
     let before = plan(uow, org, id).await?;
     check_version("plan", before.version, change.expected_version)?;
+    check_plan_change(uow, org, id, &change).await?;
     let mut am: plan::ActiveModel = before.clone().into();
     if let Some(k) = change.kind {
         am.kind = Set(Stored(k));
@@ -314,7 +383,6 @@ pub async fn update_plan(
     }
     let start = change.start_date.unwrap_or(before.start_date);
     let end = change.end_date.unwrap_or(before.end_date);
-    check_dates(start, end)?;
     am.start_date = Set(start);
     am.end_date = Set(end);
     if let Some(s) = change.status {
@@ -332,13 +400,7 @@ pub async fn update_plan(
     match change.parent_id {
         Change::Leave => {}
         Change::Clear => am.parent_id = Set(None),
-        Change::To(parent) => {
-            let parent = plan(uow, org, parent).await?;
-            if parent.id == before.id {
-                return Err(StoreError::invalid("a plan cannot belong to itself"));
-            }
-            am.parent_id = Set(Some(parent.id));
-        }
+        Change::To(parent) => am.parent_id = Set(Some(parent)),
     }
     save_edit(uow, &before, am, String::new).await
 }
@@ -349,6 +411,7 @@ pub async fn create_priority(
     new: NewPriority,
 ) -> Result<priority::Model, StoreError> {
     let org = uow.organisation_id()?;
+    check_new_priority(uow, org, &new).await?;
     let plan = plan(uow, org, new.plan_id).await?;
     let position = priority::Entity::find()
         .filter(priority::Column::PlanId.eq(plan.id))

@@ -114,3 +114,23 @@ where
         });
     Ok(query.all(db).await?)
 }
+
+/// Rows whose title or reference holds every word of `words`, in any case (a register's
+/// search box).
+pub fn words_in_title_or_reference<E: EntityTrait>(
+    mut q: Select<E>,
+    title: impl sea_orm::ColumnTrait,
+    reference: impl sea_orm::ColumnTrait,
+    words: &str,
+) -> Select<E> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    for word in words.split_whitespace() {
+        let pattern = format!("%{}%", word.to_lowercase().replace(['\\', '%', '_'], ""));
+        q = q.filter(
+            Expr::expr(Func::lower(Expr::col(title)))
+                .like(pattern.clone())
+                .or(Expr::expr(Func::lower(Expr::col(reference))).like(pattern)),
+        );
+    }
+    q
+}

@@ -256,6 +256,152 @@ async fn bad_input_is_refused_with_a_specific_error_and_changes_nothing() {
     c.app.stop().await;
 }
 
+/// The fields and codes of a refusal's `extensions.problems`, in order.
+fn problems(body: &Value) -> Vec<(String, String)> {
+    body["errors"][0]["extensions"]["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no problems in {body}"))
+        .iter()
+        .map(|p| {
+            (
+                p["field"].as_str().unwrap_or_default().to_string(),
+                p["code"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn fields(list: &[(String, String)]) -> Vec<&str> {
+    list.iter().map(|(f, _)| f.as_str()).collect()
+}
+
+async fn audit_entries(app: &TestApp) -> u64 {
+    pmf_store::entity::audit_entry::Entity::find()
+        .count(&app.db.conn)
+        .await
+        .unwrap()
+}
+
+/// A register form hears of every problem of its input at once, each naming its field:
+/// what the API can tell from the input alone (a blank title, a tolerance out of range) and
+/// what only the data can (a reference taken, an owner who cannot record, a priority of
+/// another council), together; nothing is written. A single problem keeps its own code.
+#[tokio::test]
+async fn register_writes_report_every_problem_at_once_and_change_nothing() {
+    let c = Council::new().await;
+    let viewer = c
+        .app
+        .data(Caller::Token(&c.admin), "{ users { id email } }", json!({}))
+        .await["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "viewer@test.example")
+        .map(|u| id(&u["id"]))
+        .unwrap();
+    let before = audit_entries(&c.app).await;
+
+    // createIndicator: input problems and data problems in one answer.
+    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_INDICATOR, json!({ "input": {
+        "ref": "W1", "title": "  ", "unit": "COUNT", "polarity": "NEUTRAL", "frequency": "MONTHLY",
+        "tolerancePct": -1.0, "ownerId": viewer, "priorityId": "999999", "firstPeriod": "2025-26 Q1" } })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let found = problems(&body);
+    assert_eq!(
+        fields(&found),
+        [
+            "title",
+            "tolerancePct",
+            "firstPeriod",
+            "ref",
+            "priorityId",
+            "ownerId"
+        ],
+        "{body}"
+    );
+    let codes: Vec<&str> = found.iter().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "BAD_USER_INPUT",
+            "CONFLICT",
+            "NOT_FOUND",
+            "BAD_USER_INPUT"
+        ]
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("6 problems: "), "{message}");
+    assert!(
+        message.contains("an indicator with ref W1 already exists"),
+        "{message}"
+    );
+    assert!(message.contains("cannot own"), "{message}");
+
+    // Only what the data refuses (the input itself is fine): still every problem at once.
+    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_INDICATOR, json!({ "input": {
+        "ref": "W1", "title": "Again", "unit": "COUNT", "polarity": "NEUTRAL", "frequency": "MONTHLY",
+        "ownerId": viewer } })).await;
+    assert_eq!(fields(&problems(&body)), ["ref", "ownerId"], "{body}");
+    // One problem keeps its own code and message.
+    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_INDICATOR, json!({ "input": {
+        "ref": "W1", "title": "Again", "unit": "COUNT", "polarity": "NEUTRAL", "frequency": "MONTHLY" } })).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "an indicator with ref W1 already exists"
+    );
+    assert_eq!(fields(&problems(&body)), ["ref"]);
+
+    // updateIndicator: a blank title, a VIEWER owner, a group of no one's.
+    let body = c.app.graphql(Caller::Token(&c.admin),
+        r#"mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { id } }"#,
+        json!({ "input": { "id": c.indicator, "title": "", "ownerId": viewer, "comparatorGroupId": "424242" } })).await;
+    assert_eq!(
+        fields(&problems(&body)),
+        ["title", "ownerId", "comparatorGroupId"],
+        "{body}"
+    );
+
+    // createAction: a blank title, a priority that is not there, a VIEWER owner, a sponsor
+    // of no one's, a due date before its start.
+    let body = c
+        .app
+        .graphql(
+            Caller::Token(&c.admin),
+            CREATE_ACTION,
+            json!({ "input": {
+        "priorityId": "999999", "title": "", "ownerId": viewer, "sponsorId": "888888",
+        "plannedStart": "2025-06-01", "dueDate": "2025-05-01" } }),
+        )
+        .await;
+    assert_eq!(
+        fields(&problems(&body)),
+        ["title", "dueDate", "priorityId", "ownerId", "sponsorId"],
+        "{body}"
+    );
+
+    // createPlan: a blank title and its dates the wrong way round.
+    let body = c.app.graphql(Caller::Token(&c.admin), CREATE_PLAN, json!({ "input": {
+        "kind": "SERVICE_PLAN", "title": "", "startDate": "2026-04-01", "endDate": "2025-04-01" } })).await;
+    assert_eq!(fields(&problems(&body)), ["title", "endDate"], "{body}");
+    // createPriority: a blank title and a plan that is not there.
+    let body = c
+        .app
+        .graphql(
+            Caller::Token(&c.admin),
+            CREATE_PRIORITY,
+            json!({ "input": {
+        "planId": "999999", "title": " " } }),
+        )
+        .await;
+    assert_eq!(fields(&problems(&body)), ["title", "planId"], "{body}");
+
+    assert_eq!(audit_entries(&c.app).await, before, "nothing was written");
+    c.app.stop().await;
+}
+
 #[tokio::test]
 async fn a_stale_version_is_a_conflict_never_a_lost_update() {
     let c = Council::new().await;

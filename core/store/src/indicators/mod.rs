@@ -8,11 +8,11 @@ use pmf_core::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, ExprTrait, Func},
+    sea_query::ExprTrait,
 };
 
 use crate::{
-    Audience, OrganisationSettings, StoreError, Stored, UnitOfWork,
+    Audience, OrganisationSettings, Refusals, StoreError, Stored, UnitOfWork,
     change::{Change, check_version, save_edit},
     entity::indicator,
     people, plans, scoped,
@@ -192,18 +192,13 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(l) = query.level {
         q = q.filter(indicator::Column::Level.eq(Stored(l)));
     }
-    if let Some(words) = query.search.as_deref().map(str::trim) {
-        for word in words.split_whitespace() {
-            let pattern = format!("%{}%", word.to_lowercase().replace(['\\', '%', '_'], ""));
-            q = q.filter(
-                Expr::expr(Func::lower(Expr::col(indicator::Column::Title)))
-                    .like(pattern.clone())
-                    .or(
-                        Expr::expr(Func::lower(Expr::col(indicator::Column::Reference)))
-                            .like(pattern),
-                    ),
-            );
-        }
+    if let Some(words) = query.search.as_deref() {
+        q = scoped::words_in_title_or_reference(
+            q,
+            indicator::Column::Title,
+            indicator::Column::Reference,
+            words,
+        );
     }
     if audience.is_public() {
         let visible = plans::published_priority_ids(db, organisation_id).await?;
@@ -244,41 +239,97 @@ pub async fn check_period<C: ConnectionTrait>(
 
 // --- writes ---
 
-/// Adds an indicator: ACTIVE (approved by the writer) or PROPOSED.
-pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Model, StoreError> {
+/// Every refusal of an indicator to add, at once: a first period of another frequency, a
+/// priority, owner or comparator group that is not the council's (or an owner who cannot
+/// record), a reference already taken. Reads only; [`create`] runs it in its own transaction,
+/// and the API runs it beside its own input checks so a form hears of every problem together.
+pub async fn check_new<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    new: &NewIndicator,
+) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
     if let Some(p) = new.first_period
         && p.frequency() != new.frequency
     {
-        return Err(StoreError::invalid(format!(
-            "firstPeriod {p} is not a {} period",
-            new.frequency.as_str().to_lowercase()
-        )));
+        refusals.refuse(
+            "firstPeriod",
+            StoreError::invalid(format!(
+                "firstPeriod {p} is not a {} period",
+                new.frequency.as_str().to_lowercase()
+            )),
+        );
     }
+    check_references(
+        db,
+        org,
+        &mut refusals,
+        References {
+            reference: Some(new.reference.as_str()).filter(|r| !r.is_empty()),
+            id: None,
+            priority_id: new.priority_id,
+            owner_id: new.owner_id,
+            comparator_group_id: new.comparator_group_id,
+        },
+    )
+    .await?;
+    refusals.finish()
+}
+
+/// What an indicator names that must exist in the council (and a reference that must not).
+struct References<'a> {
+    reference: Option<&'a str>,
+    /// The indicator itself, when editing (its own reference is not a clash).
+    id: Option<i64>,
+    priority_id: Option<i64>,
+    owner_id: Option<i64>,
+    comparator_group_id: Option<i64>,
+}
+
+async fn check_references<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    refusals: &mut Refusals,
+    refs: References<'_>,
+) -> Result<(), StoreError> {
+    if let Some(reference) = refs.reference
+        && let Some(other) = id_by_reference(db, org, reference).await?
+        && Some(other) != refs.id
+    {
+        refusals.refuse(
+            "ref",
+            StoreError::conflict(format!("an indicator with ref {reference} already exists")),
+        );
+    }
+    if let Some(id) = refs.priority_id {
+        refusals.check("priorityId", plans::priority(db, org, id).await)?;
+    }
+    if let Some(id) = refs.owner_id {
+        refusals.check(
+            "ownerId",
+            people::owner_in(db, org, id, "ownerId", "indicator").await,
+        )?;
+    }
+    if let Some(id) = refs.comparator_group_id {
+        refusals.check(
+            "comparatorGroupId",
+            crate::benchmarking::group_in(db, org, id, "comparatorGroupId").await,
+        )?;
+    }
+    Ok(())
+}
+
+/// Adds an indicator: ACTIVE (approved by the writer) or PROPOSED.
+pub async fn create(uow: &UnitOfWork, new: NewIndicator) -> Result<indicator::Model, StoreError> {
     let org = uow.organisation_id()?;
-    let priority = match new.priority_id {
-        Some(id) => Some(plans::priority(uow, org, id).await?.id),
-        None => None,
-    };
-    let owner = match new.owner_id {
-        Some(id) => Some(
-            people::owner_in(uow, org, id, "ownerId", "indicator")
-                .await?
-                .id,
-        ),
-        None => None,
-    };
+    check_new(uow, org, &new).await?;
+    let priority = new.priority_id;
+    let owner = new.owner_id;
     let tolerance = match new.tolerance {
         Some(t) => t,
         None => default_tolerance(uow, org).await?,
     };
-    let comparator_group = match new.comparator_group_id {
-        Some(g) => Some(
-            crate::benchmarking::group_in(uow, org, g, "comparatorGroupId")
-                .await?
-                .id,
-        ),
-        None => None,
-    };
+    let comparator_group = new.comparator_group_id;
     let now = uow.now();
     let approved = new.lifecycle == Lifecycle::Active;
     let reference = new.reference.clone();
@@ -339,6 +390,45 @@ pub async fn default_tolerance<C: ConnectionTrait>(
         .tolerance())
 }
 
+/// Every refusal of an edit to an indicator, at once (see [`check_new`]).
+pub async fn check_change<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    before: &indicator::Model,
+    change: &IndicatorChange,
+) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
+    if let Change::To(p) = change.first_period
+        && p.frequency() != *before.frequency
+    {
+        refusals.refuse(
+            "firstPeriod",
+            StoreError::invalid(format!(
+                "firstPeriod {p} is not one of this indicator's {} periods",
+                before.frequency.as_str().to_lowercase()
+            )),
+        );
+    }
+    let to = |c: &Change<i64>| match c {
+        Change::To(id) => Some(*id),
+        _ => None,
+    };
+    check_references(
+        db,
+        org,
+        &mut refusals,
+        References {
+            reference: None,
+            id: Some(before.id),
+            priority_id: to(&change.priority_id),
+            owner_id: to(&change.owner_id),
+            comparator_group_id: to(&change.comparator_group_id),
+        },
+    )
+    .await?;
+    refusals.finish()
+}
+
 /// Edits an indicator's definition.
 pub async fn update(
     uow: &UnitOfWork,
@@ -348,6 +438,7 @@ pub async fn update(
     let org = uow.organisation_id()?;
     let before = indicator(uow, org, id).await?;
     check_version("indicator", before.version, change.expected_version)?;
+    check_change(uow, org, &before, &change).await?;
     let mut am: indicator::ActiveModel = before.clone().into();
     if let Some(t) = change.title {
         am.title = Set(t);
@@ -355,21 +446,11 @@ pub async fn update(
     if let Some(v) = change.definition.into_new() {
         am.definition = Set(v);
     }
-    match change.priority_id {
-        Change::Leave => {}
-        Change::Clear => am.priority_id = Set(None),
-        Change::To(p) => am.priority_id = Set(Some(plans::priority(uow, org, p).await?.id)),
+    if let Some(v) = change.priority_id.into_new() {
+        am.priority_id = Set(v);
     }
-    match change.owner_id {
-        Change::Leave => {}
-        Change::Clear => am.owner_id = Set(None),
-        Change::To(u) => {
-            am.owner_id = Set(Some(
-                people::owner_in(uow, org, u, "ownerId", "indicator")
-                    .await?
-                    .id,
-            ))
-        }
+    if let Some(v) = change.owner_id.into_new() {
+        am.owner_id = Set(v);
     }
     if let Some(v) = change.level {
         am.level = Set(Stored(v));
@@ -406,26 +487,13 @@ pub async fn update(
         am.published = Set(v);
     }
     if let Some(p) = change.first_period.into_new() {
-        if let Some(p) = p
-            && p.frequency() != *before.frequency
-        {
-            return Err(StoreError::invalid(format!(
-                "firstPeriod {p} is not one of this indicator's {} periods",
-                before.frequency.as_str().to_lowercase()
-            )));
-        }
         am.first_period = Set(p.map(Stored));
     }
     if let Some(v) = change.benchmark_metric.into_new() {
         am.benchmark_metric = Set(v);
     }
-    match change.comparator_group_id {
-        Change::Leave => {}
-        Change::Clear => am.comparator_group_id = Set(None),
-        Change::To(g) => {
-            let group = crate::benchmarking::group_in(uow, org, g, "comparatorGroupId").await?;
-            am.comparator_group_id = Set(Some(group.id));
-        }
+    if let Some(v) = change.comparator_group_id.into_new() {
+        am.comparator_group_id = Set(v);
     }
     save_edit(uow, &before, am, || {
         format!("an indicator with ref {} already exists", before.reference)
