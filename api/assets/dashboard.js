@@ -1567,7 +1567,11 @@
   function serverProblems(e, specs) {
     const byName = Object.fromEntries(specs.map((s) => [s.name, s.focusId]));
     if (e.problems && e.problems.length) {
-      return e.problems.map((p) => ({ field: (p.field && byName[p.field]) || null, text: p.message }));
+      // The message may start with its field's API name ("ownerId: …"): the form names it already.
+      return e.problems.map((p) => ({
+        field: (p.field && byName[p.field]) || null,
+        text: p.field && p.message.startsWith(p.field + ': ') ? p.message.slice(p.field.length + 2) : p.message,
+      }));
     }
     return [{ field: null, text: e.message }];
   }

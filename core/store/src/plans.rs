@@ -82,7 +82,9 @@ pub struct ObjectiveChange {
 
 fn check_dates(start: NaiveDate, end: NaiveDate) -> Result<(), StoreError> {
     if end <= start {
-        return Err(StoreError::invalid("endDate must be after startDate"));
+        return Err(StoreError::invalid(
+            "the end date (endDate) must be after the start date",
+        ));
     }
     Ok(())
 }
