@@ -1231,19 +1231,36 @@
     focusHeading();
   }
 
-  async function renderUsers(token) {
+  const USERS_PAGE = 25;
+
+  /** The users, searchable by name or e-mail (every word), 25 a page. */
+  async function renderUsers(token, search, page) {
     if (adminOnly('Users')) return;
     const data = await gql(`query Users { users(includeInactive: true) { id name email role active manager { id name } } }`);
     if (token !== state.routeToken) return;
-    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(),
+    const wordsOf = (text) => (text || '').toLowerCase().split(/\s+/).filter(Boolean);
+    const wanted = wordsOf(search);
+    const found = data.users.filter((u) => wanted.every((w) => (u.name + ' ' + u.email).toLowerCase().includes(w)));
+    const at = page || 0;
+    const shown = found.slice(at * USERS_PAGE, (at + 1) * USERS_PAGE);
+    const input = h('input', { id: 'users-search', type: 'search', value: search || '', autocomplete: 'off' });
+    fill($('view'), h('a', { class: 'back', href: '#/register' }, '← Back to the register'), takeFlash(), registerNav(),
       h('h1', null, 'Users'),
+      h('form', { class: 'filters', role: 'search', onsubmit: (ev) => { ev.preventDefault(); renderUsers(state.routeToken, input.value.trim(), 0); } },
+        h('div', { class: 'field' }, h('label', { for: 'users-search' }, 'Search by name or e-mail'), input),
+        h('button', { type: 'submit', class: 'secondary' }, 'Search')),
+      h('p', { id: 'users-count' }, found.length + ' user' + (found.length === 1 ? '' : 's') +
+        (found.length > USERS_PAGE ? ', ' + (at * USERS_PAGE + 1) + ' to ' + (at * USERS_PAGE + shown.length) + ' shown' : '') + '.'),
       h('div', { class: 'table-wrap' }, h('table', { id: 'users-table' },
         h('caption', { class: 'visually-hidden' }, 'Users of the council'),
         h('thead', null, h('tr', null, ['Name', 'E-mail', 'Role', 'Line manager', 'Active', h('span', { class: 'visually-hidden' }, 'Links')].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, data.users.map((u) => h('tr', { 'data-id': u.id },
+        h('tbody', null, shown.map((u) => h('tr', { 'data-id': u.id },
           h('th', { scope: 'row' }, u.name), h('td', null, u.email), h('td', null, u.role.charAt(0) + u.role.slice(1).toLowerCase()),
           h('td', null, u.manager ? u.manager.name : '—'), h('td', null, u.active ? 'Yes' : 'No'),
-          h('td', null, h('a', { href: '#/register/users/' + encodeURIComponent(u.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + u.name)))))))));
+          h('td', null, h('a', { href: '#/register/users/' + encodeURIComponent(u.id) }, 'Change', h('span', { class: 'visually-hidden' }, ' ' + u.name)))))))),
+      h('p', { class: 'buttons' },
+        at > 0 ? h('button', { type: 'button', class: 'secondary', id: 'users-previous', onclick: () => renderUsers(state.routeToken, search, at - 1) }, 'Previous page') : null, ' ',
+        (at + 1) * USERS_PAGE < found.length ? h('button', { type: 'button', class: 'secondary', id: 'users-next', onclick: () => renderUsers(state.routeToken, search, at + 1) }, 'Next page') : null));
   }
 
   async function renderUser(id, token) {

@@ -7,7 +7,7 @@
 //
 // Arguments: { base, token, officer, viewer, indicator }
 // Result: { planErrors, planInline, plans, priorities, objectives, actionErrors, actionInline,
-//           actions, searched, indicatorNotice, axe, artifacts }
+//           actions, searched, indicatorNotice, users, axe, artifacts }
 import { axe, scenario, screenshot, typeInto } from './lib.mjs';
 
 const texts = (page, selector) => page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent.trim()));
@@ -112,5 +112,14 @@ scenario(async (t) => {
   await page.locator('#notice', { hasText: 'Saved' }).waitFor();
   const indicatorNotice = await page.locator('#notice').innerText();
 
-  return { planErrors, planInline, plans, priorities, objectives, actionErrors, actionInline, actions, searched, indicatorNotice, axe: violations, artifacts };
+  // Users, found by a word of the name or e-mail.
+  await page.locator('#users-link').click();
+  await page.locator('#users-table').waitFor();
+  await typeInto(page, '#users-search', 'OLIVE');
+  await page.locator('#users-search').press('Enter');
+  await page.locator('#users-count', { hasText: '1 user.' }).waitFor();
+  const users = await texts(page, '#users-table tbody th');
+  violations.users = await axe(page);
+
+  return { planErrors, planInline, plans, priorities, objectives, actionErrors, actionInline, actions, searched, indicatorNotice, users, axe: violations, artifacts };
 });

@@ -575,6 +575,7 @@ async fn an_admin_keeps_plans_priorities_objectives_actions_and_indicators_in_ch
         seen["indicatorNotice"],
         "Saved M1 Calls answered within 60 seconds."
     );
+    assert_eq!(seen["users"], json!(["Olive Officer"]), "the users' search");
 
     let stored = c
         .app
