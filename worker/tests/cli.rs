@@ -450,6 +450,40 @@ impl SlowRelay {
     }
 }
 
+/// On PostgreSQL, a statement the killed worker had sent (marking a message SENT, say) still
+/// runs to its end in its server session after the process is gone: wait until every session
+/// the worker opened has ended, so that what the test reads is all the worker did.
+async fn killed_workers_sessions_ended(conn: &Database, spawned: DateTime<Utc>) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    if conn.kind != pmf_store::DbKind::Postgres {
+        return; // SQLite: a killed process writes nothing more.
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = conn
+            .conn
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND backend_start >= $1",
+                [spawned.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let open: i64 = row.try_get("", "n").unwrap();
+        if open == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the killed worker's {open} sessions never ended"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A worker killed with SIGKILL in the middle of a batch loses nothing: what it had claimed
 /// stays under its lease (nobody else sends it meanwhile, nothing is marked FAILED or DEAD),
 /// and once the lease is over (`tick --at` eleven minutes ahead rather than waiting) the next
@@ -498,6 +532,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_what_was_in
         cmd
     };
 
+    let spawned = Utc::now();
     let mut first = with_relay(&["tick".into(), "--at".into(), at(0)])
         .spawn()
         .unwrap();
@@ -514,6 +549,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_what_was_in
         std::os::unix::process::ExitStatusExt::signal(&status),
         Some(9)
     );
+    killed_workers_sessions_ended(&conn, spawned).await;
 
     let rows = notification::Entity::find().all(&conn.conn).await.unwrap();
     let sent = rows.iter().filter(|r| r.status == outbox::SENT).count();
