@@ -565,3 +565,69 @@ async fn a_council_derived_once_is_kept_by_each_write() {
         "{missing:?} is no longer outstanding"
     );
 }
+
+/// A database from before outstanding items were kept: migrating up gives each council its
+/// row with no date, and its first sweep derives everything once, the same as the rules.
+#[tokio::test]
+async fn an_existing_database_is_derived_by_its_first_sweep() {
+    use migration::{Migrator, MigratorTrait};
+    use pmf_store::reminders::{self, Mode, SweepStatus};
+    let now = Utc
+        .with_ymd_and_hms(2025, 11, 7, 8, 0, 0)
+        .single()
+        .expect("a time");
+    let fresh = FreshDb::create().await;
+    let db = Database::connect(&fresh.url).await.expect("connect");
+    db.migrate().await.expect("up");
+    pmf_store::demo::load(&db, now).await.expect("demo");
+    // Back to the schema before this migration (its tables dropped), the council's data
+    // staying, then up again: as an existing database is upgraded.
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20270301_000001_outstanding_items")
+        .expect("the migration") as u32
+        + 1;
+    Migrator::down(&db.conn, Some(steps)).await.expect("down");
+    db.migrate().await.expect("up again");
+    let org = organisations::by_slug(&db.conn, "demo")
+        .await
+        .expect("read")
+        .expect("the demo council");
+    let org = OrganisationSettings::try_from(&org).expect("settings");
+    assert_eq!(
+        outstanding::through(&db.conn, org.id).await.expect("read"),
+        None
+    );
+    assert!(
+        outstanding::kept(&db.conn, &org)
+            .await
+            .expect("kept")
+            .is_empty()
+    );
+    let outcome = reminders::sweep(
+        &db,
+        &org,
+        &Links::new("http://127.0.0.1:8080"),
+        now.date_naive(),
+        now,
+        Mode::Commit,
+    )
+    .await
+    .expect("sweep");
+    assert_eq!(outcome.status, SweepStatus::Done);
+    let through = now.date_naive() + Days::new(3);
+    assert_eq!(
+        outstanding::through(&db.conn, org.id).await.expect("read"),
+        Some(through)
+    );
+    let derived =
+        deadlines::outstanding_of(&db.conn, &org, NaiveDate::MIN, through, &Which::default())
+            .await
+            .expect("derived");
+    assert!(!derived.is_empty());
+    assert_eq!(
+        outstanding::kept(&db.conn, &org).await.expect("kept"),
+        derived
+    );
+}
