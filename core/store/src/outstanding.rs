@@ -236,7 +236,7 @@ async fn insert<C: ConnectionTrait>(
 /// extension falls there, no item fell due in between.
 fn any_due_between(org: &OrganisationSettings, from: NaiveDate, to: NaiveDate) -> bool {
     let fy = org.fy_start;
-    // A year is due about two months after it ends: start well before any period that can be.
+    // A year is due a month after it ends: start well before any period that can be.
     let start = from.checked_sub_days(Days::new(800)).unwrap_or(from);
     [Frequency::Monthly, Frequency::Quarterly, Frequency::Annual]
         .into_iter()
@@ -418,8 +418,8 @@ mod tests {
         // Monthly and quarterly values are due on the 10th.
         assert!(any_due_between(&org, d(11, 10), d(11, 10)));
         assert!(!any_due_between(&org, d(11, 11), d(11, 13)));
-        // A year (to 31 March) is due at the end of May.
-        assert!(any_due_between(&org, d(5, 31), d(5, 31)));
-        assert!(!any_due_between(&org, d(5, 11), d(5, 30)));
+        // A year (to 31 March) is due at the end of the month after: 30 April.
+        assert!(any_due_between(&org, d(4, 30), d(4, 30)));
+        assert!(!any_due_between(&org, d(4, 11), d(4, 29)));
     }
 }
