@@ -327,6 +327,13 @@ pub fn deadline_morning() -> chrono::DateTime<chrono::Utc> {
     "2025-11-10T08:00:00Z".parse().expect("a valid instant")
 }
 
+/// The Thursday before: every council's outstanding items are derived as of this morning
+/// (what the first sweep after the upgrade does once), so the Friday's sweep adds the items
+/// that fall due on the Monday, as a live system's would.
+pub fn derived_morning() -> chrono::DateTime<chrono::Utc> {
+    "2025-11-06T08:00:00Z".parse().expect("a valid instant")
+}
+
 /// The Friday before: the `DUE_SOON` sweep for the same deadline, run first so the deadline
 /// morning finds the history a live system would have.
 pub fn due_soon_morning() -> chrono::DateTime<chrono::Utc> {

@@ -161,6 +161,10 @@ enum Cmd {
         /// Councils at a time; 0: exactly as the worker does it.
         #[arg(long, default_value_t = 0)]
         parallel: usize,
+        /// Only derive every council's outstanding items up to three days after `at` (what
+        /// the first sweep after the upgrade does once), without sweeping.
+        #[arg(long)]
+        derive_only: bool,
     },
 }
 
@@ -373,7 +377,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::SweepOnce { url, at, parallel } => sweep::sweep_once(url, *at, *parallel).await,
+        Cmd::SweepOnce {
+            url,
+            at,
+            parallel,
+            derive_only,
+        } => sweep::sweep_once(url, *at, *parallel, *derive_only).await,
     }
 }
 

@@ -13,6 +13,7 @@ mod m20270105_000001_sign_in;
 mod m20270110_000001_workbook;
 mod m20270201_000001_benchmarking;
 mod m20270210_000001_quarterly_pack;
+mod m20270301_000001_outstanding_items;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270110_000001_workbook::Migration),
             Box::new(m20270201_000001_benchmarking::Migration),
             Box::new(m20270210_000001_quarterly_pack::Migration),
+            Box::new(m20270301_000001_outstanding_items::Migration),
         ]
     }
 }

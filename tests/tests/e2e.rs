@@ -13,6 +13,7 @@ mod e2e {
     pub mod fixtures;
     pub mod oidc_client;
     pub mod operations;
+    pub mod outstanding;
     pub mod owners;
     pub mod pack;
     pub mod presentation;

@@ -1,14 +1,14 @@
 //! What is due when (docs/rules.md §9): the `deadlines` query and the worker's reminder sweep.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use pmf_core::{Completeness, Frequency, Lifecycle, Period};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use pmf_core::{Completeness, Frequency, FyStart, Lifecycle, Period};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use crate::{
     Database, OrganisationSettings, StoreError, Stored,
     entity::{action, action_update, deadline_extension, indicator, plan, priority},
-    results::{EvaluationInputs, IndicatorRules},
+    results::{EvaluationInputs, IN_LIST_CHUNK, IndicatorRules},
 };
 
 pub use pmf_core::Missing;
@@ -72,7 +72,11 @@ pub async fn between(
     to: NaiveDate,
     owner: Option<i64>,
 ) -> Result<Vec<DeadlineItem>, StoreError> {
-    due(db, org, from, to, owner, Keep::All).await
+    let which = Which {
+        owner,
+        ..Which::default()
+    };
+    due(&db.conn, org, from, to, &which, Keep::All).await
 }
 
 /// Those of [`between`] that are not complete: what the reminder sweep chases. (The complete
@@ -83,7 +87,76 @@ pub async fn outstanding(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DeadlineItem>, StoreError> {
-    due(db, org, from, to, None, Keep::Outstanding).await
+    outstanding_of(&db.conn, org, from, to, &Which::default()).await
+}
+
+/// [`outstanding`] of some items only, read through any connection (a unit of work keeping
+/// what is outstanding, `crate::outstanding`, reads in its own transaction).
+pub async fn outstanding_of<C: ConnectionTrait>(
+    db: &C,
+    org: &OrganisationSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+    which: &Which,
+) -> Result<Vec<DeadlineItem>, StoreError> {
+    due(db, org, from, to, which, Keep::Outstanding).await
+}
+
+/// Which items to build: every one (the default), or those of some indicators, some
+/// actions, or one owner.
+#[derive(Debug, Clone, Default)]
+pub struct Which {
+    /// `None`: every indicator of the council.
+    pub indicators: Option<HashSet<i64>>,
+    /// `None`: every action of the council.
+    pub actions: Option<HashSet<i64>>,
+    pub owner: Option<i64>,
+}
+
+impl Which {
+    fn wants_indicator(&self, id: i64) -> bool {
+        self.indicators.as_ref().is_none_or(|ids| ids.contains(&id))
+    }
+
+    fn wants_action(&self, id: i64) -> bool {
+        self.actions.as_ref().is_none_or(|ids| ids.contains(&id))
+    }
+}
+
+/// Narrows `q` to `ids` when they fit in one statement (else every row is read and the
+/// caller keeps the ones it wants).
+fn only<E: EntityTrait>(
+    q: Select<E>,
+    column: impl ColumnTrait,
+    ids: &Option<HashSet<i64>>,
+) -> Select<E> {
+    match ids {
+        Some(ids) if ids.len() <= IN_LIST_CHUNK => q.filter(column.is_in(ids.iter().copied())),
+        _ => q,
+    }
+}
+
+/// The order items are listed and sent in: soonest first, indicators before actions, then
+/// by reference, period and id.
+pub fn sort(items: &mut [DeadlineItem], fy: FyStart) {
+    items.sort_by(|a, b| {
+        (
+            a.due_date,
+            a.action_id.is_some(),
+            &a.reference,
+            a.period.sort_key(fy),
+            a.indicator_id,
+            a.action_id,
+        )
+            .cmp(&(
+                b.due_date,
+                b.action_id.is_some(),
+                &b.reference,
+                b.period.sort_key(fy),
+                b.indicator_id,
+                b.action_id,
+            ))
+    });
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,15 +165,19 @@ enum Keep {
     Outstanding,
 }
 
-async fn due(
-    db: &Database,
+async fn due<C: ConnectionTrait>(
+    conn: &C,
     org: &OrganisationSettings,
     from: NaiveDate,
     to: NaiveDate,
-    owner: Option<i64>,
+    which: &Which,
     keep: Keep,
 ) -> Result<Vec<DeadlineItem>, StoreError> {
-    let conn = &db.conn;
+    let no_indicators = which.indicators.as_ref().is_some_and(HashSet::is_empty);
+    let no_actions = which.actions.as_ref().is_some_and(HashSet::is_empty);
+    if no_indicators && no_actions {
+        return Ok(Vec::new());
+    }
     let fy = org.fy_start;
     let spans = plan_spans(conn, org).await?;
     let mut ext_indicator = HashMap::new();
@@ -126,10 +203,19 @@ async fn due(
     let mut q = indicator::Entity::find()
         .filter(indicator::Column::OrganisationId.eq(org.id))
         .filter(indicator::Column::Lifecycle.eq(Stored(Lifecycle::Active)));
-    if let Some(owner) = owner {
+    if let Some(owner) = which.owner {
         q = q.filter(indicator::Column::OwnerId.eq(owner));
     }
-    let indicators = q.all(conn).await?;
+    let indicators: Vec<indicator::Model> = if no_indicators {
+        Vec::new()
+    } else {
+        only(q, indicator::Column::Id, &which.indicators)
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter(|row| which.wants_indicator(row.id))
+            .collect()
+    };
     let mut asked: Vec<(&indicator::Model, Period, NaiveDate, bool)> = Vec::new();
     for row in &indicators {
         let rules = IndicatorRules::of(row, &org.rating)?;
@@ -172,17 +258,31 @@ async fn due(
     }
 
     let mut q = action::Entity::find().filter(action::Column::OrganisationId.eq(org.id));
-    if let Some(owner) = owner {
+    if let Some(owner) = which.owner {
         q = q.filter(action::Column::OwnerId.eq(owner));
     }
-    let actions = q.all(conn).await?;
-    let updated: std::collections::HashSet<(i64, Period)> = action_update::Entity::find()
-        .filter(action_update::Column::OrganisationId.eq(org.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.action_id, *u.period))
-        .collect();
+    let actions: Vec<action::Model> = if no_actions {
+        Vec::new()
+    } else {
+        only(q, action::Column::Id, &which.actions)
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter(|row| which.wants_action(row.id))
+            .collect()
+    };
+    let updated: HashSet<(i64, Period)> = if actions.is_empty() {
+        HashSet::new()
+    } else {
+        let q =
+            action_update::Entity::find().filter(action_update::Column::OrganisationId.eq(org.id));
+        only(q, action_update::Column::ActionId, &which.actions)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|u| (u.action_id, *u.period))
+            .collect()
+    };
     for row in &actions {
         let Some(span) = row.priority_id.and_then(|p| spans.get(&p)) else {
             continue;
@@ -224,19 +324,6 @@ async fn due(
             });
         }
     }
-    items.sort_by(|a, b| {
-        (
-            a.due_date,
-            a.action_id.is_some(),
-            &a.reference,
-            a.period.sort_key(fy),
-        )
-            .cmp(&(
-                b.due_date,
-                b.action_id.is_some(),
-                &b.reference,
-                b.period.sort_key(fy),
-            ))
-    });
+    sort(&mut items, fy);
     Ok(items)
 }

@@ -24,6 +24,7 @@ pub mod indicators;
 pub mod nudges;
 pub mod organisations;
 pub mod outbox;
+pub mod outstanding;
 pub mod packs;
 pub mod people;
 pub mod plans;

@@ -219,7 +219,7 @@ pub(crate) async fn insert_council<C: ConnectionTrait>(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> Result<organisation::Model, StoreError> {
-    Ok(organisation::ActiveModel {
+    let row = organisation::ActiveModel {
         name: Set(name.to_string()),
         slug: Set(slug.to_string()),
         time_zone: Set(time_zone.to_string()),
@@ -236,7 +236,9 @@ pub(crate) async fn insert_council<C: ConnectionTrait>(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    crate::outstanding::start(db, row.id).await?;
+    Ok(row)
 }
 
 /// What `bootstrap` did.

@@ -20,7 +20,9 @@
 //! them). Items with no owner who can enter them (none, or a VIEWER) are listed for every
 //! active ADMIN, the performance team, under "No owner who can enter it", at the stage an
 //! owner would have had, once each; nobody is escalated to. Completed items, retired
-//! indicators and extensions are already accounted for by [`deadlines::outstanding`].
+//! indicators and extensions are already accounted for in the outstanding items the sweep
+//! reads: kept with every change by [`crate::outstanding`] (the rules of
+//! [`crate::deadlines::outstanding`]), the items fallen due since the last sweep added first.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -33,9 +35,10 @@ use sea_orm::{
 
 use crate::{
     Database, OrganisationSettings, StoreError,
-    deadlines::{self, DeadlineItem},
+    deadlines::DeadlineItem,
     entity::{notification, sweep_run, user},
     outbox::{self, NewMessage, notification_item},
+    outstanding,
 };
 
 /// `sweep_runs.kind` of the daily sweep.
@@ -153,7 +156,7 @@ pub async fn sweep(
     }
 
     let users: HashMap<i64, user::Model> = crate::people::users_of(&txn, org.id).await?;
-    let mut ids = reminders(db, &txn, org, links, &users, date, now).await?;
+    let mut ids = reminders(&txn, org, links, &users, date, now).await?;
     ids.extend(alert_digests(&txn, org, links, &users, date, now).await?);
 
     let ran = sweep_run::ActiveModel {
@@ -205,7 +208,6 @@ fn item_key(item: &DeadlineItem) -> Option<(&'static str, i64)> {
 
 /// The reminder and escalation digests of the day; returns the new outbox row ids.
 async fn reminders(
-    db: &Database,
     txn: &DatabaseTransaction,
     org: &OrganisationSettings,
     links: &Links,
@@ -217,7 +219,10 @@ async fn reminders(
         .checked_sub_days(Days::new(LOOKBACK_DAYS))
         .unwrap_or(date);
     let to = date.checked_add_days(Days::new(3)).unwrap_or(date);
-    let items: Vec<DeadlineItem> = deadlines::outstanding(db, org, from, to).await?;
+    // What fell due since the last sweep is added first; then only what is outstanding is
+    // read (crate::outstanding keeps it with every change).
+    outstanding::derive_through(txn, org.id, to).await?;
+    let items: Vec<DeadlineItem> = outstanding::due_between(txn, org, from, to).await?;
     if items.is_empty() {
         return Ok(vec![]);
     }

@@ -8,7 +8,7 @@
 //! visible together, in every process, or not at all: a request dropped right after the
 //! commit (a client that goes away, a timeout) cannot leave answers stale. Dropping a unit
 //! of work without committing rolls everything back, the data version too.
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Mutex};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::{Database, StoreError, audit, data_version};
+use crate::{Database, StoreError, audit, data_version, outstanding};
 
 /// A write transaction, who makes it and when, and the councils whose data it changes.
 pub struct UnitOfWork {
@@ -26,6 +26,8 @@ pub struct UnitOfWork {
     organisation_id: Option<i64>,
     actor_id: Option<i64>,
     now: DateTime<Utc>,
+    /// What the audited changes so far may have changed of what is outstanding.
+    touched: Mutex<outstanding::Touched>,
 }
 
 impl UnitOfWork {
@@ -56,6 +58,7 @@ impl UnitOfWork {
             organisation_id: None,
             actor_id,
             now,
+            touched: Mutex::default(),
         })
     }
 
@@ -108,7 +111,11 @@ impl UnitOfWork {
                 after,
             },
         )
-        .await
+        .await?;
+        self.touched
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .note(entity, entity_id, before, after)
     }
 
     /// [`UnitOfWork::audit`] of a creation.
@@ -122,11 +129,30 @@ impl UnitOfWork {
             .await
     }
 
-    /// Moves the data version of every council changed on, and commits, in one transaction.
+    /// Brings the council's kept outstanding items up to date with the changes audited so
+    /// far ([`outstanding::refresh`]); [`UnitOfWork::commit`] does, last.
+    pub async fn keep_outstanding(&self) -> Result<(), StoreError> {
+        let touched = std::mem::take(
+            &mut *self
+                .touched
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if touched.is_empty() {
+            return Ok(());
+        }
+        outstanding::refresh(&self.txn, self.organisation_id()?, touched).await
+    }
+
+    /// Moves the data version of every council changed on, keeps what is outstanding up to
+    /// date with the changes, and commits, in one transaction. (The data version's update
+    /// locks the council's row first, so two writers of a council derive one after the
+    /// other, each from what the other committed.)
     pub async fn commit(self) -> Result<(), StoreError> {
         for organisation_id in &self.changed {
             data_version::touch_organisation(&self.txn, *organisation_id).await?;
         }
+        self.keep_outstanding().await?;
         self.txn.commit().await?;
         Ok(())
     }

@@ -12,6 +12,8 @@ pub mod measurement;
 pub mod notification;
 pub mod objective;
 pub mod organisation;
+pub mod outstanding_derived;
+pub mod outstanding_item;
 pub mod pending_sign_in;
 pub mod plan;
 pub mod priority;
