@@ -93,9 +93,12 @@ pub async fn deadline_objects(
     Ok(items
         .into_iter()
         .map(|d| Deadline {
-            indicator: d
-                .indicator_id
-                .and_then(|id| indicators.get(&IndicatorKey(id)).cloned().map(IndicatorObj::from)),
+            indicator: d.indicator_id.and_then(|id| {
+                indicators
+                    .get(&IndicatorKey(id))
+                    .cloned()
+                    .map(IndicatorObj::from)
+            }),
             action: d
                 .action_id
                 .and_then(|id| actions.get(&ActionKey(id)).cloned().map(ActionObj)),

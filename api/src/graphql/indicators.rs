@@ -161,12 +161,7 @@ impl IndicatorObj {
     #[graphql(
         complexity = "cost::list(cost::months_between(&from, &to).min(400), child_complexity)"
     )]
-    async fn series(
-        &self,
-        ctx: &Context<'_>,
-        from: String,
-        to: String,
-    ) -> GqlResult<SeriesValue> {
+    async fn series(&self, ctx: &Context<'_>, from: String, to: String) -> GqlResult<SeriesValue> {
         load_series(ctx, &self.0, input::period(&from)?, input::period(&to)?)
             .await
             .map(SeriesValue)

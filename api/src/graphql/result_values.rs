@@ -297,12 +297,10 @@ impl<T: EnumType> EnumNames<T> {
     }
 
     fn value(&self, value: T) -> Value {
-        self.0
-            .iter()
-            .find(|(v, _)| *v == value)
-            .map_or_else(|| async_graphql::resolver_utils::enum_value(value), |(_, name)| {
-                Value::Enum(name.clone())
-            })
+        self.0.iter().find(|(v, _)| *v == value).map_or_else(
+            || async_graphql::resolver_utils::enum_value(value),
+            |(_, name)| Value::Enum(name.clone()),
+        )
     }
 }
 
