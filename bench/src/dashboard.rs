@@ -1177,6 +1177,7 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
         .await?
         .context("no councillor")?;
     let (mut whole_wall, mut whole_cpu) = (Duration::ZERO, 0.0);
+    let (mut json_wall, mut json_cpu) = (Duration::ZERO, 0.0);
     for _ in 0..rounds {
         let (started, c) = (Instant::now(), cpu());
         let scope = api::graphql::Scope {
@@ -1189,7 +1190,10 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
             .variables(async_graphql::Variables::from_json(our_variables()));
         let response = api::execute::execute(&state, Some(scope), request).await;
         anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
+        let (serialising, s) = (Instant::now(), cpu());
         let body = serde_json::to_vec(&response)?;
+        json_wall += serialising.elapsed();
+        json_cpu += cpu() - s;
         whole_wall += started.elapsed();
         whole_cpu += cpu() - c;
         anyhow::ensure!(body.len() > 100_000, "a short response");
@@ -1198,6 +1202,11 @@ pub async fn phases(db: &Database, rounds: usize) -> anyhow::Result<Table> {
         "whole request through the schema, serialised (no HTTP)".into(),
         whole_wall,
         whole_cpu,
+    );
+    row(
+        "of which serialising the response (serde_json)".into(),
+        json_wall,
+        json_cpu,
     );
     Ok(t)
 }

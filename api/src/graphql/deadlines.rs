@@ -93,9 +93,12 @@ pub async fn deadline_objects(
     Ok(items
         .into_iter()
         .map(|d| Deadline {
-            indicator: d
-                .indicator_id
-                .and_then(|id| indicators.get(&IndicatorKey(id)).cloned().map(IndicatorObj)),
+            indicator: d.indicator_id.and_then(|id| {
+                indicators
+                    .get(&IndicatorKey(id))
+                    .cloned()
+                    .map(IndicatorObj::from)
+            }),
             action: d
                 .action_id
                 .and_then(|id| actions.get(&ActionKey(id)).cloned().map(ActionObj)),
@@ -171,7 +174,7 @@ impl DeadlineMutations {
             extended: true,
             complete: granted.missing.is_none(),
             missing: granted.missing.map(|m| m.as_str().to_string()),
-            indicator: granted.indicator.map(IndicatorObj),
+            indicator: granted.indicator.map(IndicatorObj::from),
             action: granted.action.map(ActionObj),
         })
     }

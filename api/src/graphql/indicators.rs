@@ -1,5 +1,7 @@
 //! Indicators: their definitions and lifecycle, targets, and the `indicator` and
 //! `indicators` queries.
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use pmf_core::{Lifecycle as CoreLifecycle, Tolerance};
 use pmf_store::{
@@ -26,7 +28,8 @@ use super::{
     pagination::{Page, PageInfo, page_size, status_period},
     people::{UserObj, load_user},
     plans::{PriorityObj, load_priority},
-    results::{PeriodResult, load_result, load_series},
+    result_values::{ResultValue, SeriesValue},
+    results::{load_result, load_series},
     scalars::DateTime,
 };
 use crate::error::{GqlResult, gql};
@@ -36,10 +39,16 @@ pub async fn load_indicator(ctx: &Context<'_>, id: i64) -> GqlResult<Option<Indi
     Ok(loader(ctx)?
         .load_one(IndicatorKey(id))
         .await?
-        .map(IndicatorObj))
+        .map(IndicatorObj::from))
 }
 
-pub struct IndicatorObj(pub indicator::Model);
+pub struct IndicatorObj(pub Arc<indicator::Model>);
+
+impl From<indicator::Model> for IndicatorObj {
+    fn from(row: indicator::Model) -> Self {
+        Self(Arc::new(row))
+    }
+}
 
 impl IndicatorObj {
     fn tolerance(&self) -> GqlResult<Tolerance> {
@@ -143,20 +152,19 @@ impl IndicatorObj {
         self.0.version
     }
     /// Actual, target, status and trend for one period (any granularity, docs/rules.md §4).
-    async fn result(&self, ctx: &Context<'_>, period: String) -> GqlResult<PeriodResult> {
-        load_result(ctx, &self.0, input::period(&period)?).await
+    async fn result(&self, ctx: &Context<'_>, period: String) -> GqlResult<ResultValue> {
+        load_result(ctx, &self.0, input::period(&period)?)
+            .await
+            .map(ResultValue)
     }
     /// Results for every period from `from` to `to` inclusive (same form, at most 400).
     #[graphql(
         complexity = "cost::list(cost::months_between(&from, &to).min(400), child_complexity)"
     )]
-    async fn series(
-        &self,
-        ctx: &Context<'_>,
-        from: String,
-        to: String,
-    ) -> GqlResult<Vec<PeriodResult>> {
-        load_series(ctx, &self.0, input::period(&from)?, input::period(&to)?).await
+    async fn series(&self, ctx: &Context<'_>, from: String, to: String) -> GqlResult<SeriesValue> {
+        load_series(ctx, &self.0, input::period(&from)?, input::period(&to)?)
+            .await
+            .map(SeriesValue)
     }
     /// Its stored targets: annual ones (financial years), then profile ones (its own
     /// periods), each in period order.
@@ -434,7 +442,7 @@ impl IndicatorQueries {
                 .edges
                 .into_iter()
                 .map(|(node, cursor)| IndicatorEdge {
-                    node: IndicatorObj(node),
+                    node: IndicatorObj::from(node),
                     cursor,
                 })
                 .collect(),
@@ -540,7 +548,7 @@ impl IndicatorMutations {
         let uow = begin(ctx).await?;
         let row = indicators::create(&uow, new).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 
     /// Edits an indicator's definition (ADMIN, EXECUTIVE). Give `expectedVersion` to be safe
@@ -612,7 +620,7 @@ impl IndicatorMutations {
         let uow = begin(ctx).await?;
         let row = indicators::update(&uow, id, change).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 
     /// Approves a proposed indicator, making it ACTIVE (ADMIN, EXECUTIVE); who and when are
@@ -623,7 +631,7 @@ impl IndicatorMutations {
         let uow = begin(ctx).await?;
         let row = indicators::approve(&uow, id).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 
     /// Retires an indicator: no longer rated, counted or chased; its history stays (ADMIN).
@@ -633,7 +641,7 @@ impl IndicatorMutations {
         let uow = begin(ctx).await?;
         let row = indicators::retire(&uow, id).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 
     /// Sets a grid of targets at once (ADMIN, EXECUTIVE): every cell is checked and every
@@ -686,7 +694,7 @@ impl IndicatorMutations {
         Ok(TargetGridReport {
             ok,
             problems,
-            indicator: IndicatorObj(row),
+            indicator: IndicatorObj::from(row),
         })
     }
 
@@ -707,6 +715,6 @@ impl IndicatorMutations {
         let uow = begin(ctx).await?;
         let row = targets::set(&uow, &org, id, entry).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 }

@@ -18,6 +18,7 @@ pub mod packs;
 pub mod pagination;
 pub mod people;
 pub mod plans;
+pub mod result_values;
 pub mod results;
 pub mod scalars;
 pub mod settings;

@@ -175,7 +175,7 @@ impl PriorityObj {
             .await?
             .unwrap_or_default();
         prefetch_results(ctx, &rows).await?;
-        Ok(rows.into_iter().map(IndicatorObj).collect())
+        Ok(rows.into_iter().map(IndicatorObj::from).collect())
     }
 }
 

@@ -47,7 +47,7 @@ pub fn missing(completeness: Completeness) -> Option<&'static str> {
 /// An indicator's result for a period, through the request's loader.
 pub async fn load_result(
     ctx: &Context<'_>,
-    indicator: &indicator::Model,
+    indicator: &Arc<indicator::Model>,
     period: Period,
 ) -> GqlResult<PeriodResult> {
     let evaluation = loader(ctx)?
@@ -55,7 +55,7 @@ pub async fn load_result(
         .await?
         .ok_or_else(|| gql::not_found("indicator", indicator.id))?;
     Ok(PeriodResult {
-        indicator: Arc::new(indicator.clone()),
+        indicator: indicator.clone(),
         evaluation,
     })
 }
@@ -63,7 +63,7 @@ pub async fn load_result(
 /// An indicator's results for every period from `from` to `to`.
 pub async fn load_series(
     ctx: &Context<'_>,
-    row: &indicator::Model,
+    row: &Arc<indicator::Model>,
     from: Period,
     to: Period,
 ) -> GqlResult<Vec<PeriodResult>> {
@@ -71,8 +71,7 @@ pub async fn load_series(
     let periods = Period::range(from, to, fy).map_err(|e| gql::bad_input(e.to_string()))?;
     let keys: Vec<ResultKey> = periods.iter().map(|p| ResultKey(row.id, *p)).collect();
     let mut found = loader(ctx)?.load_many(keys.iter().copied()).await?;
-    // One copy of the row for the whole series, not one per period.
-    let indicator = Arc::new(row.clone());
+    let indicator = row.clone();
     keys.iter()
         .map(|k| {
             found
@@ -168,7 +167,7 @@ pub async fn prefetch_results(ctx: &Context<'_>, rows: &[indicator::Model]) -> G
 #[Object]
 impl PeriodResult {
     async fn indicator(&self) -> IndicatorObj {
-        IndicatorObj(indicator::Model::clone(&self.indicator))
+        IndicatorObj(self.indicator.clone())
     }
     /// The period asked for.
     async fn period(&self) -> String {

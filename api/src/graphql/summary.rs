@@ -205,7 +205,7 @@ pub(crate) async fn performance_summary(
                     evaluation.status == S::Amber,
                     indicator.reference.clone(),
                     ExceptionItem {
-                        indicator: Some(IndicatorObj(indicator.clone())),
+                        indicator: Some(IndicatorObj::from(indicator.clone())),
                         action: None,
                         status: evaluation.status.as_str().to_string(),
                         commentary: evaluation.commentary.clone(),

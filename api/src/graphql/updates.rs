@@ -190,7 +190,7 @@ impl UpdateQueries {
         let evaluation =
             results::preview(db, org, &row, period, ProposedValue { value, commentary }).await?;
         Ok(PeriodResult {
-            indicator: Arc::new(row),
+            indicator: row,
             evaluation: Arc::new(evaluation),
         })
     }
@@ -232,7 +232,7 @@ impl UpdateMutations {
         let uow = begin(ctx).await?;
         let row = indicators::reject(&uow, id, reason).await?;
         uow.commit().await?;
-        Ok(IndicatorObj(row))
+        Ok(IndicatorObj::from(row))
     }
 
     /// E-mails the owner of an item they still owe for a period, through the outbox: for

@@ -19,6 +19,10 @@ use crate::{
 
 pub use crate::scoped::IN_LIST_CHUNK;
 
+/// The most periods a batch's targets are read by name (`period IN (…)`); beyond, every
+/// target of the batch's indicators is read.
+const MAX_TARGET_PERIODS: usize = 100;
+
 /// An indicator row with its enum-like columns parsed.
 #[derive(Debug, Clone)]
 pub struct IndicatorRules {
@@ -193,6 +197,9 @@ impl EvaluationInputs {
         let fy = settings.fy_start;
         let mut wanted: HashMap<(Frequency, bool), (Vec<i64>, HashSet<Period>)> = HashMap::new();
         let mut seen = HashSet::new();
+        // Every period a target is looked up for (a superset: the rated, previous and
+        // comparison periods and their financial years).
+        let mut target_periods = HashSet::new();
         for (row, period) in asked {
             let rules = IndicatorRules::of(row, &settings.rating)?;
             let needed = Needed::of(&rules, period, settings);
@@ -205,8 +212,15 @@ impl EvaluationInputs {
             for p in [needed.rated, needed.previous, needed.comparison] {
                 periods.insert(p);
                 periods.insert(p.financial_year(fy));
+                target_periods.insert(p);
+                target_periods.insert(p.financial_year(fy));
             }
         }
+        // Only the targets of those periods (a dashboard's handful of months and its year,
+        // not every year an indicator has a target for), unless they are too many to name.
+        let target_periods: Option<Vec<Stored<Period>>> = (target_periods.len()
+            <= MAX_TARGET_PERIODS)
+            .then(|| target_periods.into_iter().map(Stored).collect());
         let mut inputs = Self::default();
         for parts in statement_parts(wanted, fy) {
             let rows = measurement::Entity::find()
@@ -240,13 +254,21 @@ impl EvaluationInputs {
                 };
                 inputs.measurements.insert((id, *period), m);
             }
-            let rows = target::Entity::find()
+            let mut targets = target::Entity::find()
+                .select_only()
+                .columns([
+                    target::Column::IndicatorId,
+                    target::Column::Period,
+                    target::Column::Value,
+                ])
                 .filter(target::Column::OrganisationId.eq(settings.id))
-                .filter(indicators_of(target::Column::IndicatorId, &parts))
-                .all(db)
-                .await?;
-            for t in rows {
-                inputs.targets.insert((t.indicator_id, *t.period), t.value);
+                .filter(indicators_of(target::Column::IndicatorId, &parts));
+            if let Some(periods) = &target_periods {
+                targets = targets.filter(target::Column::Period.is_in(periods.iter().cloned()));
+            }
+            let rows: Vec<(i64, Stored<Period>, f64)> = targets.into_tuple().all(db).await?;
+            for (id, period, value) in rows {
+                inputs.targets.insert((id, *period), value);
             }
             let rows = deadline_extension::Entity::find()
                 .filter(deadline_extension::Column::OrganisationId.eq(settings.id))

@@ -174,6 +174,90 @@ async fn results_follow_the_rating_rules() {
     c.app.stop().await;
 }
 
+/// Every plain field of a result, through aliases, fragments, `__typename`, a key asked twice
+/// and `@skip`/`@include`.
+const EVERY_PLAIN_FIELD: &str = r#"__typename period ratedPeriod actual target targetIsProRata
+    status previousStatus trend direction comparisonValue commentary noValueReason dueDate
+    extended complete missing version enteredAt url
+    rag: status ...Rated ... on PeriodResult { trend t2: target } ... { period again: period }
+    skipped: actual @skip(if: $yes) kept: actual @include(if: $yes) gone: target @include(if: $no)"#;
+
+/// The response's raw JSON (key order included).
+async fn raw(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
+    reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("a body")
+}
+
+/// `result` and `series` built whole from the evaluation (every field plain) answer exactly
+/// what the field-by-field resolvers answer (the same selection with `indicator { id }`,
+/// which is not plain, at its end): same values, same keys, same order.
+#[tokio::test]
+async fn results_built_whole_answer_what_their_fields_do() {
+    let c = RuleCouncil::new().await;
+    let (app, token) = (&c.app, c.token.as_str());
+    let higher = c.indicator("1", json!({})).await;
+    set_target(app, token, &higher, "2025-26", 100.0).await;
+    record(app, token, &higher, "2025-04", 100.0, None).await;
+    record(app, token, &higher, "2025-05", 95.0, Some("staff shortage")).await;
+    record(app, token, &higher, "2025-06", 95.01, None).await;
+    let cumulative = c
+        .indicator("2", json!({ "frequency": "QUARTERLY", "cumulative": true }))
+        .await;
+    set_target(app, token, &cumulative, "2025-26", 124.0).await;
+    record(app, token, &cumulative, "2025-26 Q1", 31.0, None).await;
+    c.indicator("3", json!({ "monitorOnly": true })).await;
+    let query = |tail: &str| {
+        format!(
+            r#"query($p: String!, $from: String!, $to: String!, $yes: Boolean!, $no: Boolean!) {{
+              plans {{ priorities {{ indicators {{ ref
+                result(period: $p) {{ {EVERY_PLAIN_FIELD} {tail} }}
+                series(from: $from, to: $to) {{ {EVERY_PLAIN_FIELD} {tail} }}
+                quarter: result(period: "2025-26 Q1") {{ {EVERY_PLAIN_FIELD} {tail} }}
+              }} }} }}
+            }}
+            fragment Rated on PeriodResult {{ status dueDate rag: status }}"#
+        )
+    };
+    let variables =
+        json!({ "p": "2025-06", "from": "2025-03", "to": "2025-07", "yes": true, "no": false });
+    let whole = raw(app, token, &query(""), variables.clone()).await;
+    let by_field = raw(app, token, &query("indicator { id }"), variables).await;
+    // Cut every `,"indicator":{"id":"…"}` out of the field-by-field answer.
+    let mut expected = String::new();
+    let mut rest = by_field.as_str();
+    while let Some(at) = rest.find(r#","indicator":{"id":""#) {
+        expected.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let end = after.find("\"}").expect("the end of the indicator") + 2;
+        rest = &after[end..];
+    }
+    expected.push_str(rest);
+    assert!(!whole.contains("errors"), "{whole}");
+    assert!(whole.contains(r#""status":"AMBER""#), "{whole}");
+    assert!(whole.contains(r#""kept":"#) && !whole.contains(r#""skipped":"#));
+    assert!(!whole.contains(r#""gone":"#));
+    assert_eq!(whole, expected);
+
+    // Argument errors are the field's, as before.
+    let bad = app
+        .graphql(
+            Caller::Token(token),
+            r#"{ plans { priorities { indicators { series(from: "2025-13", to: "2025-14") { status } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad:#}");
+    c.app.stop().await;
+}
+
 #[tokio::test]
 async fn cumulative_targets_are_pro_rata_and_trends_compare_with_last_year() {
     let c = RuleCouncil::new().await;
