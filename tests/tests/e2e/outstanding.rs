@@ -435,9 +435,7 @@ impl World {
                 Ok(()) => *applied.entry("applied").or_default() += 1,
                 // Refusals (a retired indicator, a period outside the plan, a VIEWER as
                 // owner…) change nothing.
-                Err(StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::Conflict(_)) => {
-                    *applied.entry("refused").or_default() += 1
-                }
+                Err(e) if e.is_refusal() => *applied.entry("refused").or_default() += 1,
                 Err(e) => return Err(format!("step {n} {step:?}: {e}")),
             }
             uow.keep_outstanding().await.map_err(|e| e.to_string())?;
