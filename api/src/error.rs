@@ -46,7 +46,7 @@ impl ApiError {
 
 /// One problem of a request's input: the input field it is about (as the schema names it,
 /// `ownerId`), its code and what to do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Problem {
     pub field: Option<String>,
     pub code: &'static str,
@@ -106,24 +106,8 @@ impl ApiError {
         let error = async_graphql::Error::new(self.to_string());
         match self {
             ApiError::Problems(problems) => {
-                let list: Vec<async_graphql::Value> = problems
-                    .iter()
-                    .map(|p| {
-                        let mut fields = async_graphql::indexmap::IndexMap::new();
-                        fields.insert(
-                            async_graphql::Name::new("field"),
-                            p.field
-                                .clone()
-                                .map_or(async_graphql::Value::Null, Into::into),
-                        );
-                        fields.insert(async_graphql::Name::new("code"), p.code.into());
-                        fields.insert(
-                            async_graphql::Name::new("message"),
-                            p.message.clone().into(),
-                        );
-                        async_graphql::Value::Object(fields)
-                    })
-                    .collect();
+                // Plain strings and nulls: serialising them cannot fail.
+                let list = async_graphql::to_value(problems).unwrap_or_default();
                 error.extend_with(|_, ext| {
                     ext.set("code", code);
                     ext.set("problems", list.clone());

@@ -342,11 +342,6 @@ impl ActionMutations {
             due_date: input.due_date.map(|d| d.0),
             due_kind: input.due_kind.map(Into::into),
         };
-        if let (Some(start), Some(due)) = (new.planned_start, new.due_date)
-            && due < start
-        {
-            form.refuse("dueDate", "dueDate must not be before plannedStart");
-        }
         if !form.is_empty() {
             // What parsed is checked against the data too, so every problem is told at once.
             let org = scope(ctx)?.org.id;

@@ -35,15 +35,6 @@ impl Form {
         }
     }
 
-    /// Keeps a problem of `field` found by the resolver itself.
-    pub fn refuse(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(Problem {
-            field: Some(field.to_string()),
-            code: "BAD_USER_INPUT",
-            message: message.into(),
-        });
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -74,7 +65,8 @@ impl Form {
         }
     }
 
-    /// `Ok` when every field parsed, else every problem in one BAD_USER_INPUT error.
+    /// `Ok` when nothing was refused, else every problem in one error (`ApiError::Problems`:
+    /// their code when they share one, else BAD_USER_INPUT).
     pub fn finish(self) -> GqlResult<()> {
         if self.0.is_empty() {
             Ok(())

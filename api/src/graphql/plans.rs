@@ -343,7 +343,9 @@ impl PlanMutations {
         };
         if !form.is_empty() {
             let org = scope(ctx)?.org.id;
-            form.store(plans::check_plan_change(&request(ctx).db.conn, org, id, &change).await)?;
+            let db = &request(ctx).db.conn;
+            let before = plans::plan(db, org, id).await?;
+            form.store(plans::check_plan_change(db, org, &before, &change).await)?;
         }
         form.finish()?;
         let uow = begin(ctx).await?;

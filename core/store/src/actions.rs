@@ -183,9 +183,9 @@ struct References<'a> {
 async fn check_references<C: ConnectionTrait>(
     db: &C,
     org: i64,
+    refusals: &mut Refusals,
     refs: References<'_>,
 ) -> Result<(), StoreError> {
-    let mut refusals = Refusals::default();
     if let Some(reference) = refs.reference.filter(|r| !r.is_empty())
         && let Some(other) = scoped::rows::<action::Entity>(org)
             .filter(action::Column::Reference.eq(reference))
@@ -210,19 +210,30 @@ async fn check_references<C: ConnectionTrait>(
     if let Some(id) = refs.sponsor_id {
         refusals.check("sponsorId", people::user_in(db, org, id, "sponsorId").await)?;
     }
-    refusals.finish()
+    Ok(())
 }
 
-/// Every refusal of an action to add, at once: a priority, owner or sponsor that is not the
-/// council's (or an owner who cannot record), a reference already taken. Reads only.
+/// Every refusal of an action to add, at once: a due date before its planned start, a
+/// priority, owner or sponsor that is not the council's (or an owner who cannot record), a
+/// reference already taken. Reads only.
 pub async fn check_new<C: ConnectionTrait>(
     db: &C,
     org: i64,
     new: &NewAction,
 ) -> Result<(), StoreError> {
+    let mut refusals = Refusals::default();
+    if let (Some(start), Some(due)) = (new.planned_start, new.due_date)
+        && due < start
+    {
+        refusals.refuse(
+            "dueDate",
+            StoreError::invalid("dueDate must not be before plannedStart"),
+        );
+    }
     check_references(
         db,
         org,
+        &mut refusals,
         References {
             reference: new.reference.as_deref(),
             id: None,
@@ -231,7 +242,8 @@ pub async fn check_new<C: ConnectionTrait>(
             sponsor_id: new.sponsor_id,
         },
     )
-    .await
+    .await?;
+    refusals.finish()
 }
 
 /// Every refusal of an edit to an action, at once (see [`check_new`]).
@@ -245,9 +257,11 @@ pub async fn check_change<C: ConnectionTrait>(
         Change::To(id) => Some(*id),
         _ => None,
     };
+    let mut refusals = Refusals::default();
     check_references(
         db,
         org,
+        &mut refusals,
         References {
             reference: match &change.reference {
                 Change::To(r) => Some(r.as_str()),
@@ -259,7 +273,8 @@ pub async fn check_change<C: ConnectionTrait>(
             sponsor_id: to(&change.sponsor_id),
         },
     )
-    .await
+    .await?;
+    refusals.finish()
 }
 
 /// Adds an action.

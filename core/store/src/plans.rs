@@ -108,10 +108,9 @@ pub async fn check_new_plan<C: ConnectionTrait>(
 pub async fn check_plan_change<C: ConnectionTrait>(
     db: &C,
     org: i64,
-    id: i64,
+    before: &plan::Model,
     change: &PlanChange,
 ) -> Result<(), StoreError> {
-    let before = plan(db, org, id).await?;
     let mut refusals = Refusals::default();
     refusals.check(
         "endDate",
@@ -121,7 +120,7 @@ pub async fn check_plan_change<C: ConnectionTrait>(
         ),
     )?;
     if let Change::To(parent) = change.parent_id {
-        if parent == id {
+        if parent == before.id {
             refusals.refuse(
                 "parentId",
                 StoreError::invalid("a plan cannot belong to itself"),
@@ -375,7 +374,7 @@ pub async fn update_plan(
     let org = uow.organisation_id()?;
     let before = plan(uow, org, id).await?;
     check_version("plan", before.version, change.expected_version)?;
-    check_plan_change(uow, org, id, &change).await?;
+    check_plan_change(uow, org, &before, &change).await?;
     let mut am: plan::ActiveModel = before.clone().into();
     if let Some(k) = change.kind {
         am.kind = Set(Stored(k));
@@ -413,16 +412,16 @@ pub async fn create_priority(
     new: NewPriority,
 ) -> Result<priority::Model, StoreError> {
     let org = uow.organisation_id()?;
+    // The plan is the council's: checked here, so read no more than its id.
     check_new_priority(uow, org, &new).await?;
-    let plan = plan(uow, org, new.plan_id).await?;
     let position = priority::Entity::find()
-        .filter(priority::Column::PlanId.eq(plan.id))
+        .filter(priority::Column::PlanId.eq(new.plan_id))
         .count(uow)
         .await? as i32;
     let code = new.code.clone();
     let row = priority::ActiveModel {
         organisation_id: Set(org),
-        plan_id: Set(plan.id),
+        plan_id: Set(new.plan_id),
         code: Set(new.code),
         title: Set(new.title),
         description: Set(new.description),
