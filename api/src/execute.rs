@@ -118,11 +118,7 @@ impl AppState {
 pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext {
     let loader = scope.as_ref().map(|s| {
         DataLoader::with_cache(
-            OrgLoader {
-                db: state.db.clone(),
-                org: s.org.clone(),
-                audience: s.audience(),
-            },
+            OrgLoader::new(state.db.clone(), s.org.clone(), s.audience()),
             tokio::spawn,
             HashMapCache::default(),
         )

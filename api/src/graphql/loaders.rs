@@ -1,7 +1,10 @@
 //! DataLoaders: every nested list or lookup of a request goes through one of these, so the
 //! number of SQL statements does not grow with the number of priorities or indicators. Each
 //! batch is one read of the store.
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use async_graphql::dataloader::Loader;
 use pmf_core::Period;
@@ -26,6 +29,20 @@ pub struct OrgLoader {
     pub db: Database,
     pub org: OrganisationSettings,
     pub audience: Audience,
+    /// The indicators' rows this request has read (by priority), so its results do not read
+    /// them again.
+    pub indicators_read: Mutex<HashMap<i64, Arc<indicator::Model>>>,
+}
+
+impl OrgLoader {
+    pub fn new(db: Database, org: OrganisationSettings, audience: Audience) -> Self {
+        Self {
+            db,
+            org,
+            audience,
+            indicators_read: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,7 +172,7 @@ impl Loader<PrioritiesOfPlan> for OrgLoader {
 }
 
 impl Loader<IndicatorsOfPriority> for OrgLoader {
-    type Value = Vec<indicator::Model>;
+    type Value = Vec<Arc<indicator::Model>>;
     type Error = LoadError;
 
     async fn load(
@@ -163,8 +180,15 @@ impl Loader<IndicatorsOfPriority> for OrgLoader {
         keys: &[IndicatorsOfPriority],
     ) -> Loaded<IndicatorsOfPriority, Self::Value> {
         let ids = keys.iter().map(|k| k.0);
-        let rows =
-            indicators::active_of_priorities(&self.db.conn, self.org(), ids, self.audience).await?;
+        let rows: Vec<Arc<indicator::Model>> =
+            indicators::active_of_priorities(&self.db.conn, self.org(), ids, self.audience)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect();
+        if let Ok(mut read) = self.indicators_read.lock() {
+            read.extend(rows.iter().map(|i| (i.id, i.clone())));
+        }
         Ok(group(keys, rows, |i| {
             i.priority_id.map(IndicatorsOfPriority)
         }))
@@ -215,7 +239,12 @@ impl Loader<ResultKey> for OrgLoader {
 
     async fn load(&self, keys: &[ResultKey]) -> Loaded<ResultKey, Arc<PeriodEvaluation>> {
         let asked: Vec<(i64, Period)> = keys.iter().map(|k| (k.0, k.1)).collect();
-        let found = results::evaluate_ids(&self.db.conn, &self.org, &asked).await?;
+        let known = self
+            .indicators_read
+            .lock()
+            .map(|read| read.clone())
+            .unwrap_or_default();
+        let found = results::evaluate_ids_knowing(&self.db.conn, &self.org, &asked, &known).await?;
         Ok(found
             .into_iter()
             .map(|e| (ResultKey(e.indicator_id, e.period), Arc::new(e)))

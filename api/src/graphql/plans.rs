@@ -13,7 +13,6 @@ use super::{
     context::{begin, loader, request, scope},
     cost,
     enums::{PlanKind, PlanStatus, face},
-    indicators::IndicatorObj,
     input::{
         self, Form, MAX_REF, MAX_TEXT, MAX_TITLE, clearable_text, optional_text, required_text,
     },
@@ -22,6 +21,7 @@ use super::{
         PriorityKey,
     },
     people::UserObj,
+    result_values::IndicatorList,
     results::prefetch_results,
     scalars::Date,
 };
@@ -169,13 +169,17 @@ impl PriorityObj {
     }
     /// The priority's active indicators (published ones only on the public portal).
     #[graphql(complexity = "cost::list(cost::sizes().indicators_per_priority, child_complexity)")]
-    async fn indicators(&self, ctx: &Context<'_>) -> GqlResult<Vec<IndicatorObj>> {
+    async fn indicators(&self, ctx: &Context<'_>) -> GqlResult<IndicatorList> {
         let rows = loader(ctx)?
             .load_one(IndicatorsOfPriority(self.0.id))
             .await?
             .unwrap_or_default();
-        prefetch_results(ctx, &rows).await?;
-        Ok(rows.into_iter().map(IndicatorObj::from).collect())
+        let results = prefetch_results(ctx, &rows).await?;
+        Ok(IndicatorList {
+            rows,
+            results,
+            fy: scope(ctx)?.org.fy_start,
+        })
     }
 }
 

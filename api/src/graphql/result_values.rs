@@ -10,7 +10,12 @@
 //! field resolvers give. Anything else (`indicator`, `enteredBy`, `benchmark`, a field with a
 //! directive left after `@skip`/`@include`, a fragment on another type) is resolved by the
 //! `#[Object]` impl, exactly as before.
-use std::{borrow::Cow, sync::LazyLock};
+use std::{
+    borrow::Cow,
+    cell::RefCell,
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+};
 
 use async_graphql::{
     ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
@@ -19,12 +24,17 @@ use async_graphql::{
     registry::Registry,
     resolver_utils::EnumType,
 };
-use pmf_core::Completeness;
-use pmf_store::results::PeriodEvaluation;
+use pmf_core::{Completeness, FyStart, Period};
+use pmf_store::{entity::indicator, results::PeriodEvaluation};
 
 use super::{
     context::SharedContext,
-    enums::{Direction, IndicatorStatus, Trend},
+    enums::{
+        Direction, Frequency, IndicatorLevel, IndicatorStatus, IndicatorType, Lifecycle, Polarity,
+        Trend, Unit, face,
+    },
+    indicators::IndicatorObj,
+    loaders::ResultKey,
     results::{PeriodResult, missing},
     scalars::{Date, DateTime},
 };
@@ -88,6 +98,240 @@ impl OutputType for SeriesValue {
     }
 }
 
+/// `Priority.indicators`: `[Indicator!]!`, every indicator built whole when it can be, with
+/// the results its `result` and `series` ask for taken from those the list read ahead
+/// (`prefetch_results`).
+///
+/// The whole build applies when every field asked of an indicator is one of its plain
+/// scalars, or `result` / `series` whose own selection is plain (as [`ResultValue`] reads
+/// it), each asked once. Anything else — `owner`, `priority`, `targets`, a directive, an
+/// argument that is not a valid period or range, a result not read ahead, a tolerance that
+/// does not read — leaves the whole list to the `#[Object]` impl, which answers (or refuses)
+/// exactly as before.
+pub struct IndicatorList {
+    pub rows: Vec<Arc<indicator::Model>>,
+    pub results: HashMap<ResultKey, Arc<PeriodEvaluation>>,
+    pub fy: FyStart,
+}
+
+impl OutputType for IndicatorList {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<IndicatorObj> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<IndicatorObj> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<IndicatorObj> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        if let Some(whole) = self.whole(ctx) {
+            return Ok(whole);
+        }
+        let objects: Vec<IndicatorObj> = self.rows.iter().cloned().map(IndicatorObj).collect();
+        OutputType::resolve(&objects, ctx, field).await
+    }
+}
+
+/// A field asked of each indicator of a list built whole.
+enum Asked<'a> {
+    Plain(IndicatorPlain),
+    Result(Period, Selection<'a>),
+    Series(Vec<Period>, Selection<'a>),
+}
+
+impl IndicatorList {
+    /// The list as `resolve_list` would answer it, when it can be built whole.
+    fn whole(&self, ctx: &ContextSelectionSet<'_>) -> Option<Value> {
+        let asked = self.asked(ctx)?;
+        let mut list = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let mut map = IndexMap::with_capacity(asked.len());
+            for (key, field) in &asked {
+                let value = match field {
+                    Asked::Plain(plain) => plain.value(row)?,
+                    Asked::Result(period, selection) => {
+                        selection.object(&self.result(row, *period)?)
+                    }
+                    Asked::Series(periods, selection) => Value::List(
+                        periods
+                            .iter()
+                            .map(|p| self.result(row, *p).map(|r| selection.object(&r)))
+                            .collect::<Option<_>>()?,
+                    ),
+                };
+                map.insert(key.clone(), value);
+            }
+            list.push(Value::Object(map));
+        }
+        Some(Value::List(list))
+    }
+
+    fn result(&self, row: &Arc<indicator::Model>, period: Period) -> Option<PeriodResult> {
+        Some(PeriodResult {
+            indicator: row.clone(),
+            evaluation: self.results.get(&ResultKey(row.id, period))?.clone(),
+        })
+    }
+
+    /// What the selection asks of each indicator, in answer order.
+    fn asked<'a>(&self, ctx: &ContextSelectionSet<'a>) -> Option<Vec<(Name, Asked<'a>)>> {
+        let own = <IndicatorObj as OutputType>::type_name();
+        let mut asked: Vec<(Name, Asked<'a>)> = Vec::new();
+        walk(ctx, &ctx.item.node, &own, 0, &mut |field| {
+            let key = &field.node.response_key().node;
+            let name = field.node.name.node.as_str();
+            let repeated = asked.iter().any(|(k, _)| k == key);
+            let value = match name {
+                "result" | "series" => {
+                    if repeated {
+                        return None;
+                    }
+                    let selection =
+                        Selection::read(&ctx.with_selection_set(&field.node.selection_set))?;
+                    let field_ctx = ctx.with_field(field);
+                    let period = |name: &str| {
+                        let (_, text) = field_ctx.param_value::<String>(name, None).ok()?;
+                        Period::parse(&text).ok()
+                    };
+                    if name == "result" {
+                        Asked::Result(period("period")?, selection)
+                    } else {
+                        let range = Period::range(period("from")?, period("to")?, self.fy).ok()?;
+                        Asked::Series(range, selection)
+                    }
+                }
+                _ => {
+                    if !field.node.arguments.is_empty()
+                        || !field.node.selection_set.node.items.is_empty()
+                    {
+                        return None;
+                    }
+                    let plain = IndicatorPlain::named(name)?;
+                    if repeated {
+                        return Some(());
+                    }
+                    Asked::Plain(plain)
+                }
+            };
+            asked.push((key.clone(), value));
+            Some(())
+        })?;
+        Some(asked)
+    }
+}
+
+/// An `Indicator` field that is a plain value of its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IndicatorPlain {
+    Typename,
+    Id,
+    Ref,
+    Title,
+    Definition,
+    Level,
+    Type,
+    Unit,
+    Decimals,
+    Polarity,
+    Frequency,
+    Cumulative,
+    MonitorOnly,
+    TolerancePct,
+    ToleranceAbsolute,
+    DataSource,
+    InformationAssetRef,
+    BenchmarkMetric,
+    Published,
+    Lifecycle,
+    FirstPeriod,
+    ApprovedAt,
+    Version,
+}
+
+impl IndicatorPlain {
+    fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "__typename" => Self::Typename,
+            "id" => Self::Id,
+            "ref" => Self::Ref,
+            "title" => Self::Title,
+            "definition" => Self::Definition,
+            "level" => Self::Level,
+            "type" => Self::Type,
+            "unit" => Self::Unit,
+            "decimals" => Self::Decimals,
+            "polarity" => Self::Polarity,
+            "frequency" => Self::Frequency,
+            "cumulative" => Self::Cumulative,
+            "monitorOnly" => Self::MonitorOnly,
+            "tolerancePct" => Self::TolerancePct,
+            "toleranceAbsolute" => Self::ToleranceAbsolute,
+            "dataSource" => Self::DataSource,
+            "informationAssetRef" => Self::InformationAssetRef,
+            "benchmarkMetric" => Self::BenchmarkMetric,
+            "published" => Self::Published,
+            "lifecycle" => Self::Lifecycle,
+            "firstPeriod" => Self::FirstPeriod,
+            "approvedAt" => Self::ApprovedAt,
+            "version" => Self::Version,
+            _ => return None,
+        })
+    }
+
+    /// The value the `#[Object]` field gives; `None` when that field would fail (a stored
+    /// tolerance that does not read).
+    fn value(self, row: &indicator::Model) -> Option<Value> {
+        Some(match self {
+            Self::Typename => Value::String(<IndicatorObj as OutputType>::type_name().into()),
+            Self::Id => Value::String(row.id.to_string()),
+            Self::Ref => Value::String(row.reference.clone()),
+            Self::Title => Value::String(row.title.clone()),
+            Self::Definition => text(row.definition.as_deref()),
+            Self::Level => LEVEL.value(face(&row.level)),
+            Self::Type => TYPE.value(face(&row.indicator_type)),
+            Self::Unit => UNIT.value(face(&row.unit)),
+            Self::Decimals => (row.decimals as i32).to_value(),
+            Self::Polarity => POLARITY.value(face(&row.polarity)),
+            Self::Frequency => FREQUENCY.value(face(&row.frequency)),
+            Self::Cumulative => Value::Boolean(row.cumulative),
+            Self::MonitorOnly => Value::Boolean(row.monitor_only),
+            Self::TolerancePct => {
+                let tolerance = row.tolerance().ok()?;
+                let pct = if tolerance.is_relative() {
+                    tolerance.value()
+                } else {
+                    0.0
+                };
+                pct.to_value()
+            }
+            Self::ToleranceAbsolute => {
+                let tolerance = row.tolerance().ok()?;
+                optional(
+                    (!tolerance.is_relative())
+                        .then(|| tolerance.value())
+                        .as_ref(),
+                )
+            }
+            Self::DataSource => text(row.data_source.as_deref()),
+            Self::InformationAssetRef => text(row.information_asset_ref.as_deref()),
+            Self::BenchmarkMetric => text(row.benchmark_metric.as_deref()),
+            Self::Published => Value::Boolean(row.published),
+            Self::Lifecycle => LIFECYCLE.value(face(&row.lifecycle)),
+            Self::FirstPeriod => text(row.first_period.map(|p| p.to_string()).as_deref()),
+            Self::ApprovedAt => optional(row.approved_at.map(DateTime).as_ref()),
+            Self::Version => row.version.to_value(),
+        })
+    }
+}
+
 /// A `PeriodResult` field that is a plain value of the evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plain {
@@ -148,7 +392,13 @@ impl Plain {
 struct Selection<'a> {
     fields: Vec<(Name, Plain)>,
     public_url: Option<&'a str>,
+    /// The periods already spelt for this selection's results (a dashboard's handful, each
+    /// asked for by hundreds of indicators).
+    spelt: RefCell<Vec<(Period, String)>>,
 }
+
+/// The most periods a [`Selection`] keeps spelt.
+const MAX_SPELT: usize = 32;
 
 /// Fragments nested deeper than this are left to async-graphql (validation refuses cycles;
 /// this only bounds the walk).
@@ -164,7 +414,11 @@ impl<'a> Selection<'a> {
         } else {
             None
         };
-        Some(Self { fields, public_url })
+        Some(Self {
+            fields,
+            public_url,
+            spelt: RefCell::default(),
+        })
     }
 
     /// One result's object, as `resolve_container` would build it.
@@ -180,11 +434,24 @@ impl<'a> Selection<'a> {
         Value::Object(map)
     }
 
+    /// `period.to_string()`, spelt once per selection.
+    fn spell(&self, period: Period) -> String {
+        let mut spelt = self.spelt.borrow_mut();
+        if let Some((_, text)) = spelt.iter().find(|(p, _)| *p == period) {
+            return text.clone();
+        }
+        let text = period.to_string();
+        if spelt.len() < MAX_SPELT {
+            spelt.push((period, text.clone()));
+        }
+        text
+    }
+
     fn value(&self, field: Plain, result: &PeriodResult, e: &PeriodEvaluation) -> Value {
         match field {
             Plain::Typename => Value::String(<PeriodResult as OutputType>::type_name().into()),
-            Plain::Period => Value::String(e.period.to_string()),
-            Plain::RatedPeriod => Value::String(e.rated_period.to_string()),
+            Plain::Period => Value::String(self.spell(e.period)),
+            Plain::RatedPeriod => Value::String(self.spell(e.rated_period)),
             Plain::Actual => optional(e.actual.as_ref()),
             Plain::Target => optional(e.target.as_ref()),
             Plain::TargetIsProRata => Value::Boolean(e.target_is_pro_rata),
@@ -220,27 +487,43 @@ fn collect(
     fields: &mut Vec<(Name, Plain)>,
     depth: usize,
 ) -> Option<()> {
+    let own = <PeriodResult as OutputType>::type_name();
+    walk(ctx, set, &own, depth, &mut |field| {
+        let field = &field.node;
+        if !field.arguments.is_empty() || !field.selection_set.node.items.is_empty() {
+            return None;
+        }
+        let plain = Plain::named(field.name.node.as_str())?;
+        let key = &field.response_key().node;
+        // A key asked for twice keeps its first place (and value), as async-graphql's
+        // `insert_value` does.
+        if !fields.iter().any(|(k, _)| k == key) {
+            fields.push((key.clone(), plain));
+        }
+        Some(())
+    })
+}
+
+/// Calls `visit` with every field of `set` on type `own`, in order, through fragments;
+/// `None` when a field or fragment carries a directive, a fragment is on another type, or
+/// `visit` says so.
+fn walk<'a>(
+    ctx: &ContextSelectionSet<'a>,
+    set: &'a SelectionSet,
+    own: &str,
+    depth: usize,
+    visit: &mut dyn FnMut(&'a Positioned<Field>) -> Option<()>,
+) -> Option<()> {
     if depth > MAX_FRAGMENT_DEPTH {
         return None;
     }
-    let own = <PeriodResult as OutputType>::type_name();
     for item in &set.items {
         match &item.node {
             Item::Field(field) => {
-                let field = &field.node;
-                if !field.directives.is_empty()
-                    || !field.arguments.is_empty()
-                    || !field.selection_set.node.items.is_empty()
-                {
+                if !field.node.directives.is_empty() {
                     return None;
                 }
-                let plain = Plain::named(field.name.node.as_str())?;
-                let key = &field.response_key().node;
-                // A key asked for twice keeps its first place (and value), as async-graphql's
-                // `insert_value` does.
-                if !fields.iter().any(|(k, _)| k == key) {
-                    fields.push((key.clone(), plain));
-                }
+                visit(field)?;
             }
             Item::FragmentSpread(spread) => {
                 if !spread.node.directives.is_empty() {
@@ -255,7 +538,13 @@ fn collect(
                 {
                     return None;
                 }
-                collect(ctx, &fragment.node.selection_set.node, fields, depth + 1)?;
+                walk(
+                    ctx,
+                    &fragment.node.selection_set.node,
+                    own,
+                    depth + 1,
+                    visit,
+                )?;
             }
             Item::InlineFragment(inline) => {
                 if !inline.node.directives.is_empty()
@@ -267,7 +556,7 @@ fn collect(
                 {
                     return None;
                 }
-                collect(ctx, &inline.node.selection_set.node, fields, depth + 1)?;
+                walk(ctx, &inline.node.selection_set.node, own, depth + 1, visit)?;
             }
         }
     }
@@ -307,3 +596,9 @@ impl<T: EnumType> EnumNames<T> {
 static STATUS: LazyLock<EnumNames<IndicatorStatus>> = LazyLock::new(EnumNames::new);
 static TREND: LazyLock<EnumNames<Trend>> = LazyLock::new(EnumNames::new);
 static DIRECTION: LazyLock<EnumNames<Direction>> = LazyLock::new(EnumNames::new);
+static LEVEL: LazyLock<EnumNames<IndicatorLevel>> = LazyLock::new(EnumNames::new);
+static TYPE: LazyLock<EnumNames<IndicatorType>> = LazyLock::new(EnumNames::new);
+static UNIT: LazyLock<EnumNames<Unit>> = LazyLock::new(EnumNames::new);
+static POLARITY: LazyLock<EnumNames<Polarity>> = LazyLock::new(EnumNames::new);
+static FREQUENCY: LazyLock<EnumNames<Frequency>> = LazyLock::new(EnumNames::new);
+static LIFECYCLE: LazyLock<EnumNames<Lifecycle>> = LazyLock::new(EnumNames::new);

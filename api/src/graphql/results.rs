@@ -1,6 +1,9 @@
 //! An indicator's result for a period (`result`, `series`), the read-ahead that loads a
 //! dashboard's results in one batch, and recording a value.
-use std::{collections::HashSet, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use async_graphql::{Context, ID, InputObject, Object};
 use pmf_core::{Completeness, Period};
@@ -119,15 +122,19 @@ pub async fn load_benchmark(
 }
 
 /// Loads at once the results the selection under these indicators is going to ask for
-/// (`result(period:)` and `series(from:, to:)`, read ahead in the query), so the indicators'
-/// own resolvers find them in the request's cache. Without this, the DataLoader cuts its
+/// (`result(period:)` and `series(from:, to:)`, read ahead in the query), and returns them:
+/// the indicators' own resolvers find them in the request's cache, and a list built whole
+/// (`IndicatorList`) takes them from the answer. Without this, the DataLoader cuts its
 /// batches by time (whatever keys arrive within its delay of the first): with hundreds of
 /// indicators resolving on a multi-threaded runtime, one dashboard became several batches,
 /// each reading the indicators and their values again. Only a shortcut: anything it does
 /// not cover (a bad argument, an error) is loaded, or reported, by the field itself.
-pub async fn prefetch_results(ctx: &Context<'_>, rows: &[indicator::Model]) -> GqlResult<()> {
+pub async fn prefetch_results(
+    ctx: &Context<'_>,
+    rows: &[Arc<indicator::Model>],
+) -> GqlResult<HashMap<ResultKey, Arc<PeriodEvaluation>>> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let fy = scope(ctx)?.org.fy_start;
     let ahead = ctx.look_ahead();
@@ -153,15 +160,14 @@ pub async fn prefetch_results(ctx: &Context<'_>, rows: &[indicator::Model]) -> G
         }
     }
     if periods.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
     let keys: Vec<ResultKey> = rows
         .iter()
         .flat_map(|r| periods.iter().map(move |p| ResultKey(r.id, *p)))
         .collect();
     // Errors are left for the fields themselves to meet and report.
-    let _ = loader(ctx)?.load_many(keys).await;
-    Ok(())
+    Ok(loader(ctx)?.load_many(keys).await.unwrap_or_default())
 }
 
 #[Object]

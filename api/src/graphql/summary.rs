@@ -205,7 +205,7 @@ pub(crate) async fn performance_summary(
                     evaluation.status == S::Amber,
                     indicator.reference.clone(),
                     ExceptionItem {
-                        indicator: Some(IndicatorObj::from(indicator.clone())),
+                        indicator: Some(IndicatorObj(indicator.clone())),
                         action: None,
                         status: evaluation.status.as_str().to_string(),
                         commentary: evaluation.commentary.clone(),
@@ -213,7 +213,7 @@ pub(crate) async fn performance_summary(
                         priority_id: indicator.priority_id,
                         owner_id: indicator.owner_id,
                         result: Some(PeriodResult {
-                            indicator: std::sync::Arc::new(indicator),
+                            indicator,
                             evaluation,
                         }),
                     },

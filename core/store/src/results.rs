@@ -3,13 +3,17 @@
 //! One implementation, used by the API (through a DataLoader), the report, the worker's
 //! reminder sweep and the exception alerts. It reads with a fixed number of statements,
 //! whatever the number of indicators and periods asked for.
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use chrono::NaiveDate;
 use pmf_core::{
     Completeness, Direction, Frequency, FyStart, IndicatorStatus, Period, RatingRule,
     RatingSettings, Trend,
 };
+use rustc_hash::FxHashMap;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::{
@@ -113,12 +117,14 @@ type StoredRow = (
     i32,
 );
 
-/// Rows loaded for a batch of results, keyed by (indicator id, period).
+/// Rows loaded for a batch of results, keyed by (indicator id, period). The maps hash with
+/// Fx, not SipHash: their keys are the council's own ids and periods, and a dashboard looks
+/// them up tens of thousands of times.
 #[derive(Default)]
 pub struct EvaluationInputs {
-    measurements: HashMap<(i64, Period), StoredValue>,
-    targets: HashMap<(i64, Period), f64>,
-    extensions: HashMap<(i64, Period), NaiveDate>,
+    measurements: FxHashMap<(i64, Period), StoredValue>,
+    targets: FxHashMap<(i64, Period), f64>,
+    extensions: FxHashMap<(i64, Period), NaiveDate>,
 }
 
 /// Which rows to read: each part is a set of indicators and the span of period ends that
@@ -442,17 +448,42 @@ pub async fn evaluate_ids<C: ConnectionTrait>(
     settings: &OrganisationSettings,
     keys: &[(i64, Period)],
 ) -> Result<Vec<PeriodEvaluation>, StoreError> {
-    let mut ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    evaluate_ids_knowing(db, settings, keys, &HashMap::new()).await
+}
+
+/// [`evaluate_ids`] when the rows of some of the indicators were already read (by the same
+/// request, from the same council): only the others are read.
+pub async fn evaluate_ids_knowing<C: ConnectionTrait>(
+    db: &C,
+    settings: &OrganisationSettings,
+    keys: &[(i64, Period)],
+    known: &HashMap<i64, Arc<indicator::Model>>,
+) -> Result<Vec<PeriodEvaluation>, StoreError> {
+    let mut ids: Vec<i64> = keys
+        .iter()
+        .map(|k| k.0)
+        .filter(|id| !known.contains_key(id))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let indicators: HashMap<i64, indicator::Model> = indicator_rows(db, settings.id, &ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let read: HashMap<i64, indicator::Model> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        indicator_rows(db, settings.id, &ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect()
+    };
     let asked: Vec<(&indicator::Model, Period)> = keys
         .iter()
-        .filter_map(|k| indicators.get(&k.0).map(|i| (i, k.1)))
+        .filter_map(|k| {
+            known
+                .get(&k.0)
+                .map(|i| &**i)
+                .or_else(|| read.get(&k.0))
+                .map(|i| (i, k.1))
+        })
         .collect();
     let inputs = EvaluationInputs::load(db, settings, &asked).await?;
     asked

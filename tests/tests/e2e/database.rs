@@ -283,3 +283,58 @@ async fn the_database_unreachable_under_load_fails_cleanly_and_the_api_recovers(
     let app = Arc::into_inner(app).expect("the clients have ended");
     app.stop().await;
 }
+
+/// The outbox's bodies are compressed with LZ4 on PostgreSQL (a deadline-morning sweep writes
+/// tens of thousands of them); going down restores the default. SQLite has nothing to change:
+/// the migration is recorded and the columns are the same text columns.
+#[tokio::test]
+async fn the_outbox_bodies_are_compressed_with_lz4_on_postgresql() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let fresh = FreshDb::create().await;
+    let db = Database::connect(&fresh.url).await.expect("connect");
+    db.migrate().await.expect("up");
+    let compression = |column: &'static str| {
+        let conn = &db.conn;
+        async move {
+            let row = conn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    format!(
+                        "SELECT attcompression::text AS c FROM pg_attribute \
+                         WHERE attrelid = 'notifications'::regclass AND attname = '{column}'"
+                    ),
+                ))
+                .await
+                .expect("pg_attribute")
+                .expect("the column");
+            row.try_get::<String>("", "c").expect("attcompression")
+        }
+    };
+    if db.conn.get_database_backend() == DbBackend::Postgres {
+        assert_eq!(compression("body_html").await, "l");
+        assert_eq!(compression("body_text").await, "l");
+        let steps = Migrator::migrations()
+            .iter()
+            .rev()
+            .position(|m| m.name() == "m20270310_000001_outbox_lz4")
+            .expect("the migration") as u32
+            + 1;
+        Migrator::down(&db.conn, Some(steps)).await.expect("down");
+        assert_eq!(compression("body_html").await, "");
+        db.migrate().await.expect("up again");
+        assert_eq!(compression("body_html").await, "l");
+    } else {
+        let applied: Vec<String> = Migrator::get_applied_migrations(&db.conn)
+            .await
+            .expect("applied")
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        assert!(applied.iter().any(|n| n == "m20270310_000001_outbox_lz4"));
+        db.conn
+            .execute_unprepared("SELECT body_text, body_html FROM notifications")
+            .await
+            .expect("the bodies are still there");
+    }
+}

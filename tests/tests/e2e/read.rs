@@ -258,6 +258,88 @@ async fn results_built_whole_answer_what_their_fields_do() {
     c.app.stop().await;
 }
 
+/// Every plain field of an indicator, through aliases, fragments, `__typename` and a key asked
+/// twice, with its results.
+const EVERY_PLAIN_INDICATOR_FIELD: &str = r#"__typename id ref title definition level type
+    unit decimals polarity frequency cumulative monitorOnly tolerancePct toleranceAbsolute
+    dataSource informationAssetRef benchmarkMetric published lifecycle firstPeriod approvedAt
+    version code: ref ...Named ... on Indicator { unit u2: unit } ... { title again: title }
+    now: result(period: $p) { status actual } series(from: $from, to: $to) { period status }"#;
+
+/// A priority's indicators built whole (every field plain, `Priority.indicators`) answer
+/// exactly what the field-by-field resolvers answer (the same selection with `priority { id }`,
+/// which is not plain, at its end): same values, same keys, same order. Anything the list
+/// cannot build (a directive, a bad period) is answered by the fields, as before.
+#[tokio::test]
+async fn indicator_lists_built_whole_answer_what_their_fields_do() {
+    let c = RuleCouncil::new().await;
+    let (app, token) = (&c.app, c.token.as_str());
+    let higher = c
+        .indicator(
+            "1",
+            json!({ "definition": "Per 100,000", "dataSource": "Civica" }),
+        )
+        .await;
+    set_target(app, token, &higher, "2025-26", 100.0).await;
+    record(app, token, &higher, "2025-05", 95.0, Some("staff shortage")).await;
+    record(app, token, &higher, "2025-06", 95.01, None).await;
+    c.indicator(
+        "2",
+        json!({ "frequency": "QUARTERLY", "cumulative": true, "toleranceAbsolute": 3.5 }),
+    )
+    .await;
+    c.indicator("3", json!({ "monitorOnly": true })).await;
+    let query = |tail: &str| {
+        format!(
+            r#"query($p: String!, $from: String!, $to: String!) {{
+              plans {{ priorities {{ code indicators {{ {EVERY_PLAIN_INDICATOR_FIELD} {tail} }} }} }}
+            }}
+            fragment Named on Indicator {{ ref title code: ref }}"#
+        )
+    };
+    let variables = json!({ "p": "2025-06", "from": "2025-04", "to": "2025-07" });
+    let whole = raw(app, token, &query(""), variables.clone()).await;
+    let by_field = raw(app, token, &query("priority { id }"), variables.clone()).await;
+    let mut expected = String::new();
+    let mut rest = by_field.as_str();
+    while let Some(at) = rest.find(r#","priority":{"id":""#) {
+        expected.push_str(&rest[..at]);
+        let after = &rest[at..];
+        let end = after.find("\"}").expect("the end of the priority") + 2;
+        rest = &after[end..];
+    }
+    expected.push_str(rest);
+    assert!(!whole.contains("errors"), "{whole}");
+    assert!(whole.contains(r#""toleranceAbsolute":3.5"#), "{whole}");
+    assert!(whole.contains(r#""definition":"Per 100,000""#), "{whole}");
+    assert!(whole.contains(r#""status":"AMBER""#), "{whole}");
+    assert_eq!(whole, expected);
+
+    // A directive on an indicator's field leaves the list to the fields: same answer.
+    let skipping = r#"query($p: String!, $yes: Boolean!) { plans { priorities { indicators {
+        ref gone: title @skip(if: $yes) result(period: $p) { status } } } } }"#;
+    let skipped = raw(app, token, skipping, json!({ "p": "2025-06", "yes": true })).await;
+    let plain = raw(
+        app,
+        token,
+        r#"query($p: String!) { plans { priorities { indicators { ref result(period: $p) { status } } } } }"#,
+        json!({ "p": "2025-06" }),
+    )
+    .await;
+    assert_eq!(skipped, plain);
+
+    // Argument errors are the field's, as before.
+    let bad = app
+        .graphql(
+            Caller::Token(token),
+            r#"{ plans { priorities { indicators { ref result(period: "2025-13") { status } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad:#}");
+    c.app.stop().await;
+}
+
 #[tokio::test]
 async fn cumulative_targets_are_pro_rata_and_trends_compare_with_last_year() {
     let c = RuleCouncil::new().await;
