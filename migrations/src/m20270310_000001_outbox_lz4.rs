@@ -1,10 +1,12 @@
 //! The outbox's bodies compressed with LZ4 on PostgreSQL (issue 19, the sweep). A
-//! deadline-morning sweep writes tens of thousands of digests at once, each body a few
-//! kilobytes of HTML: with PostgreSQL's default compression (pglz) compressing them cost more
-//! than everything else the sweep asks of the database; LZ4 does the same in about an eighth
-//! of the time. A server built without LZ4 keeps pglz (the statement is skipped with a
-//! notice); SQLite does not compress and has nothing to change. Existing rows stay as they
-//! are: only new values are compressed the new way.
+//! deadline-morning sweep writes tens of thousands of digests at once. PostgreSQL compresses
+//! a body over about 2 kB before storing it, by default with pglz; LZ4 does the same about
+//! eight times faster (27,793 bodies of ~6 kB: 1.34 s against 0.17 s of inserting here). At
+//! the bench's sizes (1.8 kB on average, 7.4 kB at most) only the larger digests are
+//! compressed, so the sweep gains little today; a council whose digests are longer gains
+//! more. A server built without LZ4 keeps pglz (the statement is skipped with a notice);
+//! SQLite does not compress and has nothing to change. Existing rows stay as they are: only
+//! new values are compressed the new way.
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]

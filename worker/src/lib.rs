@@ -154,8 +154,9 @@ impl Worker {
             DbKind::Sqlite => 1,
         };
         let mut due = Vec::new();
+        let swept = reminders::last_swept_all(&self.db.conn).await?;
         for org in organisations::all_settings(&self.db.conn).await? {
-            let last = reminders::last_swept(&self.db.conn, org.id).await?;
+            let last = swept.get(&org.id).copied();
             if let Some(date) = pmf_core::sweep_due(now, org.time_zone, org.reminder_time, last) {
                 due.push((org, date));
             }

@@ -30,7 +30,7 @@ use pmf_core::ReminderStage;
 use pmf_mail::{AlertBlock, Links, Page, ReminderLine};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, sea_query::Expr,
 };
 
 use crate::{
@@ -91,6 +91,26 @@ pub async fn last_swept<C: ConnectionTrait>(
         .one(db)
         .await?
         .map(|r| r.local_date))
+}
+
+/// The latest local date swept for every organisation that has been swept, in one statement
+/// (the worker asks every minute for all councils).
+pub async fn last_swept_all<C: ConnectionTrait>(
+    db: &C,
+) -> Result<HashMap<i64, NaiveDate>, StoreError> {
+    let rows: Vec<(i64, Option<NaiveDate>)> = sweep_run::Entity::find()
+        .select_only()
+        .column(sweep_run::Column::OrganisationId)
+        .column_as(sweep_run::Column::LocalDate.max(), "last")
+        .filter(sweep_run::Column::Kind.eq(DAILY))
+        .group_by(sweep_run::Column::OrganisationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org, last)| last.map(|d| (org, d)))
+        .collect())
 }
 
 /// The advisory lock key of an organisation's sweep: "PMFS" in the high half.
@@ -227,14 +247,24 @@ async fn reminders(
         return Ok(vec![]);
     }
     let periods: HashSet<String> = items.iter().map(|i| i.period.to_string()).collect();
+    // Only the columns the look-up needs: on a deadline morning this is every marker of the
+    // last days' sweeps.
     let sent: HashSet<(String, i64, String, String, i64)> = notification_item::Entity::find()
+        .select_only()
+        .columns([
+            notification_item::Column::ItemKind,
+            notification_item::Column::ItemId,
+            notification_item::Column::Period,
+            notification_item::Column::Stage,
+            notification_item::Column::RecipientId,
+        ])
         .filter(notification_item::Column::OrganisationId.eq(org.id))
         .filter(notification_item::Column::ItemKind.is_in(["INDICATOR", "ACTION"]))
         .filter(notification_item::Column::Period.is_in(periods))
+        .into_tuple()
         .all(txn)
         .await?
         .into_iter()
-        .map(|m| (m.item_kind, m.item_id, m.period, m.stage, m.recipient_id))
         .collect();
     let active = |id: Option<i64>| id.and_then(|id| users.get(&id)).filter(|u| u.active);
     // The performance team, who are told of items no owner can enter.

@@ -437,6 +437,24 @@ async fn after_downtime_the_worker_catches_up_with_the_latest_stage_only() {
         "one sweep for today, not one per missed day"
     );
     assert_eq!(report.sweeps[0].1.date.to_string(), "2025-11-19");
+    // What the worker asks every minute, for every council at once: the day just swept.
+    let org = pmf_store::organisations::by_slug(&c.app.db.conn, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let swept = pmf_store::reminders::last_swept_all(&c.app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        swept.into_iter().collect::<Vec<_>>(),
+        vec![(org.id, "2025-11-19".parse().unwrap())]
+    );
+    assert_eq!(
+        pmf_store::reminders::last_swept(&c.app.db.conn, org.id)
+            .await
+            .unwrap(),
+        Some("2025-11-19".parse().unwrap())
+    );
     let got = by_recipient(&sink.wait_for(3).await);
     assert_eq!(
         got,
