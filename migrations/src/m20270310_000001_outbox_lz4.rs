@@ -12,36 +12,37 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const LZ4: &str = r#"DO $$
+/// Sets the bodies' compression (`lz4`, or `default` for pglz); a server that cannot is left
+/// as it is, with a notice.
+fn set_compression(method: &str) -> String {
+    format!(
+        r#"DO $$
 BEGIN
   EXECUTE 'ALTER TABLE notifications
-             ALTER COLUMN body_html SET COMPRESSION lz4,
-             ALTER COLUMN body_text SET COMPRESSION lz4';
-EXCEPTION WHEN OTHERS THEN
-  RAISE NOTICE 'notifications keep the default compression: %', SQLERRM;
-END $$"#;
-
-const PGLZ: &str = r#"DO $$
-BEGIN
-  EXECUTE 'ALTER TABLE notifications
-             ALTER COLUMN body_html SET COMPRESSION default,
-             ALTER COLUMN body_text SET COMPRESSION default';
+             ALTER COLUMN body_html SET COMPRESSION {method},
+             ALTER COLUMN body_text SET COMPRESSION {method}';
 EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'notifications keep their compression: %', SQLERRM;
-END $$"#;
+END $$"#
+    )
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == sea_orm::DbBackend::Postgres {
-            m.get_connection().execute_unprepared(LZ4).await?;
+            m.get_connection()
+                .execute_unprepared(&set_compression("lz4"))
+                .await?;
         }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         if m.get_database_backend() == sea_orm::DbBackend::Postgres {
-            m.get_connection().execute_unprepared(PGLZ).await?;
+            m.get_connection()
+                .execute_unprepared(&set_compression("default"))
+                .await?;
         }
         Ok(())
     }

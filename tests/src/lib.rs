@@ -356,6 +356,18 @@ impl TestApp {
 }
 
 /// The `extensions.code` of the first error of a response.
+/// How many migrations `Migrator::down` must undo to undo the one named and every later one
+/// (as an existing database is taken back to before it).
+pub fn steps_down_through(name: &str) -> u32 {
+    use migration::MigratorTrait;
+    let position = migration::Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    u32::try_from(position + 1).expect("a handful of migrations")
+}
+
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()

@@ -803,12 +803,7 @@ async fn the_benchmarking_migration_goes_down_to_the_old_table_and_up_again() {
     };
     assert!(count("comparator_values").await && !count("benchmarks").await);
     // Down through this migration and every later one (their `down`s run too).
-    let steps = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == "m20270201_000001_benchmarking")
-        .expect("the benchmarking migration") as u32
-        + 1;
+    let steps = pmf_tests::steps_down_through("m20270201_000001_benchmarking");
     Migrator::down(&db.conn, Some(steps)).await.expect("down");
     assert!(count("benchmarks").await && !count("comparator_values").await);
     db.migrate().await.expect("up again");

@@ -314,12 +314,7 @@ async fn the_outbox_bodies_are_compressed_with_lz4_on_postgresql() {
     if db.conn.get_database_backend() == DbBackend::Postgres {
         assert_eq!(compression("body_html").await, "l");
         assert_eq!(compression("body_text").await, "l");
-        let steps = Migrator::migrations()
-            .iter()
-            .rev()
-            .position(|m| m.name() == "m20270310_000001_outbox_lz4")
-            .expect("the migration") as u32
-            + 1;
+        let steps = pmf_tests::steps_down_through("m20270310_000001_outbox_lz4");
         Migrator::down(&db.conn, Some(steps)).await.expect("down");
         assert_eq!(compression("body_html").await, "");
         db.migrate().await.expect("up again");

@@ -580,12 +580,7 @@ async fn an_existing_database_is_derived_by_its_first_sweep() {
     pmf_store::demo::load(&db, now).await.expect("demo");
     // Back to the schema before this migration (its tables dropped), the council's data
     // staying, then up again: as an existing database is upgraded.
-    let steps = Migrator::migrations()
-        .iter()
-        .rev()
-        .position(|m| m.name() == "m20270301_000001_outstanding_items")
-        .expect("the migration") as u32
-        + 1;
+    let steps = pmf_tests::steps_down_through("m20270301_000001_outstanding_items");
     Migrator::down(&db.conn, Some(steps)).await.expect("down");
     db.migrate().await.expect("up again");
     let org = organisations::by_slug(&db.conn, "demo")
