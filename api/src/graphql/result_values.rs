@@ -40,6 +40,24 @@ use super::{
 };
 use crate::links;
 
+/// The `OutputType` items that make a type the same type as `$ty` to the schema (same name,
+/// same registered fields): only its `resolve` differs.
+macro_rules! same_schema_type_as {
+    ($ty:ty) => {
+        fn type_name() -> Cow<'static, str> {
+            <$ty as OutputType>::type_name()
+        }
+
+        fn qualified_type_name() -> String {
+            <$ty as OutputType>::qualified_type_name()
+        }
+
+        fn create_type_info(registry: &mut Registry) -> String {
+            <$ty as OutputType>::create_type_info(registry)
+        }
+    };
+}
+
 /// `Indicator.result`: one `PeriodResult`, built whole when it can be.
 pub struct ResultValue(pub PeriodResult);
 
@@ -47,17 +65,7 @@ pub struct ResultValue(pub PeriodResult);
 pub struct SeriesValue(pub Vec<PeriodResult>);
 
 impl OutputType for ResultValue {
-    fn type_name() -> Cow<'static, str> {
-        <PeriodResult as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <PeriodResult as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        <PeriodResult as OutputType>::create_type_info(registry)
-    }
+    same_schema_type_as!(PeriodResult);
 
     async fn resolve(
         &self,
@@ -72,17 +80,7 @@ impl OutputType for ResultValue {
 }
 
 impl OutputType for SeriesValue {
-    fn type_name() -> Cow<'static, str> {
-        <Vec<PeriodResult> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<PeriodResult> as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        <Vec<PeriodResult> as OutputType>::create_type_info(registry)
-    }
+    same_schema_type_as!(Vec<PeriodResult>);
 
     async fn resolve(
         &self,
@@ -115,17 +113,7 @@ pub struct IndicatorList {
 }
 
 impl OutputType for IndicatorList {
-    fn type_name() -> Cow<'static, str> {
-        <Vec<IndicatorObj> as OutputType>::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        <Vec<IndicatorObj> as OutputType>::qualified_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        <Vec<IndicatorObj> as OutputType>::create_type_info(registry)
-    }
+    same_schema_type_as!(Vec<IndicatorObj>);
 
     async fn resolve(
         &self,

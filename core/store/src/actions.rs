@@ -198,15 +198,8 @@ async fn check_references<C: ConnectionTrait>(
             StoreError::conflict(format!("an action with ref {reference} already exists")),
         );
     }
-    if let Some(id) = refs.priority_id {
-        refusals.check("priorityId", plans::priority(db, org, id).await)?;
-    }
-    if let Some(id) = refs.owner_id {
-        refusals.check(
-            "ownerId",
-            people::owner_in(db, org, id, "ownerId", "action").await,
-        )?;
-    }
+    people::check_priority_and_owner(db, org, refusals, refs.priority_id, refs.owner_id, "action")
+        .await?;
     if let Some(id) = refs.sponsor_id {
         refusals.check("sponsorId", people::user_in(db, org, id, "sponsorId").await)?;
     }

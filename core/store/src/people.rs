@@ -83,6 +83,32 @@ pub async fn owner_in<C: ConnectionTrait>(
     Ok(user)
 }
 
+/// Refuses, into `refusals`, a `priorityId` that names no priority of the council and an
+/// `ownerId` who is not a user of it able to own `what` ("indicator", "action"): the checks an
+/// indicator and an action share.
+pub(crate) async fn check_priority_and_owner<C: ConnectionTrait>(
+    db: &C,
+    organisation_id: i64,
+    refusals: &mut crate::Refusals,
+    priority_id: Option<i64>,
+    owner_id: Option<i64>,
+    what: &str,
+) -> Result<(), StoreError> {
+    if let Some(id) = priority_id {
+        refusals.check(
+            "priorityId",
+            crate::plans::priority(db, organisation_id, id).await,
+        )?;
+    }
+    if let Some(id) = owner_id {
+        refusals.check(
+            "ownerId",
+            owner_in(db, organisation_id, id, "ownerId", what).await,
+        )?;
+    }
+    Ok(())
+}
+
 async fn find_user<C: ConnectionTrait>(
     db: &C,
     organisation_id: i64,

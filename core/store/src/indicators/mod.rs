@@ -301,15 +301,15 @@ async fn check_references<C: ConnectionTrait>(
             StoreError::conflict(format!("an indicator with ref {reference} already exists")),
         );
     }
-    if let Some(id) = refs.priority_id {
-        refusals.check("priorityId", plans::priority(db, org, id).await)?;
-    }
-    if let Some(id) = refs.owner_id {
-        refusals.check(
-            "ownerId",
-            people::owner_in(db, org, id, "ownerId", "indicator").await,
-        )?;
-    }
+    people::check_priority_and_owner(
+        db,
+        org,
+        refusals,
+        refs.priority_id,
+        refs.owner_id,
+        "indicator",
+    )
+    .await?;
     if let Some(id) = refs.comparator_group_id {
         refusals.check(
             "comparatorGroupId",
