@@ -15,6 +15,8 @@ pub struct Config {
     pub demo_data: bool,
     /// Bytes of answers the response cache may hold (0: no cache).
     pub response_cache_bytes: usize,
+    /// `PMF_RESULTS_CACHE_MB`: rated results kept between requests (0: none).
+    pub results_cache_bytes: usize,
     /// Signing in: where sign-in mail goes (`SMTP_URL`, `MAIL_DIR`, `MAIL_FROM`), session
     /// lifetimes, the rate limit and the trusted proxies.
     pub sign_in: crate::sign_in::SignInSettings,
@@ -71,6 +73,13 @@ impl Config {
             0..=4096,
             "megabytes",
         )? * MIB;
+        let results_cache_bytes = pmf_process::whole_number(
+            "PMF_RESULTS_CACHE_MB",
+            lookup("PMF_RESULTS_CACHE_MB"),
+            crate::execute::DEFAULT_RESULTS_CACHE_BYTES / MIB,
+            0..=4096,
+            "megabytes",
+        )? * MIB;
         let sign_in = crate::sign_in::SignInSettings {
             mail: pmf_mail::MailSettings::from_lookup(&lookup)?,
             lifetime: crate::sign_in::SessionLifetime::from_settings(
@@ -120,6 +129,7 @@ impl Config {
             request_timeout_secs,
             demo_data,
             response_cache_bytes,
+            results_cache_bytes,
         })
     }
 }
@@ -151,6 +161,13 @@ mod tests {
                 .response_cache_bytes,
             0
         );
+        assert_eq!(c.results_cache_bytes, 64 * 1024 * 1024);
+        assert_eq!(
+            config(&[("PMF_RESULTS_CACHE_MB", "8")])
+                .unwrap()
+                .results_cache_bytes,
+            8 * 1024 * 1024
+        );
     }
 
     #[test]
@@ -169,13 +186,10 @@ mod tests {
             config(&[("PUBLIC_URL", "example.org")]).unwrap_err().name,
             "PUBLIC_URL"
         );
-        for wrong in ["-1", "lots", "4097"] {
-            assert_eq!(
-                config(&[("PMF_RESPONSE_CACHE_MB", wrong)])
-                    .unwrap_err()
-                    .name,
-                "PMF_RESPONSE_CACHE_MB"
-            );
+        for name in ["PMF_RESPONSE_CACHE_MB", "PMF_RESULTS_CACHE_MB"] {
+            for wrong in ["-1", "lots", "4097"] {
+                assert_eq!(config(&[(name, wrong)]).unwrap_err().name, name);
+            }
         }
     }
 }

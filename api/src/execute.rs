@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use axum::http::HeaderMap;
 use pmf_core::Clock;
-use pmf_store::{Database, sizes::ListSizeCache};
+use pmf_store::{Database, kept_results::KeptResults, sizes::ListSizeCache};
 
 use crate::{
     auth::{self, Scope},
@@ -27,6 +27,9 @@ pub const DEFAULT_UPLOAD_MAX_BYTES: usize = 20 * 1024 * 1024;
 /// The response cache's size unless `PMF_RESPONSE_CACHE_MB` says otherwise.
 pub const DEFAULT_RESPONSE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// The rated results kept between requests unless `PMF_RESULTS_CACHE_MB` says otherwise.
+pub const DEFAULT_RESULTS_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Database,
@@ -37,6 +40,9 @@ pub struct AppState {
     pub public_url: String,
     /// Answers to queries until the council's data changes; `None` when switched off.
     pub response_cache: Option<Arc<ResponseCache>>,
+    /// Rated results kept under their indicators' results versions, so an answer that must
+    /// be computed rates only the indicators changed since; `None` when switched off.
+    pub kept_results: Option<Arc<KeptResults>>,
     /// Signing in: sessions, e-mailed links, single sign-on.
     pub sign_in: Arc<SignIn>,
     /// The node limits (`PMF_QUERY_COST_LIMIT`, `PMF_PUBLIC_QUERY_COST_LIMIT`).
@@ -67,6 +73,7 @@ impl AppState {
             introspection_schema: build_introspection_schema(),
             public_url,
             response_cache: Some(Arc::new(ResponseCache::new(DEFAULT_RESPONSE_CACHE_BYTES))),
+            kept_results: Some(Arc::new(KeptResults::new(DEFAULT_RESULTS_CACHE_BYTES))),
             sign_in: Arc::new(sign_in),
             cost_limits: CostLimits::default(),
             list_sizes: Arc::default(),
@@ -97,6 +104,12 @@ impl AppState {
         self
     }
 
+    /// Rated results kept up to `bytes` (none at 0).
+    pub fn with_results_cache(mut self, bytes: usize) -> Self {
+        self.kept_results = (bytes > 0).then(|| Arc::new(KeptResults::new(bytes)));
+        self
+    }
+
     /// Who is asking ([`auth::resolve`]), now.
     pub async fn scope(
         &self,
@@ -118,7 +131,8 @@ impl AppState {
 pub fn request_context(state: &AppState, scope: Option<Scope>) -> RequestContext {
     let loader = scope.as_ref().map(|s| {
         DataLoader::with_cache(
-            OrgLoader::new(state.db.clone(), s.org.clone(), s.audience()),
+            OrgLoader::new(state.db.clone(), s.org.clone(), s.audience())
+                .with_kept_results(state.kept_results.clone()),
             tokio::spawn,
             HashMapCache::default(),
         )

@@ -85,6 +85,12 @@ impl Server {
         self
     }
 
+    /// Rated results kept up to `bytes` (none at 0) instead of the default.
+    pub fn with_results_cache(mut self, bytes: usize) -> Self {
+        self.state = self.state.with_results_cache(bytes);
+        self
+    }
+
     /// The largest workbook upload, in bytes, instead of the default.
     pub fn with_upload_limit(mut self, bytes: usize) -> Self {
         self.state.upload_max_bytes = bytes;

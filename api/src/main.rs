@@ -164,6 +164,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await?
             .with_response_cache(config.response_cache_bytes)
+            .with_results_cache(config.results_cache_bytes)
             .with_cost_limits(config.cost_limits)
             .with_upload_limit(config.upload_max_bytes)
             .with_sign_in(config.sign_in.clone())?;

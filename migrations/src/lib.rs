@@ -15,6 +15,7 @@ mod m20270201_000001_benchmarking;
 mod m20270210_000001_quarterly_pack;
 mod m20270301_000001_outstanding_items;
 mod m20270310_000001_outbox_lz4;
+mod m20270320_000001_results_version;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270210_000001_quarterly_pack::Migration),
             Box::new(m20270301_000001_outstanding_items::Migration),
             Box::new(m20270310_000001_outbox_lz4::Migration),
+            Box::new(m20270320_000001_results_version::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ mod e2e {
     pub mod contract;
     pub mod database;
     pub mod fixtures;
+    pub mod kept_results;
     pub mod oidc_client;
     pub mod operations;
     pub mod outstanding;

@@ -12,7 +12,9 @@ use pmf_store::{
     Audience, Database, OrganisationSettings, StoreError, actions,
     benchmarking::{self, IndicatorBenchmark},
     entity::{action, action_update, comparator_group, indicator, objective, plan, priority, user},
-    indicators, people, plans,
+    indicators,
+    kept_results::KeptResults,
+    people, plans,
     results::{self, PeriodEvaluation},
 };
 
@@ -32,6 +34,8 @@ pub struct OrgLoader {
     /// The indicators' rows this request has read (by priority), so its results do not read
     /// them again.
     pub indicators_read: Mutex<HashMap<i64, Arc<indicator::Model>>>,
+    /// The process's rated results, kept under their indicators' results versions.
+    pub kept_results: Option<Arc<KeptResults>>,
 }
 
 impl OrgLoader {
@@ -41,7 +45,14 @@ impl OrgLoader {
             org,
             audience,
             indicators_read: Mutex::default(),
+            kept_results: None,
         }
+    }
+
+    /// Takes results from, and keeps them in, `kept` (none: every result is rated).
+    pub fn with_kept_results(mut self, kept: Option<Arc<KeptResults>>) -> Self {
+        self.kept_results = kept;
+        self
     }
 }
 
@@ -244,10 +255,17 @@ impl Loader<ResultKey> for OrgLoader {
             .lock()
             .map(|read| read.clone())
             .unwrap_or_default();
-        let found = results::evaluate_ids_knowing(&self.db.conn, &self.org, &asked, &known).await?;
+        let found = results::evaluate_ids_knowing(
+            &self.db.conn,
+            &self.org,
+            &asked,
+            &known,
+            self.kept_results.as_deref(),
+        )
+        .await?;
         Ok(found
             .into_iter()
-            .map(|e| (ResultKey(e.indicator_id, e.period), Arc::new(e)))
+            .map(|e| (ResultKey(e.indicator_id, e.period), e))
             .collect())
     }
 }

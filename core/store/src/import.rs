@@ -925,6 +925,7 @@ impl Run<'_> {
                         created_at: now,
                         benchmark_metric: r.benchmark_metric.clone(),
                         comparator_group_id: None,
+                        results_version: 0,
                     };
                     let mut am = model.clone().into_active_model().reset_all();
                     am.id = sea_orm::ActiveValue::NotSet;

@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod indicators;
+pub mod kept_results;
 pub mod nudges;
 pub mod organisations;
 pub mod outbox;

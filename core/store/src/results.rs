@@ -19,6 +19,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use crate::{
     OrganisationSettings, StoreError, Stored,
     entity::{deadline_extension, indicator, measurement, target},
+    kept_results::KeptResults,
 };
 
 pub use crate::scoped::IN_LIST_CHUNK;
@@ -447,18 +448,23 @@ pub async fn evaluate_ids<C: ConnectionTrait>(
     db: &C,
     settings: &OrganisationSettings,
     keys: &[(i64, Period)],
-) -> Result<Vec<PeriodEvaluation>, StoreError> {
-    evaluate_ids_knowing(db, settings, keys, &HashMap::new()).await
+) -> Result<Vec<Arc<PeriodEvaluation>>, StoreError> {
+    evaluate_ids_knowing(db, settings, keys, &HashMap::new(), None).await
 }
 
 /// [`evaluate_ids`] when the rows of some of the indicators were already read (by the same
-/// request, from the same council): only the others are read.
+/// request, from the same council, before anything else it rates them from): only the
+/// others are read. With `kept`, results rated from the same results version are taken
+/// from there, only the others are read and rated, and those are kept
+/// ([`crate::kept_results`]); when every result is kept, nothing but the unknown indicators'
+/// rows is read.
 pub async fn evaluate_ids_knowing<C: ConnectionTrait>(
     db: &C,
     settings: &OrganisationSettings,
     keys: &[(i64, Period)],
     known: &HashMap<i64, Arc<indicator::Model>>,
-) -> Result<Vec<PeriodEvaluation>, StoreError> {
+    kept: Option<&KeptResults>,
+) -> Result<Vec<Arc<PeriodEvaluation>>, StoreError> {
     let mut ids: Vec<i64> = keys
         .iter()
         .map(|k| k.0)
@@ -485,11 +491,33 @@ pub async fn evaluate_ids_knowing<C: ConnectionTrait>(
                 .map(|i| (i, k.1))
         })
         .collect();
-    let inputs = EvaluationInputs::load(db, settings, &asked).await?;
-    asked
+    let Some(kept) = kept else {
+        let inputs = EvaluationInputs::load(db, settings, &asked).await?;
+        return asked
+            .iter()
+            .map(|(row, period)| inputs.evaluate(row, *period, settings).map(Arc::new))
+            .collect();
+    };
+    let mut found = kept.find(settings, &asked);
+    let missing: Vec<(&indicator::Model, Period)> = asked
         .iter()
-        .map(|(row, period)| inputs.evaluate(row, *period, settings))
-        .collect()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(a, _)| *a)
+        .collect();
+    if !missing.is_empty() {
+        let inputs = EvaluationInputs::load(db, settings, &missing).await?;
+        let rated = missing
+            .iter()
+            .map(|(row, period)| Ok((*row, Arc::new(inputs.evaluate(row, *period, settings)?))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        kept.keep(settings, &rated);
+        let mut rated = rated.into_iter().map(|(_, e)| e);
+        for slot in found.iter_mut().filter(|f| f.is_none()) {
+            *slot = rated.next();
+        }
+    }
+    Ok(found.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

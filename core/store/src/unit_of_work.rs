@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::{Database, StoreError, audit, data_version, outstanding};
+use crate::{Database, StoreError, audit, data_version, kept_results, outstanding};
 
 /// A write transaction, who makes it and when, and the councils whose data it changes.
 pub struct UnitOfWork {
@@ -26,7 +26,8 @@ pub struct UnitOfWork {
     organisation_id: Option<i64>,
     actor_id: Option<i64>,
     now: DateTime<Utc>,
-    /// What the audited changes so far may have changed of what is outstanding.
+    /// What the audited changes so far may have changed of what is outstanding and of
+    /// indicators' results.
     touched: Mutex<outstanding::Touched>,
 }
 
@@ -129,8 +130,10 @@ impl UnitOfWork {
             .await
     }
 
-    /// Brings the council's kept outstanding items up to date with the changes audited so
-    /// far ([`outstanding::refresh`]); [`UnitOfWork::commit`] does, last.
+    /// Brings what is kept of the changes audited so far up to date: the council's
+    /// outstanding items ([`outstanding::refresh`]) and the results version of every
+    /// indicator whose results they may change ([`kept_results`]). [`UnitOfWork::commit`]
+    /// does, last.
     pub async fn keep_outstanding(&self) -> Result<(), StoreError> {
         let touched = std::mem::take(
             &mut *self
@@ -141,11 +144,13 @@ impl UnitOfWork {
         if touched.is_empty() {
             return Ok(());
         }
-        outstanding::refresh(&self.txn, self.organisation_id()?, touched).await
+        let organisation_id = self.organisation_id()?;
+        kept_results::move_versions_on(&self.txn, organisation_id, &touched).await?;
+        outstanding::refresh(&self.txn, organisation_id, touched).await
     }
 
-    /// Moves the data version of every council changed on, keeps what is outstanding up to
-    /// date with the changes, and commits, in one transaction. (The data version's update
+    /// Moves the data version of every council changed on, keeps what is outstanding and
+    /// the indicators' results versions up to date with the changes, and commits, in one transaction. (The data version's update
     /// locks the council's row first, so two writers of a council derive one after the
     /// other, each from what the other committed.)
     pub async fn commit(self) -> Result<(), StoreError> {

@@ -14,10 +14,19 @@ const LATEST: &str = r#"query($ref: String!) {
 }"#;
 
 /// A second API process on the same database, with a response cache of its own of
-/// `cache_bytes` (none at 0).
+/// `cache_bytes` (none at 0) and the default kept results.
 async fn second_api(
     app: &TestApp,
     cache_bytes: usize,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    second_api_keeping(app, cache_bytes, api::execute::DEFAULT_RESULTS_CACHE_BYTES).await
+}
+
+/// [`second_api`] keeping `results_bytes` of rated results (none at 0).
+async fn second_api_keeping(
+    app: &TestApp,
+    cache_bytes: usize,
+    results_bytes: usize,
 ) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let server = api::Server::bind(
         "127.0.0.1:0".parse().expect("address"),
@@ -28,7 +37,8 @@ async fn second_api(
     )
     .await
     .expect("bind")
-    .with_response_cache(cache_bytes);
+    .with_response_cache(cache_bytes)
+    .with_results_cache(results_bytes);
     let addr = server.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.serve(async {
@@ -213,6 +223,72 @@ async fn with_the_cache_off_every_answer_is_computed() {
     assert!(statements.iter().all(|&n| n > 4), "{statements:?}");
     assert_eq!(statements[1], statements[2], "{statements:?}");
     let _ = stop.send(());
+    app.stop().await;
+}
+
+/// Statements run by the database while `ask` runs.
+async fn counted<F: std::future::Future<Output = Value>>(app: &TestApp, ask: F) -> (Value, u64) {
+    let before = app.db.statements_executed();
+    let answer = ask.await;
+    (answer, app.db.statements_executed() - before)
+}
+
+#[tokio::test]
+async fn kept_results_are_rated_again_in_every_process_when_what_they_come_from_changes() {
+    let app = TestApp::builder().start().await;
+    let (token, indicator) = council(&app).await;
+    // A second process that computes every answer (no response cache) but keeps rated
+    // results, and a third that keeps nothing.
+    let (keeping, stop_keeping) = second_api(&app, 0).await;
+    let (rating, stop_rating) = second_api_keeping(&app, 0, 0).await;
+    let client = &app.client;
+    // Keeping nothing, every answer reads the values, targets and extensions.
+    let first = ask(client, rating, &token, "1.0").await;
+    assert_eq!(first["result"]["actual"], json!(95.0));
+    assert_eq!(first["result"]["status"], "RED");
+    let (answer, read_first) = counted(&app, ask(client, rating, &token, "1.0")).await;
+    assert_eq!(answer, first);
+    // Keeping them, the first answer reads them too, and the next ones do not.
+    assert_eq!(ask(client, keeping, &token, "1.0").await, first);
+    let (again, read_again) = counted(&app, ask(client, keeping, &token, "1.0")).await;
+    assert_eq!(again, first);
+    assert_eq!(read_again + 3, read_first, "{read_first} then {read_again}");
+    // A value corrected through the first process is rated again in the second.
+    app.data(
+        Caller::Token(&token),
+        RECORD,
+        json!({ "input": { "indicatorId": indicator, "period": "2025-10", "value": 101.0,
+            "commentary": "corrected", "expectedVersion": 1 } }),
+    )
+    .await;
+    let (corrected, read) = counted(&app, ask(client, keeping, &token, "1.0")).await;
+    assert_eq!(corrected["result"]["actual"], json!(101.0));
+    assert_eq!(corrected["result"]["status"], "GREEN");
+    assert_eq!(corrected["result"]["commentary"], "corrected");
+    // (Its values are read again; the first answer after a change also reads the council's
+    // list sizes again.)
+    assert!(read >= read_again + 3, "{read_again} then {read}");
+    // So is a new target (101 against 106: within the default 5 %) …
+    set_target(&app, &token, &indicator, "2025-26", 106.0).await;
+    let answer = ask(client, keeping, &token, "1.0").await;
+    assert_eq!(answer["result"]["status"], "AMBER", "{answer:#}");
+    // … and the council's rating settings: 95 against 100 is exactly on the tolerance, RED
+    // until the council says AMBER.
+    set_target(&app, &token, &indicator, "2025-26", 100.0).await;
+    record(&app, &token, &indicator, "2025-10", 95.0, Some("back")).await;
+    let on_the_tolerance = ask(client, keeping, &token, "1.0").await;
+    assert_eq!(on_the_tolerance["result"]["status"], "RED");
+    app.data(
+        Caller::Token(&token),
+        r#"mutation { updateOrganisationSettings(input: { onTolerance: AMBER }) { onTolerance } }"#,
+        json!({}),
+    )
+    .await;
+    let amber = ask(client, keeping, &token, "1.0").await;
+    assert_eq!(amber["result"]["status"], "AMBER", "{amber:#}");
+    assert_eq!(amber, ask(client, rating, &token, "1.0").await);
+    let _ = stop_keeping.send(());
+    let _ = stop_rating.send(());
     app.stop().await;
 }
 

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use pmf_core::{
-    ActionStatus, DeadlineDay, Frequency, Lifecycle, OnTolerance, Period, Role, Tolerance,
+    ActionStatus, DeadlineDay, DefaultTolerance, Frequency, Lifecycle, OnTolerance, Period,
+    Polarity, Role, Tolerance,
 };
 use pmf_mail::Links;
 use pmf_store::{
@@ -35,7 +36,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 /// One change, with its indicator, action, user and period chosen by index (modulo what
 /// the council has).
 #[derive(Debug, Clone)]
-enum Step {
+pub(crate) enum Step {
     Value {
         indicator: usize,
         period: usize,
@@ -73,12 +74,20 @@ enum Step {
         user: usize,
         role: usize,
     },
+    /// How an indicator is rated: its polarity, whether cumulative, whether monitor only.
+    Rating {
+        indicator: usize,
+        polarity: usize,
+        cumulative: bool,
+        monitor_only: bool,
+    },
     DeadlineDay(u8),
     OnTolerance(bool),
+    DefaultTolerance(u8),
     DaysPass(u8),
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub(crate) fn step() -> impl Strategy<Value = Step> {
     let i = 0..64usize;
     let p = 0..48usize;
     prop_oneof![
@@ -117,33 +126,42 @@ fn step() -> impl Strategy<Value = Step> {
         1 => i.clone().prop_map(Step::Approve),
         1 => (i.clone(), proptest::option::of(0..32usize))
             .prop_map(|(indicator, user)| Step::Owner { indicator, user }),
-        1 => (i, 0..30u8).prop_map(|(indicator, pct)| Step::IndicatorTolerance { indicator, pct }),
+        1 => (i.clone(), 0..30u8).prop_map(|(indicator, pct)| Step::IndicatorTolerance { indicator, pct }),
+        1 => (i, 0..3usize, any::<bool>(), any::<bool>()).prop_map(
+            |(indicator, polarity, cumulative, monitor_only)| Step::Rating {
+                indicator,
+                polarity,
+                cumulative,
+                monitor_only
+            }
+        ),
         1 => (0..32usize, 0..5usize).prop_map(|(user, role)| Step::Role { user, role }),
         1 => (1..29u8).prop_map(Step::DeadlineDay),
         1 => any::<bool>().prop_map(Step::OnTolerance),
+        1 => (0..30u8).prop_map(Step::DefaultTolerance),
         2 => (1..50u8).prop_map(Step::DaysPass),
     ]
 }
 
 /// The demo council, derived once up to three days after `now`.
-struct World {
+pub(crate) struct World {
     _fresh: FreshDb,
-    db: Database,
-    organisation_id: i64,
-    admin: i64,
-    indicators: Vec<i64>,
+    pub(crate) db: Database,
+    pub(crate) organisation_id: i64,
+    pub(crate) admin: i64,
+    pub(crate) indicators: Vec<i64>,
     actions: Vec<i64>,
     users: Vec<i64>,
-    now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     links: Links,
 }
 
-fn today(now: DateTime<Utc>) -> NaiveDate {
+pub(crate) fn today(now: DateTime<Utc>) -> NaiveDate {
     now.date_naive()
 }
 
 impl World {
-    async fn seed() -> World {
+    pub(crate) async fn seed() -> World {
         let now = Utc
             .with_ymd_and_hms(2025, 11, 5, 9, 0, 0)
             .single()
@@ -204,7 +222,7 @@ impl World {
         }
     }
 
-    async fn settings(&self, uow: &UnitOfWork) -> OrganisationSettings {
+    pub(crate) async fn settings(&self, uow: &UnitOfWork) -> OrganisationSettings {
         let row = organisations::by_id(uow, self.organisation_id)
             .await
             .expect("read")
@@ -213,14 +231,14 @@ impl World {
     }
 
     /// One of the periods of `freq` up to today, by index.
-    fn period(&self, freq: Frequency, fy: pmf_core::FyStart, n: usize) -> Period {
+    pub(crate) fn period(&self, freq: Frequency, fy: pmf_core::FyStart, n: usize) -> Period {
         let to = today(self.now);
         let from = to - Days::new(3 * 366);
         let periods = Period::periods_within(freq, from, to, fy);
         periods[n % periods.len()]
     }
 
-    async fn apply(&self, uow: &UnitOfWork, step: &Step) -> Result<(), StoreError> {
+    pub(crate) async fn apply(&self, uow: &UnitOfWork, step: &Step) -> Result<(), StoreError> {
         let org = self.settings(uow).await;
         let fy = org.fy_start;
         let pick = |ids: &[i64], n: usize| ids[n % ids.len()];
@@ -379,6 +397,41 @@ impl World {
                     UserChange {
                         role: Some(roles[role % roles.len()]),
                         ..UserChange::default()
+                    },
+                )
+                .await?;
+            }
+            Step::Rating {
+                indicator,
+                polarity,
+                cumulative,
+                monitor_only,
+            } => {
+                let polarities = [
+                    Polarity::HigherIsBetter,
+                    Polarity::LowerIsBetter,
+                    Polarity::Neutral,
+                ];
+                indicators::update(
+                    uow,
+                    pick(&self.indicators, *indicator),
+                    IndicatorChange {
+                        polarity: Some(polarities[polarity % polarities.len()]),
+                        cumulative: Some(*cumulative),
+                        monitor_only: Some(*monitor_only),
+                        ..IndicatorChange::default()
+                    },
+                )
+                .await?;
+            }
+            Step::DefaultTolerance(pct) => {
+                let tolerance = DefaultTolerance::new(f64::from(*pct))
+                    .map_err(|e| StoreError::invalid(e.to_string()))?;
+                organisations::update_settings(
+                    uow,
+                    SettingsChange {
+                        default_tolerance: Some(tolerance),
+                        ..SettingsChange::default()
                     },
                 )
                 .await?;

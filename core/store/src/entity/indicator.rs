@@ -39,6 +39,11 @@ pub struct Model {
     pub benchmark_metric: Option<String>,
     /// The comparator group it is benchmarked against, when not the council's default.
     pub comparator_group_id: Option<i64>,
+    /// Moved on by every unit of work that changes what the indicator's results are computed
+    /// from (`results::move_versions_on`): results kept under an older version are rated
+    /// again. Not part of the indicator as audited.
+    #[serde(skip_serializing)]
+    pub results_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
