@@ -5,6 +5,11 @@ use api::{Config, Server, config::init_tracing, prepare_database, shutdown_signa
 use clap::{Parser, Subcommand};
 use pmf_core::{Clock, Email, Slug, SystemClock};
 
+/// mimalloc rather than the system allocator: building and serialising an answer (or a
+/// sweep's digests) is tens of thousands of small allocations (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "api",

@@ -40,6 +40,11 @@ fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("--at expects an RFC 3339 time such as 2025-11-10T08:00:00Z ({e})"))
 }
 
+/// mimalloc rather than the system allocator: building and serialising an answer (or a
+/// sweep's digests) is tens of thousands of small allocations (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

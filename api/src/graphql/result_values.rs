@@ -13,7 +13,6 @@
 use std::{
     borrow::Cow,
     cell::RefCell,
-    collections::HashMap,
     sync::{Arc, LazyLock},
 };
 
@@ -35,7 +34,7 @@ use super::{
     },
     indicators::IndicatorObj,
     loaders::ResultKey,
-    results::{PeriodResult, missing},
+    results::{PeriodResult, ReadAhead, missing},
     scalars::{Date, DateTime},
 };
 use crate::links;
@@ -108,7 +107,7 @@ impl OutputType for SeriesValue {
 /// exactly as before.
 pub struct IndicatorList {
     pub rows: Vec<Arc<indicator::Model>>,
-    pub results: HashMap<ResultKey, Arc<PeriodEvaluation>>,
+    pub results: ReadAhead,
     pub fy: FyStart,
 }
 

@@ -1,9 +1,6 @@
 //! An indicator's result for a period (`result`, `series`), the read-ahead that loads a
 //! dashboard's results in one batch, and recording a value.
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::{Context, ID, InputObject, Object};
 use pmf_core::{Completeness, Period};
@@ -15,6 +12,7 @@ use pmf_store::{
     },
     results::PeriodEvaluation,
 };
+use rustc_hash::FxHashMap;
 
 use super::{
     authorise::require_owner_write,
@@ -121,20 +119,26 @@ pub async fn load_benchmark(
         }))
 }
 
+/// The results read ahead for a list of indicators, by (indicator, period).
+pub type ReadAhead = FxHashMap<ResultKey, Arc<PeriodEvaluation>>;
+
 /// Loads at once the results the selection under these indicators is going to ask for
 /// (`result(period:)` and `series(from:, to:)`, read ahead in the query), and returns them:
 /// the indicators' own resolvers find them in the request's cache, and a list built whole
 /// (`IndicatorList`) takes them from the answer. Without this, the DataLoader cuts its
 /// batches by time (whatever keys arrive within its delay of the first): with hundreds of
 /// indicators resolving on a multi-threaded runtime, one dashboard became several batches,
-/// each reading the indicators and their values again. Only a shortcut: anything it does
-/// not cover (a bad argument, an error) is loaded, or reported, by the field itself.
+/// each reading the indicators and their values again. When every one of them is kept
+/// (`pmf_store::kept_results`), they are taken from there, without the DataLoader's batch
+/// and cache (an indicator's own resolver that asks again finds it kept too). Only a
+/// shortcut: anything it does not cover (a bad argument, an error) is loaded, or reported,
+/// by the field itself.
 pub async fn prefetch_results(
     ctx: &Context<'_>,
     rows: &[Arc<indicator::Model>],
-) -> GqlResult<HashMap<ResultKey, Arc<PeriodEvaluation>>> {
+) -> GqlResult<ReadAhead> {
     if rows.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(ReadAhead::default());
     }
     let fy = scope(ctx)?.org.fy_start;
     let ahead = ctx.look_ahead();
@@ -160,14 +164,35 @@ pub async fn prefetch_results(
         }
     }
     if periods.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(ReadAhead::default());
+    }
+    let loader = loader(ctx)?;
+    let org = loader.loader();
+    if let Some(kept) = &org.kept_results {
+        let asked: Vec<(&indicator::Model, Period)> = rows
+            .iter()
+            .flat_map(|r| periods.iter().map(move |p| (&**r, *p)))
+            .collect();
+        let found = kept.find(&org.org, &asked);
+        if found.iter().all(Option::is_some) {
+            return Ok(found
+                .into_iter()
+                .flatten()
+                .map(|e| (ResultKey(e.indicator_id, e.period), e))
+                .collect());
+        }
     }
     let keys: Vec<ResultKey> = rows
         .iter()
         .flat_map(|r| periods.iter().map(move |p| ResultKey(r.id, *p)))
         .collect();
     // Errors are left for the fields themselves to meet and report.
-    Ok(loader(ctx)?.load_many(keys).await.unwrap_or_default())
+    Ok(loader
+        .load_many(keys)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect())
 }
 
 #[Object]
