@@ -386,6 +386,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The worker's and the api's allocator, so that what runs their code in this process
+/// (`sweep-once`, `phases`) allocates as they do.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // One thread: the load generator and the harness take as little CPU from the servers
