@@ -66,20 +66,18 @@ impl Config {
                 });
             }
         };
-        let response_cache_bytes = pmf_process::whole_number(
+        let megabytes = |name: &'static str, default: usize| {
+            pmf_process::whole_number(name, lookup(name), default / MIB, 0..=4096, "megabytes")
+                .map(|mb| mb * MIB)
+        };
+        let response_cache_bytes = megabytes(
             "PMF_RESPONSE_CACHE_MB",
-            lookup("PMF_RESPONSE_CACHE_MB"),
-            crate::execute::DEFAULT_RESPONSE_CACHE_BYTES / MIB,
-            0..=4096,
-            "megabytes",
-        )? * MIB;
-        let results_cache_bytes = pmf_process::whole_number(
+            crate::execute::DEFAULT_RESPONSE_CACHE_BYTES,
+        )?;
+        let results_cache_bytes = megabytes(
             "PMF_RESULTS_CACHE_MB",
-            lookup("PMF_RESULTS_CACHE_MB"),
-            crate::execute::DEFAULT_RESULTS_CACHE_BYTES / MIB,
-            0..=4096,
-            "megabytes",
-        )? * MIB;
+            crate::execute::DEFAULT_RESULTS_CACHE_BYTES,
+        )?;
         let sign_in = crate::sign_in::SignInSettings {
             mail: pmf_mail::MailSettings::from_lookup(&lookup)?,
             lifetime: crate::sign_in::SessionLifetime::from_settings(

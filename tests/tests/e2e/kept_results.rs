@@ -16,9 +16,9 @@ use pmf_store::{
     kept_results::KeptResults,
     results::{self, PeriodEvaluation},
 };
-use proptest::{prelude::*, test_runner::TestRunner};
+use proptest::prelude::*;
 
-use super::outstanding::{Step, World, step};
+use super::outstanding::{Step, World, property_world, step};
 
 /// The periods every indicator is asked for: months, quarters and financial years, before,
 /// around and after the demo's data.
@@ -99,21 +99,7 @@ impl World {
 
 #[test]
 fn kept_results_equal_a_fresh_rating_after_any_changes() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let world = rt.block_on(World::seed());
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(24);
-    let mut runner = TestRunner::new(ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    });
+    let (rt, world, mut runner) = property_world();
     let (found, asked) = (Cell::new(0u64), Cell::new(0u64));
     let result = runner.run(&proptest::collection::vec(step(), 1..40), |steps| {
         let n = rt

@@ -520,8 +520,9 @@ impl World {
     }
 }
 
-#[test]
-fn kept_outstanding_items_equal_a_full_derivation_after_any_changes() {
+/// What a property over random changes to the demo council runs on: a runtime, the seeded
+/// council, and a runner of `PROPTEST_CASES` cases (24 by default) that forgets failures.
+pub(crate) fn property_world() -> (tokio::runtime::Runtime, World, TestRunner) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -532,11 +533,17 @@ fn kept_outstanding_items_equal_a_full_derivation_after_any_changes() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(24);
-    let mut runner = TestRunner::new(ProptestConfig {
+    let runner = TestRunner::new(ProptestConfig {
         cases,
         failure_persistence: None,
         ..ProptestConfig::default()
     });
+    (rt, world, runner)
+}
+
+#[test]
+fn kept_outstanding_items_equal_a_full_derivation_after_any_changes() {
+    let (rt, world, mut runner) = property_world();
     let result = runner.run(&proptest::collection::vec(step(), 1..40), |steps| {
         rt.block_on(world.case(&steps)).map_err(TestCaseError::fail)
     });
