@@ -128,9 +128,10 @@ pub type ReadAhead = FxHashMap<ResultKey, Arc<PeriodEvaluation>>;
 /// (`IndicatorList`) takes them from the answer. Without this, the DataLoader cuts its
 /// batches by time (whatever keys arrive within its delay of the first): with hundreds of
 /// indicators resolving on a multi-threaded runtime, one dashboard became several batches,
-/// each reading the indicators and their values again. When every one of them is kept
-/// (`pmf_store::kept_results`), they are taken from there, without the DataLoader's batch
-/// and cache (an indicator's own resolver that asks again finds it kept too). Only a
+/// each reading the indicators and their values again. Those kept
+/// (`pmf_store::kept_results`) are taken from there, without the DataLoader's batch and
+/// cache (an indicator's own resolver that asks again finds them kept too), and only the
+/// others are loaded: after one value is recorded, one indicator's. Only a
 /// shortcut: anything it does not cover (a bad argument, an error) is loaded, or reported,
 /// by the field itself.
 pub async fn prefetch_results(
@@ -168,31 +169,36 @@ pub async fn prefetch_results(
     }
     let loader = loader(ctx)?;
     let org = loader.loader();
-    if let Some(kept) = &org.kept_results {
-        let asked: Vec<(&indicator::Model, Period)> = rows
-            .iter()
-            .flat_map(|r| periods.iter().map(move |p| (&**r, *p)))
-            .collect();
-        let found = kept.find(&org.org, &asked);
-        if found.iter().all(Option::is_some) {
-            return Ok(found
-                .into_iter()
-                .flatten()
-                .map(|e| (ResultKey(e.indicator_id, e.period), e))
-                .collect());
+    let mut read_ahead = ReadAhead::default();
+    let mut keys: Vec<ResultKey> = Vec::new();
+    match &org.kept_results {
+        // The kept ones taken straight from there; only the others through the DataLoader.
+        Some(kept) => {
+            let asked: Vec<(&indicator::Model, Period)> = rows
+                .iter()
+                .flat_map(|r| periods.iter().map(move |p| (&**r, *p)))
+                .collect();
+            for ((row, period), found) in asked.iter().zip(kept.find(&org.org, &asked)) {
+                match found {
+                    Some(e) => {
+                        read_ahead.insert(ResultKey(row.id, *period), e);
+                    }
+                    None => keys.push(ResultKey(row.id, *period)),
+                }
+            }
+        }
+        None => {
+            keys = rows
+                .iter()
+                .flat_map(|r| periods.iter().map(move |p| ResultKey(r.id, *p)))
+                .collect();
         }
     }
-    let keys: Vec<ResultKey> = rows
-        .iter()
-        .flat_map(|r| periods.iter().map(move |p| ResultKey(r.id, *p)))
-        .collect();
-    // Errors are left for the fields themselves to meet and report.
-    Ok(loader
-        .load_many(keys)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .collect())
+    if !keys.is_empty() {
+        // Errors are left for the fields themselves to meet and report.
+        read_ahead.extend(loader.load_many(keys).await.unwrap_or_default());
+    }
+    Ok(read_ahead)
 }
 
 #[Object]

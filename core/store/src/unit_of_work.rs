@@ -134,7 +134,7 @@ impl UnitOfWork {
     /// outstanding items ([`outstanding::refresh`]) and the results version of every
     /// indicator whose results they may change ([`kept_results`]). [`UnitOfWork::commit`]
     /// does, last.
-    pub async fn keep_outstanding(&self) -> Result<(), StoreError> {
+    pub async fn keep_up_to_date(&self) -> Result<(), StoreError> {
         let touched = std::mem::take(
             &mut *self
                 .touched
@@ -157,7 +157,7 @@ impl UnitOfWork {
         for organisation_id in &self.changed {
             data_version::touch_organisation(&self.txn, *organisation_id).await?;
         }
-        self.keep_outstanding().await?;
+        self.keep_up_to_date().await?;
         self.txn.commit().await?;
         Ok(())
     }

@@ -69,7 +69,7 @@ impl World {
                 Err(e) if e.is_refusal() => {}
                 Err(e) => return Err(format!("step {n} {step:?}: {e}")),
             }
-            uow.keep_outstanding().await.map_err(|e| e.to_string())?;
+            uow.keep_up_to_date().await.map_err(|e| e.to_string())?;
             let org = self.settings(&uow).await;
             let from_kept = results::evaluate_ids_knowing(&uow, &org, &keys, &none, Some(&kept))
                 .await

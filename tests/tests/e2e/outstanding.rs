@@ -491,7 +491,7 @@ impl World {
                 Err(e) if e.is_refusal() => *applied.entry("refused").or_default() += 1,
                 Err(e) => return Err(format!("step {n} {step:?}: {e}")),
             }
-            uow.keep_outstanding().await.map_err(|e| e.to_string())?;
+            uow.keep_up_to_date().await.map_err(|e| e.to_string())?;
             let org = self.settings(&uow).await;
             let kept = outstanding::kept(&uow, &org)
                 .await
