@@ -16,6 +16,7 @@ mod m20270210_000001_quarterly_pack;
 mod m20270301_000001_outstanding_items;
 mod m20270310_000001_outbox_lz4;
 mod m20270320_000001_results_version;
+mod m20270401_000001_marker_keys;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270301_000001_outstanding_items::Migration),
             Box::new(m20270310_000001_outbox_lz4::Migration),
             Box::new(m20270320_000001_results_version::Migration),
+            Box::new(m20270401_000001_marker_keys::Migration),
         ]
     }
 }

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TryInsertResult,
-    sea_query::{Expr, LockBehavior, LockType},
+    QueryTrait, Set, Statement, TryInsertResult,
+    sea_query::{Expr, LockBehavior, LockType, Query},
 };
 
 use crate::{Database, StoreError, entity::notification};
@@ -111,41 +111,109 @@ const ROWS_PER_INSERT: usize = 500;
 
 /// Adds messages none of which may exist yet (a sweep's digests, whose keys carry the
 /// sweep's date): a few statements however many there are, instead of one each. Returns
-/// their ids in the order given. A dedupe key already in the outbox fails the whole call
-/// (and so rolls the caller back), as it does a second sweep of the same day.
+/// their ids in the order given, as the `INSERT` returns them with their keys (not read back
+/// afterwards). A dedupe key already in the outbox fails the whole call (and so rolls the
+/// caller back), as it does a second sweep of the same day.
+///
+/// On PostgreSQL one statement, each column bound as one array (`UNNEST`: one short
+/// statement to parse and plan, not one a row count); on SQLite multi-row `INSERT`s.
 pub async fn enqueue_all<C: ConnectionTrait>(
     db: &C,
     messages: Vec<NewMessage>,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, StoreError> {
-    let keys: Vec<String> = messages.iter().map(|m| m.dedupe_key.clone()).collect();
-    let mut rows = messages.into_iter().map(|m| new_row(m, now)).peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        notification::Entity::insert_many(chunk).exec(db).await?;
+    if messages.is_empty() {
+        return Ok(vec![]);
     }
+    let keys: Vec<String> = messages.iter().map(|m| m.dedupe_key.clone()).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(crate::scoped::IN_LIST_CHUNK) {
-        for (id, key) in notification::Entity::find()
-            .select_only()
-            .columns([notification::Column::Id, notification::Column::DedupeKey])
-            .filter(notification::Column::DedupeKey.is_in(chunk.iter().cloned()))
-            .into_tuple::<(i64, String)>()
-            .all(db)
-            .await?
-        {
+    let mut returned = |rows: Vec<sea_orm::QueryResult>| -> Result<(), StoreError> {
+        for row in rows {
+            let id: i64 = row.try_get("", "id")?;
+            let key: String = row.try_get("", "dedupe_key")?;
             ids.insert(key, id);
+        }
+        Ok(())
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        returned(db.query_all_raw(unnest_messages(messages, now)).await?)?;
+    } else {
+        let mut rows = messages.into_iter().map(|m| new_row(m, now)).peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+            let mut insert = notification::Entity::insert_many(chunk).into_query();
+            insert.returning(
+                Query::returning()
+                    .columns([notification::Column::Id, notification::Column::DedupeKey]),
+            );
+            returned(db.query_all(&insert).await?)?;
         }
     }
     keys.iter()
         .map(|k| {
             ids.get(k).copied().ok_or_else(|| {
                 StoreError::Db(sea_orm::DbErr::Custom(format!(
-                    "{k} was written to the outbox but cannot be read back"
+                    "{k} was written to the outbox but not returned"
                 )))
             })
         })
         .collect()
+}
+
+/// PostgreSQL: `messages` as one `INSERT … SELECT FROM UNNEST(…) RETURNING id, dedupe_key`,
+/// the same row [`new_row`] makes. Arrays cannot hold a NULL here, so a message without a
+/// recipient row has `false` in `has_recipient`.
+fn unnest_messages(messages: Vec<NewMessage>, now: DateTime<Utc>) -> Statement {
+    let n = messages.len();
+    let mut organisations = Vec::with_capacity(n);
+    let mut recipients = Vec::with_capacity(n);
+    let mut has_recipient = Vec::with_capacity(n);
+    let mut emails = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut subjects = Vec::with_capacity(n);
+    let mut texts = Vec::with_capacity(n);
+    let mut htmls = Vec::with_capacity(n);
+    let mut statuses = Vec::with_capacity(n);
+    for m in messages {
+        organisations.push(m.organisation_id);
+        recipients.push(m.recipient_id.unwrap_or_default());
+        has_recipient.push(m.recipient_id.is_some());
+        emails.push(m.recipient_email);
+        kinds.push(m.kind.to_string());
+        keys.push(m.dedupe_key);
+        subjects.push(m.subject);
+        texts.push(m.body_text);
+        htmls.push(m.body_html);
+        statuses.push(m.status.to_string());
+    }
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO notifications \
+           (organisation_id, recipient_id, recipient_email, kind, dedupe_key, subject, \
+            body_text, body_html, status, attempts, next_attempt_at, created_at) \
+         SELECT m.organisation_id, CASE WHEN m.has_recipient THEN m.recipient_id END, \
+                m.recipient_email, m.kind, m.dedupe_key, m.subject, m.body_text, m.body_html, \
+                m.status, 0, $1, $1 \
+         FROM UNNEST($2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], \
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
+           AS m (organisation_id, recipient_id, has_recipient, recipient_email, kind, \
+                 dedupe_key, subject, body_text, body_html, status) \
+         RETURNING id, dedupe_key",
+        [
+            now.into(),
+            organisations.into(),
+            recipients.into(),
+            has_recipient.into(),
+            emails.into(),
+            kinds.into(),
+            keys.into(),
+            subjects.into(),
+            texts.into(),
+            htmls.into(),
+            statuses.into(),
+        ],
+    )
 }
 
 /// Adds a message unless one with the same dedupe key exists. `Ok(None)` means it already
@@ -428,15 +496,93 @@ pub async fn release(db: &Database, ids: &[i64]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records what a message covers; fails (and so rolls the caller back) if any of these
-/// (item, period, stage, recipient) was already covered by another message.
+/// One (item, period, stage, recipient) a message covers, to be recorded with
+/// [`record_items`]: `item_kind` is `INDICATOR`, `ACTION` or `ALERT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Covered {
+    pub notification_id: i64,
+    pub item_kind: &'static str,
+    pub item_id: i64,
+    pub period: String,
+    pub stage: String,
+    pub recipient_id: i64,
+}
+
+/// Records what the organisation's messages cover; fails (and so rolls the caller back) if
+/// any of these (item, period, stage, recipient) was already covered by another message.
+///
+/// On PostgreSQL in one statement, each column bound as one array (`UNNEST`), so however many
+/// markers a sweep writes the server parses and plans one short statement once a connection;
+/// on SQLite in multi-row `INSERT`s.
 pub async fn record_items<C: ConnectionTrait>(
     db: &C,
-    items: Vec<notification_item::ActiveModel>,
+    organisation_id: i64,
+    items: Vec<Covered>,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let chunk: Vec<_> = items.by_ref().take(ROWS_PER_INSERT).collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        let n = items.len();
+        let (mut notifications, mut kinds, mut ids) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut periods, mut stages, mut recipients) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for item in items {
+            notifications.push(item.notification_id);
+            kinds.push(item.item_kind.to_string());
+            ids.push(item.item_id);
+            periods.push(item.period);
+            stages.push(item.stage);
+            recipients.push(item.recipient_id);
+        }
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO notification_items \
+               (organisation_id, notification_id, item_kind, item_id, period, stage, \
+                recipient_id, created_at) \
+             SELECT $1, m.notification_id, m.item_kind, m.item_id, m.period, m.stage, \
+                    m.recipient_id, $2 \
+             FROM UNNEST($3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[], \
+                         $8::bigint[]) \
+               AS m (notification_id, item_kind, item_id, period, stage, recipient_id)",
+            [
+                organisation_id.into(),
+                now.into(),
+                notifications.into(),
+                kinds.into(),
+                ids.into(),
+                periods.into(),
+                stages.into(),
+                recipients.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
+    let mut rows = items
+        .into_iter()
+        .map(|item| notification_item::ActiveModel {
+            organisation_id: Set(organisation_id),
+            notification_id: Set(item.notification_id),
+            item_kind: Set(item.item_kind.to_string()),
+            item_id: Set(item.item_id),
+            period: Set(item.period),
+            stage: Set(item.stage),
+            recipient_id: Set(item.recipient_id),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
         notification_item::Entity::insert_many(chunk)
             .exec(db)
             .await?;

@@ -247,8 +247,16 @@ async fn reminders(
         return Ok(vec![]);
     }
     let periods: HashSet<String> = items.iter().map(|i| i.period.to_string()).collect();
-    // Only the columns the look-up needs: on a deadline morning this is every marker of the
-    // last days' sweeps.
+    // What was sent is looked up only for the stages this sweep could send: each item's
+    // owner stage today, and escalation (a marker of another stage, such as Friday's
+    // DUE_SOON on a Monday, cannot change what goes today). Only the columns the look-up
+    // needs: on a deadline morning this is every escalation of the last weeks' sweeps.
+    let stages: HashSet<String> = items
+        .iter()
+        .filter_map(|i| pmf_core::owner_stage(i.due_date, date))
+        .chain([ReminderStage::Escalation])
+        .map(|stage| stage.key())
+        .collect();
     let sent: HashSet<(String, i64, String, String, i64)> = notification_item::Entity::find()
         .select_only()
         .columns([
@@ -261,6 +269,7 @@ async fn reminders(
         .filter(notification_item::Column::OrganisationId.eq(org.id))
         .filter(notification_item::Column::ItemKind.is_in(["INDICATOR", "ACTION"]))
         .filter(notification_item::Column::Period.is_in(periods))
+        .filter(notification_item::Column::Stage.is_in(stages))
         .into_tuple()
         .all(txn)
         .await?
@@ -387,22 +396,19 @@ async fn reminders(
         .iter()
         .zip(&covered)
         .flat_map(|(&id, (recipient, lines))| {
-            lines.iter().map(
-                move |(line, kind, item_id)| notification_item::ActiveModel {
-                    organisation_id: Set(org.id),
-                    notification_id: Set(id),
-                    item_kind: Set(kind.to_string()),
-                    item_id: Set(*item_id),
-                    period: Set(line.period.to_string()),
-                    stage: Set(line.stage.key()),
-                    recipient_id: Set(*recipient),
-                    created_at: Set(now),
-                    ..Default::default()
-                },
-            )
+            lines
+                .iter()
+                .map(move |(line, kind, item_id)| outbox::Covered {
+                    notification_id: id,
+                    item_kind: kind,
+                    item_id: *item_id,
+                    period: line.period.to_string(),
+                    stage: line.stage.key(),
+                    recipient_id: *recipient,
+                })
         })
         .collect();
-    outbox::record_items(txn, markers).await?;
+    outbox::record_items(txn, org.id, markers, now).await?;
     Ok(ids)
 }
 
@@ -488,19 +494,16 @@ async fn alert_digests(
             .await?;
         let markers = rows
             .iter()
-            .map(|r| notification_item::ActiveModel {
-                organisation_id: Set(org.id),
-                notification_id: Set(id),
-                item_kind: Set("ALERT".to_string()),
-                item_id: Set(r.id),
-                period: Set(String::new()),
-                stage: Set("DIGEST".to_string()),
-                recipient_id: Set(recipient),
-                created_at: Set(now),
-                ..Default::default()
+            .map(|r| outbox::Covered {
+                notification_id: id,
+                item_kind: "ALERT",
+                item_id: r.id,
+                period: String::new(),
+                stage: "DIGEST".to_string(),
+                recipient_id: recipient,
             })
             .collect();
-        outbox::record_items(txn, markers).await?;
+        outbox::record_items(txn, org.id, markers, now).await?;
         ids.push(id);
     }
     Ok(ids)

@@ -684,3 +684,79 @@ async fn an_existing_database_is_derived_by_its_first_sweep() {
         derived
     );
 }
+
+/// The sweep's markers keep one foreign key, to their message (migration
+/// `m20270401_000001_marker_keys`): down and up again (on SQLite the table is built again
+/// each way) keeps every marker with its id; after it a marker still cannot name a message
+/// that does not exist, and a stage already marked for a person still cannot be marked again.
+#[tokio::test]
+async fn the_markers_keep_their_rows_and_their_message_key_through_the_migration() {
+    use migration::{Migrator, MigratorTrait};
+    use pmf_store::{
+        outbox::{self, Covered, notification_item},
+        reminders::{self, Mode, SweepStatus},
+    };
+    let now = Utc
+        .with_ymd_and_hms(2025, 11, 10, 8, 0, 0)
+        .single()
+        .expect("a time");
+    let fresh = FreshDb::create().await;
+    let db = Database::connect(&fresh.url).await.expect("connect");
+    db.migrate().await.expect("up");
+    pmf_store::demo::load(&db, now).await.expect("demo");
+    let org = organisations::by_slug(&db.conn, "demo")
+        .await
+        .expect("read")
+        .expect("the demo council");
+    let org = OrganisationSettings::try_from(&org).expect("settings");
+    let links = Links::new("http://127.0.0.1:8080");
+    let outcome = reminders::sweep(&db, &org, &links, now.date_naive(), now, Mode::Commit)
+        .await
+        .expect("sweep");
+    assert_eq!(outcome.status, SweepStatus::Done);
+    let markers = || async {
+        notification_item::Entity::find()
+            .order_by_asc(notification_item::Column::Id)
+            .all(&db.conn)
+            .await
+            .expect("markers")
+    };
+    let before = markers().await;
+    assert!(
+        !before.is_empty(),
+        "the demo's deadline morning marks items"
+    );
+
+    let steps = pmf_tests::steps_down_through("m20270401_000001_marker_keys");
+    Migrator::down(&db.conn, Some(steps)).await.expect("down");
+    assert_eq!(markers().await, before);
+    db.migrate().await.expect("up again");
+    assert_eq!(markers().await, before);
+
+    let first = before[0].clone();
+    let again = |notification_id: i64| Covered {
+        notification_id,
+        item_kind: if first.item_kind == "INDICATOR" {
+            "INDICATOR"
+        } else {
+            "ACTION"
+        },
+        item_id: first.item_id,
+        period: first.period.clone(),
+        stage: first.stage.clone(),
+        recipient_id: first.recipient_id,
+    };
+    // The same stage to the same person again, under its own message: refused, nothing kept.
+    let txn = db.begin_write().await.expect("begin");
+    let twice = outbox::record_items(&txn, org.id, vec![again(first.notification_id)], now).await;
+    assert!(twice.is_err(), "a stage marked twice: {twice:?}");
+    txn.rollback().await.expect("rollback");
+    // A marker of a message that does not exist: refused.
+    let txn = db.begin_write().await.expect("begin");
+    let mut unknown = again(i64::MAX);
+    unknown.stage = "OVERDUE-99".to_string();
+    let orphan = outbox::record_items(&txn, org.id, vec![unknown], now).await;
+    assert!(orphan.is_err(), "a marker without its message: {orphan:?}");
+    txn.rollback().await.expect("rollback");
+    assert_eq!(markers().await, before);
+}
