@@ -118,6 +118,15 @@ fn lock_key(organisation_id: i64) -> i64 {
     (0x504D_4653_i64 << 32) | (organisation_id & 0xFFFF_FFFF)
 }
 
+/// Takes the organisation's sweep lock for the transaction (PostgreSQL; SQLite's write
+/// transaction is the lock). In the same statement the transaction's commit is made not to
+/// wait for its WAL to reach the disk (`synchronous_commit = off`, this transaction only): a
+/// deadline morning commits hundreds of sweeps of tens of thousands of rows. A server crash
+/// in the fraction of a second before the WAL writer flushes loses the sweep whole (its
+/// `sweep_runs` row with its messages and markers), and the next tick sweeps the day again.
+/// A digest delivered from such a lost sweep could go twice, the same duplicate a worker
+/// dying between SMTP and marking `SENT` can cause; a delivery's own commit flushes every
+/// sweep committed before it.
 async fn try_lock(txn: &DatabaseTransaction, organisation_id: i64) -> Result<bool, StoreError> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(true);
@@ -125,7 +134,8 @@ async fn try_lock(txn: &DatabaseTransaction, organisation_id: i64) -> Result<boo
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            "SELECT pg_try_advisory_xact_lock($1) AS locked, \
+                    set_config('synchronous_commit', 'off', true) AS synchronous_commit",
             [lock_key(organisation_id).into()],
         ))
         .await?;
