@@ -18,7 +18,7 @@ use pmf_store::{
     Change, Database, OrganisationSettings, StoreError, UnitOfWork,
     actions::{self, ActionUpdateEntry},
     deadlines::{self, Which},
-    entity::{action, indicator, user},
+    entity::{action, indicator, organisation, user},
     indicators::{
         self, IndicatorChange,
         extensions::{self, Extended, ExtensionGrant},
@@ -160,20 +160,26 @@ pub(crate) fn today(now: DateTime<Utc>) -> NaiveDate {
     now.date_naive()
 }
 
+/// A fresh database, migrated, with the demo council loaded as of `now`.
+async fn demo_council(now: DateTime<Utc>) -> (FreshDb, Database, organisation::Model) {
+    let fresh = FreshDb::create().await;
+    let db = Database::connect(&fresh.url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    pmf_store::demo::load(&db, now).await.expect("demo");
+    let org = organisations::by_slug(&db.conn, "demo")
+        .await
+        .expect("read")
+        .expect("the demo council");
+    (fresh, db, org)
+}
+
 impl World {
     pub(crate) async fn seed() -> World {
         let now = Utc
             .with_ymd_and_hms(2025, 11, 5, 9, 0, 0)
             .single()
             .expect("a time");
-        let fresh = FreshDb::create().await;
-        let db = Database::connect(&fresh.url).await.expect("connect");
-        db.migrate().await.expect("migrate");
-        pmf_store::demo::load(&db, now).await.expect("demo");
-        let org = organisations::by_slug(&db.conn, "demo")
-            .await
-            .expect("read")
-            .expect("the demo council");
+        let (fresh, db, org) = demo_council(now).await;
         let indicators = indicator::Entity::find()
             .filter(indicator::Column::OrganisationId.eq(org.id))
             .order_by_asc(indicator::Column::Id)
@@ -700,14 +706,7 @@ async fn the_markers_keep_their_rows_and_their_message_key_through_the_migration
         .with_ymd_and_hms(2025, 11, 10, 8, 0, 0)
         .single()
         .expect("a time");
-    let fresh = FreshDb::create().await;
-    let db = Database::connect(&fresh.url).await.expect("connect");
-    db.migrate().await.expect("up");
-    pmf_store::demo::load(&db, now).await.expect("demo");
-    let org = organisations::by_slug(&db.conn, "demo")
-        .await
-        .expect("read")
-        .expect("the demo council");
+    let (_fresh, db, org) = demo_council(now).await;
     let org = OrganisationSettings::try_from(&org).expect("settings");
     let links = Links::new("http://127.0.0.1:8080");
     let outcome = reminders::sweep(&db, &org, &links, now.date_naive(), now, Mode::Commit)
