@@ -759,3 +759,86 @@ async fn the_markers_keep_their_rows_and_their_message_key_through_the_migration
     txn.rollback().await.expect("rollback");
     assert_eq!(markers().await, before);
 }
+
+/// A sweep's digests go into the outbox in one call (`outbox::enqueue_all`: one `UNNEST`
+/// statement on PostgreSQL, multi-row `INSERT`s on SQLite): the ids come back in the order
+/// given, a message without a recipient row keeps a NULL recipient, and a dedupe key already
+/// in the outbox fails the whole call, so the caller's transaction writes nothing.
+#[tokio::test]
+async fn the_outbox_takes_a_sweeps_messages_in_one_call_in_order() {
+    use pmf_store::{entity::notification, outbox};
+    let now = Utc
+        .with_ymd_and_hms(2025, 11, 10, 8, 0, 0)
+        .single()
+        .expect("a time");
+    let (_fresh, db, org) = demo_council(now).await;
+    let someone = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(org.id))
+        .order_by_asc(user::Column::Id)
+        .one(&db.conn)
+        .await
+        .expect("read")
+        .expect("the demo has people");
+    let message = |key: &str, recipient: Option<i64>| outbox::NewMessage {
+        organisation_id: org.id,
+        recipient_id: recipient,
+        recipient_email: format!("{key}@example.gov.uk"),
+        kind: outbox::KIND_REMINDER,
+        dedupe_key: key.to_string(),
+        subject: format!("Subject {key}"),
+        body_text: format!("Text {key}"),
+        body_html: format!("<p>HTML {key}</p>"),
+        status: outbox::PENDING,
+    };
+    let keys = ["test:b", "test:a", "test:c"];
+    let txn = db.begin_write().await.expect("begin");
+    let ids = outbox::enqueue_all(
+        &txn,
+        vec![
+            message(keys[0], Some(someone.id)),
+            message(keys[1], None),
+            message(keys[2], Some(someone.id)),
+        ],
+        now,
+    )
+    .await
+    .expect("enqueue");
+    txn.commit().await.expect("commit");
+    assert_eq!(ids.len(), 3);
+    let rows = notification::Entity::find()
+        .filter(notification::Column::DedupeKey.starts_with("test:"))
+        .all(&db.conn)
+        .await
+        .expect("read");
+    let by_id: HashMap<i64, &notification::Model> = rows.iter().map(|r| (r.id, r)).collect();
+    for (id, key) in ids.iter().zip(keys) {
+        let row = by_id.get(id).expect("each id is a row written");
+        assert_eq!(row.dedupe_key, key, "ids come back in the order given");
+        assert_eq!(row.subject, format!("Subject {key}"));
+        assert_eq!(row.body_text, format!("Text {key}"));
+        assert_eq!(row.body_html, format!("<p>HTML {key}</p>"));
+        assert_eq!(row.status, outbox::PENDING);
+        assert_eq!(row.attempts, 0);
+        assert_eq!(row.next_attempt_at, now);
+    }
+    assert_eq!(by_id[&ids[0]].recipient_id, Some(someone.id));
+    assert_eq!(by_id[&ids[1]].recipient_id, None, "no recipient row: NULL");
+    assert_eq!(by_id[&ids[1]].recipient_email, "test:a@example.gov.uk");
+
+    // A key already there fails the call; the transaction it was in keeps nothing.
+    let txn = db.begin_write().await.expect("begin");
+    let again = outbox::enqueue_all(
+        &txn,
+        vec![message("test:d", None), message(keys[1], None)],
+        now,
+    )
+    .await;
+    assert!(again.is_err(), "a dedupe key written twice: {again:?}");
+    txn.rollback().await.expect("rollback");
+    let after = notification::Entity::find()
+        .filter(notification::Column::DedupeKey.starts_with("test:"))
+        .all(&db.conn)
+        .await
+        .expect("read");
+    assert_eq!(after.len(), 3, "nothing of the failed call is kept");
+}
