@@ -10,6 +10,7 @@ use pmf_store::{
         self,
         measurements::{self, MeasurementChange},
     },
+    kept_results::KeptSet,
     results::PeriodEvaluation,
 };
 use rustc_hash::FxHashMap;
@@ -119,8 +120,21 @@ pub async fn load_benchmark(
         }))
 }
 
-/// The results read ahead for a list of indicators, by (indicator, period).
-pub type ReadAhead = FxHashMap<ResultKey, Arc<PeriodEvaluation>>;
+/// The results read ahead for a list of indicators, by (indicator, period): each
+/// indicator's kept set, shared with the kept results, and those rated for this request.
+#[derive(Default)]
+pub struct ReadAhead {
+    kept: FxHashMap<i64, Arc<KeptSet>>,
+    rated: FxHashMap<ResultKey, Arc<PeriodEvaluation>>,
+}
+
+impl ReadAhead {
+    pub fn get(&self, key: &ResultKey) -> Option<&Arc<PeriodEvaluation>> {
+        self.rated
+            .get(key)
+            .or_else(|| self.kept.get(&key.0)?.get(&key.1))
+    }
+}
 
 /// Loads at once the results the selection under these indicators is going to ask for
 /// (`result(period:)` and `series(from:, to:)`, read ahead in the query), and returns them:
@@ -174,16 +188,16 @@ pub async fn prefetch_results(
     match &org.kept_results {
         // The kept ones taken straight from there; only the others through the DataLoader.
         Some(kept) => {
-            let asked: Vec<(&indicator::Model, Period)> = rows
-                .iter()
-                .flat_map(|r| periods.iter().map(move |p| (&**r, *p)))
-                .collect();
-            for ((row, period), found) in asked.iter().zip(kept.find(&org.org, &asked)) {
-                match found {
-                    Some(e) => {
-                        read_ahead.insert(ResultKey(row.id, *period), e);
+            let periods: Vec<Period> = periods.into_iter().collect();
+            let asked: Vec<&indicator::Model> = rows.iter().map(|r| &**r).collect();
+            for (row, set) in asked.iter().zip(kept.find_sets(&org.org, &asked, &periods)) {
+                for period in &periods {
+                    if !set.as_ref().is_some_and(|s| s.contains_key(period)) {
+                        keys.push(ResultKey(row.id, *period));
                     }
-                    None => keys.push(ResultKey(row.id, *period)),
+                }
+                if let Some(set) = set {
+                    read_ahead.kept.insert(row.id, set);
                 }
             }
         }
@@ -196,7 +210,9 @@ pub async fn prefetch_results(
     }
     if !keys.is_empty() {
         // Errors are left for the fields themselves to meet and report.
-        read_ahead.extend(loader.load_many(keys).await.unwrap_or_default());
+        read_ahead
+            .rated
+            .extend(loader.load_many(keys).await.unwrap_or_default());
     }
     Ok(read_ahead)
 }

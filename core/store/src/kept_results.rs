@@ -59,12 +59,17 @@ impl CouncilRules {
     }
 }
 
+/// An indicator's kept results by period. Shared whole with the requests that read them:
+/// a dashboard takes each indicator's set with one reference count, not one per result (the
+/// evaluations' counts are written by every request on every thread otherwise).
+pub type KeptSet = FxHashMap<Period, Arc<PeriodEvaluation>>;
+
 /// One indicator's kept results, all rated from its row at `version` under `rules`.
 struct KeptIndicator {
     organisation_id: i64,
     version: i64,
     rules: CouncilRules,
-    results: FxHashMap<Period, Arc<PeriodEvaluation>>,
+    results: Arc<KeptSet>,
     bytes: usize,
 }
 
@@ -138,6 +143,38 @@ impl KeptResults {
         found
     }
 
+    /// The kept results of each indicator row asked, as [`find`](Self::find) gives them, one
+    /// shared set per row (`None` when nothing is kept for the row's results version under
+    /// these settings). A set may hold periods beyond `periods`, each rated from that same
+    /// version; only `periods` count as found.
+    pub fn find_sets(
+        &self,
+        settings: &OrganisationSettings,
+        rows: &[&indicator::Model],
+        periods: &[Period],
+    ) -> Vec<Option<Arc<KeptSet>>> {
+        let rules = CouncilRules::of(settings);
+        let kept = self.lock();
+        let mut n = 0;
+        let found: Vec<Option<Arc<KeptSet>>> = rows
+            .iter()
+            .map(|row| {
+                let set = kept
+                    .indicators
+                    .get(&row.id)
+                    .filter(|k| k.is_for(row, &rules))
+                    .map(|k| k.results.clone());
+                if let Some(set) = &set {
+                    n += periods.iter().filter(|p| set.contains_key(p)).count();
+                }
+                set
+            })
+            .collect();
+        drop(kept);
+        self.found.fetch_add(n as u64, Ordering::Relaxed);
+        found
+    }
+
     /// How many results have been found kept since this was made.
     pub fn found(&self) -> u64 {
         self.found.load(Ordering::Relaxed)
@@ -169,7 +206,7 @@ impl KeptResults {
                         k.organisation_id = row.organisation_id;
                         k.version = row.results_version;
                         k.rules = rules;
-                        k.results.clear();
+                        k.results = Arc::default();
                         k.bytes = 0;
                     }
                     k
@@ -180,13 +217,15 @@ impl KeptResults {
                         organisation_id: row.organisation_id,
                         version: row.results_version,
                         rules,
-                        results: FxHashMap::default(),
+                        results: Arc::default(),
                         bytes: 0,
                     })
                 }
             };
             let bytes = bytes_of(evaluation);
-            if let Some(old) = entry.results.insert(evaluation.period, evaluation.clone()) {
+            // A copy of the set only while a request still holds it.
+            let results = Arc::make_mut(&mut entry.results);
+            if let Some(old) = results.insert(evaluation.period, evaluation.clone()) {
                 entry.bytes -= bytes_of(&old);
                 kept.bytes -= bytes_of(&old);
             }
@@ -380,6 +419,39 @@ mod tests {
         kept.keep(&s, &[(&v1, rated(7, "2025-04", 90.0))]);
         assert_eq!(actual(&kept.find(&s, &[(&v1, p("2025-04"))])), [None]);
         assert_eq!(actual(&kept.find(&s, &[(&v2, p("2025-05"))])), [Some(95.0)]);
+    }
+
+    #[test]
+    fn sets_are_found_whole_and_a_set_held_by_a_request_does_not_change() {
+        let kept = KeptResults::new(1 << 20);
+        let s = settings();
+        let (v1, v2, other) = (row(7, 1), row(7, 2), row(8, 1));
+        kept.keep(&s, &[(&v1, rated(7, "2025-04", 90.0))]);
+        let asked = [p("2025-04"), p("2025-05")];
+        let held = kept.find_sets(&s, &[&v1, &other, &v2], &asked);
+        assert_eq!(held.len(), 3);
+        let set = held[0].clone().expect("kept for v1");
+        assert!(held[1].is_none(), "nothing kept for another indicator");
+        assert!(held[2].is_none(), "nothing kept for a newer version");
+        assert_eq!(
+            kept.found(),
+            1,
+            "only the asked periods that are kept count"
+        );
+        // More is kept while a request holds the set: the request's set stays as it was…
+        kept.keep(&s, &[(&v1, rated(7, "2025-05", 95.0))]);
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.get(&p("2025-04")).and_then(|e| e.actual), Some(90.0));
+        // …and the next one finds both.
+        let again = kept.find_sets(&s, &[&v1], &asked);
+        let again = again[0].as_ref().expect("kept");
+        assert_eq!(again.get(&p("2025-05")).and_then(|e| e.actual), Some(95.0));
+        assert_eq!(again.len(), 2);
+        assert_eq!(kept.found(), 3);
+        // A newer version forgets the set for the next request, not for the holder.
+        kept.keep(&s, &[(&v2, rated(7, "2025-06", 99.0))]);
+        assert!(kept.find_sets(&s, &[&v1], &asked)[0].is_none());
+        assert_eq!(set.len(), 1);
     }
 
     #[test]
