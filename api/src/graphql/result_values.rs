@@ -377,9 +377,10 @@ impl Plain {
 /// answers them (first appearance), each with its field; and the public URL when `url` is
 /// asked for.
 struct Selection<'a> {
-    fields: Vec<(Name, Plain)>,
-    /// Every result's object before its values: the keys in answer order, each `null`.
+    /// Every result's object before its values: the response keys in answer order, each
+    /// `null`; `fields` gives each key's field, in the same order.
     template: IndexMap<Name, Value>,
+    fields: Vec<Plain>,
     public_url: Option<&'a str>,
     /// The periods already spelt for this selection's results (a dashboard's handful, each
     /// asked for by hundreds of indicators).
@@ -405,7 +406,7 @@ impl<'a> Selection<'a> {
         };
         Some(Self {
             template: template(fields.iter().map(|(key, _)| key)),
-            fields,
+            fields: fields.into_iter().map(|(_, field)| field).collect(),
             public_url,
             spelt: RefCell::default(),
         })
@@ -422,7 +423,7 @@ impl<'a> Selection<'a> {
             return Value::Null;
         }
         let mut map = self.template.clone();
-        for (slot, (_, field)) in map.values_mut().zip(&self.fields) {
+        for (slot, field) in map.values_mut().zip(&self.fields) {
             *slot = self.value(*field, indicator_id, e);
         }
         Value::Object(map)

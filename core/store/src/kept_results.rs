@@ -89,6 +89,16 @@ struct Kept {
     bytes: usize,
 }
 
+impl Kept {
+    /// The row's kept results, when they were rated from its results version under `rules`.
+    fn of(&self, row: &indicator::Model, rules: &CouncilRules) -> Option<&Arc<KeptSet>> {
+        self.indicators
+            .get(&row.id)
+            .filter(|k| k.is_for(row, rules))
+            .map(|k| &k.results)
+    }
+}
+
 /// Rated results kept in memory, at most a budget of bytes; the oldest indicators' results
 /// are forgotten first.
 pub struct KeptResults {
@@ -131,12 +141,7 @@ impl KeptResults {
         let kept = self.lock();
         let found: Vec<Option<Arc<PeriodEvaluation>>> = asked
             .iter()
-            .map(|(row, period)| {
-                kept.indicators
-                    .get(&row.id)
-                    .filter(|k| k.is_for(row, &rules))
-                    .and_then(|k| k.results.get(period).cloned())
-            })
+            .map(|(row, period)| kept.of(row, &rules)?.get(period).cloned())
             .collect();
         let n = found.iter().filter(|f| f.is_some()).count();
         self.found.fetch_add(n as u64, Ordering::Relaxed);
@@ -159,11 +164,7 @@ impl KeptResults {
         let found: Vec<Option<Arc<KeptSet>>> = rows
             .iter()
             .map(|row| {
-                let set = kept
-                    .indicators
-                    .get(&row.id)
-                    .filter(|k| k.is_for(row, &rules))
-                    .map(|k| k.results.clone());
+                let set = kept.of(row, &rules).cloned();
                 if let Some(set) = &set {
                     n += periods.iter().filter(|p| set.contains_key(p)).count();
                 }

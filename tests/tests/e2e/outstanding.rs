@@ -8,7 +8,8 @@
 //! how many cases (24 by default; a few hundred by hand).
 use std::collections::HashMap;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use super::worker::at;
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use pmf_core::{
     ActionStatus, DeadlineDay, DefaultTolerance, Frequency, Lifecycle, OnTolerance, Period,
     Polarity, Role, Tolerance,
@@ -175,10 +176,7 @@ async fn demo_council(now: DateTime<Utc>) -> (FreshDb, Database, organisation::M
 
 impl World {
     pub(crate) async fn seed() -> World {
-        let now = Utc
-            .with_ymd_and_hms(2025, 11, 5, 9, 0, 0)
-            .single()
-            .expect("a time");
+        let now = at("2025-11-05T09:00:00Z");
         let (fresh, db, org) = demo_council(now).await;
         let indicators = indicator::Entity::find()
             .filter(indicator::Column::OrganisationId.eq(org.id))
@@ -636,10 +634,7 @@ async fn a_council_derived_once_is_kept_by_each_write() {
 async fn an_existing_database_is_derived_by_its_first_sweep() {
     use migration::{Migrator, MigratorTrait};
     use pmf_store::reminders::{self, Mode, SweepStatus};
-    let now = Utc
-        .with_ymd_and_hms(2025, 11, 7, 8, 0, 0)
-        .single()
-        .expect("a time");
+    let now = at("2025-11-07T08:00:00Z");
     let fresh = FreshDb::create().await;
     let db = Database::connect(&fresh.url).await.expect("connect");
     db.migrate().await.expect("up");
@@ -702,10 +697,7 @@ async fn the_markers_keep_their_rows_and_their_message_key_through_the_migration
         outbox::{self, Covered, notification_item},
         reminders::{self, Mode, SweepStatus},
     };
-    let now = Utc
-        .with_ymd_and_hms(2025, 11, 10, 8, 0, 0)
-        .single()
-        .expect("a time");
+    let now = at("2025-11-10T08:00:00Z");
     let (_fresh, db, org) = demo_council(now).await;
     let org = OrganisationSettings::try_from(&org).expect("settings");
     let links = Links::new("http://127.0.0.1:8080");
@@ -767,10 +759,7 @@ async fn the_markers_keep_their_rows_and_their_message_key_through_the_migration
 #[tokio::test]
 async fn the_outbox_takes_a_sweeps_messages_in_one_call_in_order() {
     use pmf_store::{entity::notification, outbox};
-    let now = Utc
-        .with_ymd_and_hms(2025, 11, 10, 8, 0, 0)
-        .single()
-        .expect("a time");
+    let now = at("2025-11-10T08:00:00Z");
     let (_fresh, db, org) = demo_council(now).await;
     let someone = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(org.id))
@@ -805,11 +794,14 @@ async fn the_outbox_takes_a_sweeps_messages_in_one_call_in_order() {
     .expect("enqueue");
     txn.commit().await.expect("commit");
     assert_eq!(ids.len(), 3);
-    let rows = notification::Entity::find()
-        .filter(notification::Column::DedupeKey.starts_with("test:"))
-        .all(&db.conn)
-        .await
-        .expect("read");
+    let written = || async {
+        notification::Entity::find()
+            .filter(notification::Column::DedupeKey.starts_with("test:"))
+            .all(&db.conn)
+            .await
+            .expect("read")
+    };
+    let rows = written().await;
     let by_id: HashMap<i64, &notification::Model> = rows.iter().map(|r| (r.id, r)).collect();
     for (id, key) in ids.iter().zip(keys) {
         let row = by_id.get(id).expect("each id is a row written");
@@ -835,10 +827,9 @@ async fn the_outbox_takes_a_sweeps_messages_in_one_call_in_order() {
     .await;
     assert!(again.is_err(), "a dedupe key written twice: {again:?}");
     txn.rollback().await.expect("rollback");
-    let after = notification::Entity::find()
-        .filter(notification::Column::DedupeKey.starts_with("test:"))
-        .all(&db.conn)
-        .await
-        .expect("read");
-    assert_eq!(after.len(), 3, "nothing of the failed call is kept");
+    assert_eq!(
+        written().await.len(),
+        3,
+        "nothing of the failed call is kept"
+    );
 }
